@@ -1,0 +1,54 @@
+//! `desk assign`: give a ticket to an agent.
+
+use clap::Args;
+
+use crate::cli::Ctx;
+use crate::error::{Error, Result};
+use crate::helpdesk::event;
+
+/// Assign a ticket to an agent, or with --auto to the least loaded agent of its
+/// department who is not away
+#[derive(Debug, Args)]
+pub struct AssignArgs {
+    /// The ticket: its ID or a unique prefix of at least 4 characters
+    pub id: String,
+
+    /// The agent's ID (`-` unassigns)
+    #[arg(required_unless_present = "auto", conflicts_with = "auto", allow_hyphen_values = true)]
+    pub agent: Option<String>,
+
+    /// Pick the agent of the ticket's department with the fewest open tickets
+    #[arg(long)]
+    pub auto: bool,
+}
+
+pub fn run(ctx: &Ctx, args: AssignArgs) -> Result<()> {
+    let hd = ctx.helpdesk()?;
+    let id = hd.store.resolve(&args.id)?;
+    let agent = if args.auto {
+        let ticket = hd.store.load_ticket(&id)?;
+        let dept = ticket
+            .department
+            .ok_or_else(|| Error::Invalid(format!("{id} has no department: transfer it first, or name the agent")))?;
+        hd.least_loaded(&dept)?
+            .ok_or_else(|| Error::Invalid(format!("department `{dept}` has no agent who is not away")))?
+    } else {
+        match args.agent.as_deref() {
+            Some("-") | None => String::new(),
+            Some(a) => a.to_string(),
+        }
+    };
+    if let Some(a) = hd.settings.agent(&agent) {
+        if a.away {
+            ctx.out.warn(format!("agent `{}` is away", a.id));
+        }
+    }
+    let outcome = hd.update(&id, event::ASSIGNED, |e| e.set("assignee", &agent))?;
+    if let (Some(a), Some(d)) = (&outcome.ticket.assignee, &outcome.ticket.department)
+        && hd.settings.agent(a).is_some_and(|ag| !ag.departments.contains(d))
+    {
+        ctx.out.warn(format!("agent `{a}` is not in department `{d}`"));
+    }
+    super::report(ctx, &outcome, "assigned");
+    Ok(())
+}

@@ -1,0 +1,317 @@
+//! `desk list`: tickets matching filters or a view, as a table or for programs.
+
+use std::collections::HashMap;
+
+use chrono::DateTime;
+use clap::Args;
+use serde::Serialize;
+
+use crate::cli::Ctx;
+use crate::error::{Error, Result};
+use crate::model::{Customer, Priority, Ticket};
+use crate::output::{Format, plural, print};
+use crate::rules::condition::{self, Condition, Facts, Field};
+use crate::store::Summary;
+
+/// List tickets: by default those not solved or closed
+///
+/// Filters use the rule conditions: FIELD=VALUE (several values: a,b), FIELD!=VALUE,
+/// FIELD= (missing), +TAG, -TAG, and any other word is searched for in subject and
+/// customer messages. Filtering on status or status_category lists done tickets too.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Filters, all of which must hold
+    #[arg(value_name = "FILTER")]
+    pub filters: Vec<String>,
+
+    /// A view from desk.toml
+    #[arg(long, value_name = "VIEW")]
+    pub view: Option<String>,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+
+    /// Sort by a field (id, created_at, updated_at, priority, status, subject, department,
+    /// assignee, requester, shop, type, channel); prefix `-` for descending [default: id]
+    #[arg(long, value_name = "FIELD", allow_hyphen_values = true)]
+    pub sort: Option<String>,
+
+    /// Print at most N tickets
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+
+    /// Include solved and closed tickets
+    #[arg(long, short = 'a')]
+    pub all: bool,
+}
+
+const SORT_FIELDS: [&str; 12] = [
+    "id",
+    "created_at",
+    "updated_at",
+    "priority",
+    "status",
+    "subject",
+    "department",
+    "assignee",
+    "requester",
+    "shop",
+    "type",
+    "channel",
+];
+
+/// One row of `--format json|jsonl`: the ticket without messages and history.
+#[derive(Serialize)]
+struct Row<'a> {
+    id: &'a str,
+    subject: &'a str,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    status: &'a str,
+    status_category: &'a str,
+    priority: Priority,
+    department: Option<&'a str>,
+    assignee: Option<&'a str>,
+    requester: Option<&'a str>,
+    shop: Option<&'a str>,
+    channel: &'a str,
+    tags: &'a [String],
+    fields: &'a std::collections::BTreeMap<String, String>,
+    created_at: String,
+    updated_at: String,
+    snoozed_until: Option<String>,
+    messages: u32,
+}
+
+fn rfc(secs: i64) -> String {
+    crate::time::format_utc(DateTime::from_timestamp(secs, 0).unwrap_or_default())
+}
+
+fn sort_key<'a>(s: &'a Summary, field: &str) -> (Option<i64>, Option<&'a str>) {
+    match field {
+        "created_at" => (Some(s.created_at), None),
+        "updated_at" => (Some(s.updated_at), None),
+        "priority" => (Some(s.priority as i64), None),
+        "status" => (None, Some(&s.status)),
+        "subject" => (None, Some(&s.subject)),
+        "department" => (None, s.department.as_deref()),
+        "assignee" => (None, s.assignee.as_deref()),
+        "requester" => (None, s.requester.as_deref()),
+        "shop" => (None, s.shop.as_deref()),
+        "type" => (None, Some(&s.kind)),
+        "channel" => (None, Some(&s.channel)),
+        _ => (None, Some(&s.id)),
+    }
+}
+
+fn mentions_status(c: &Condition) -> bool {
+    c.fields()
+        .iter()
+        .any(|f| matches!(f, Field::Status | Field::StatusCategory))
+}
+
+pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
+    let hd = ctx.helpdesk()?;
+    let settings = &hd.settings;
+    let mut parts = Vec::new();
+    if let Some(v) = &args.view {
+        let view = settings.view(v).ok_or_else(|| {
+            Error::Invalid(
+                crate::model::Settings::check_known("view", v, settings.views.iter().map(|v| v.id.as_str()))
+                    .err()
+                    .unwrap_or_default(),
+            )
+        })?;
+        parts.push(view.condition.clone());
+    }
+    if !args.filters.is_empty() {
+        parts.push(condition::from_filters(&args.filters, settings).map_err(Error::Invalid)?);
+    }
+    let cond = Condition::All(parts);
+    let hide_done = !args.all && !mentions_status(&cond);
+    let needs_full = cond.needs_full_ticket();
+    let needs_customer = cond.needs_customer();
+    let (desc, sort_field) = match args.sort.as_deref() {
+        Some(s) => s.strip_prefix('-').map_or((false, s), |f| (true, f)),
+        None => (false, "id"),
+    };
+    if !SORT_FIELDS.contains(&sort_field) {
+        return Err(Error::Invalid(format!(
+            "cannot sort by `{sort_field}`{}",
+            crate::error::suggest(sort_field, SORT_FIELDS)
+        )));
+    }
+
+    let scan = hd.store.scan()?;
+    let mut failed = scan.problems.len();
+    for p in &scan.problems {
+        eprintln!("desk: {}: {} (skipped)", p.path.display(), p.message);
+    }
+    let mut customers: HashMap<String, Option<Customer>> = HashMap::new();
+    let mut rows: Vec<&Summary> = Vec::new();
+    for s in &scan.tickets {
+        if hide_done && settings.category(&s.kind, &s.status).is_done() {
+            continue;
+        }
+        if let Condition::All(p) = &cond
+            && p.is_empty()
+        {
+            rows.push(s);
+            continue;
+        }
+        let ticket: Ticket = if needs_full {
+            match hd.store.load_ticket(&s.id) {
+                Ok(t) => t,
+                Err(e) => {
+                    eprintln!("desk: {e} (skipped)");
+                    failed += 1;
+                    continue;
+                }
+            }
+        } else {
+            s.to_ticket()
+        };
+        let customer = match (&ticket.requester, needs_customer) {
+            (Some(r), true) => customers
+                .entry(r.clone())
+                .or_insert_with(|| hd.store.load_customer(r).ok().flatten())
+                .as_ref(),
+            _ => None,
+        };
+        let facts = Facts {
+            ticket: &ticket,
+            customer,
+            settings,
+            now: hd.now,
+        };
+        if cond.eval(&facts) {
+            rows.push(s);
+        }
+    }
+    rows.sort_by(|a, b| {
+        let o = sort_key(a, sort_field).cmp(&sort_key(b, sort_field)).then_with(|| a.id.cmp(&b.id));
+        if desc { o.reverse() } else { o }
+    });
+    if let Some(n) = args.limit {
+        rows.truncate(n);
+    }
+
+    fn row<'a>(s: &'a Summary, settings: &'a crate::model::Settings) -> Row<'a> {
+        Row {
+        id: &s.id,
+        subject: &s.subject,
+        kind: &s.kind,
+        status: &s.status,
+        status_category: settings.category(&s.kind, &s.status).as_str(),
+        priority: s.priority,
+        department: s.department.as_deref(),
+        assignee: s.assignee.as_deref(),
+        requester: s.requester.as_deref(),
+        shop: s.shop.as_deref(),
+        channel: &s.channel,
+        tags: &s.tags,
+        fields: &s.fields,
+        created_at: rfc(s.created_at),
+        updated_at: rfc(s.updated_at),
+        snoozed_until: s.snoozed_until.map(rfc),
+        messages: s.messages,
+        }
+    }
+    match args.format {
+        Format::Ids => {
+            let mut out = String::with_capacity(rows.len() * 16);
+            for s in &rows {
+                out.push_str(&s.id);
+                out.push('\n');
+            }
+            print(&out)?;
+        }
+        Format::Json => {
+            let all: Vec<Row> = rows.iter().map(|s| row(s, settings)).collect();
+            let mut text = serde_json::to_string_pretty(&all).map_err(|e| Error::Invalid(e.to_string()))?;
+            text.push('\n');
+            print(&text)?;
+        }
+        Format::Jsonl => {
+            let mut out = String::new();
+            for s in &rows {
+                out.push_str(&serde_json::to_string(&row(s, settings)).map_err(|e| Error::Invalid(e.to_string()))?);
+                out.push('\n');
+            }
+            print(&out)?;
+        }
+        Format::Csv => {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            let header = [
+                "id", "subject", "type", "status", "status_category", "priority", "department", "assignee",
+                "requester", "shop", "channel", "tags", "created_at", "updated_at", "snoozed_until",
+            ];
+            let csv_err = |e: csv::Error| Error::Invalid(e.to_string());
+            w.write_record(header).map_err(csv_err)?;
+            for s in &rows {
+                let r = row(s, settings);
+                w.write_record([
+                    r.id,
+                    r.subject,
+                    r.kind,
+                    r.status,
+                    r.status_category,
+                    r.priority.as_str(),
+                    r.department.unwrap_or(""),
+                    r.assignee.unwrap_or(""),
+                    r.requester.unwrap_or(""),
+                    r.shop.unwrap_or(""),
+                    r.channel,
+                    &r.tags.join(" "),
+                    &r.created_at,
+                    &r.updated_at,
+                    r.snoozed_until.as_deref().unwrap_or(""),
+                ])
+                .map_err(csv_err)?;
+            }
+            let bytes = w.into_inner().map_err(|e| Error::Invalid(e.to_string()))?;
+            print(&String::from_utf8_lossy(&bytes))?;
+        }
+        Format::Table => {
+            if rows.is_empty() {
+                ctx.out.status("no tickets");
+            } else {
+                let tz = settings.helpdesk.timezone;
+                let mut table = ctx.out.table(&["ID", "STATUS", "PRIORITY", "DEPARTMENT", "ASSIGNEE", "UPDATED", "SUBJECT"]);
+                for s in &rows {
+                    let updated = DateTime::from_timestamp(s.updated_at, 0)
+                        .unwrap_or_default()
+                        .with_timezone(&tz)
+                        .format("%Y-%m-%d %H:%M")
+                        .to_string();
+                    table.add_row(vec![
+                        s.id.as_str(),
+                        s.status.as_str(),
+                        s.priority.as_str(),
+                        s.department.as_deref().unwrap_or("-"),
+                        s.assignee.as_deref().unwrap_or("-"),
+                        updated.as_str(),
+                        s.subject.as_str(),
+                    ]);
+                }
+                let mut text: String = table
+                    .lines()
+                    .map(|l| l.trim_end().to_string() + "\n")
+                    .collect();
+                if text.is_empty() {
+                    text.push('\n');
+                }
+                print(&text)?;
+                ctx.out.status(plural(rows.len(), "ticket"));
+            }
+        }
+    }
+    if failed > 0 {
+        return Err(Error::Partial(format!(
+            "{} could not be read",
+            plural(failed, "ticket file")
+        )));
+    }
+    Ok(())
+}

@@ -1,0 +1,94 @@
+//! `desk new`: open a ticket by hand.
+
+use clap::Args;
+
+use crate::cli::Ctx;
+use crate::error::{Error, Result};
+use crate::helpdesk::NewTicket;
+use crate::output::print;
+
+/// Open a ticket; prints its ID alone, so `id=$(desk new ...)` works
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// The subject
+    #[arg(short, long)]
+    pub subject: String,
+
+    /// The first message (`-` reads standard input)
+    #[arg(short, long, value_name = "BODY")]
+    pub message: Option<String>,
+
+    /// The customer's email address; their record is created on first contact
+    #[arg(long, value_name = "EMAIL")]
+    pub from: Option<String>,
+
+    /// The customer's name, kept on their record
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+
+    /// How the ticket arrived [default: manual]
+    #[arg(long, value_name = "CHANNEL")]
+    pub channel: Option<String>,
+
+    #[arg(long, value_name = "SHOP")]
+    pub shop: Option<String>,
+
+    /// The ticket type [default: ticket]
+    #[arg(long = "type", value_name = "TYPE")]
+    pub kind: Option<String>,
+
+    #[arg(long, value_name = "DEPARTMENT")]
+    pub department: Option<String>,
+
+    /// low, normal, high or urgent [default: normal]
+    #[arg(long, value_name = "PRIORITY")]
+    pub priority: Option<String>,
+
+    /// A tag (repeatable)
+    #[arg(long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
+
+    /// A custom field as NAME=VALUE (repeatable)
+    #[arg(long = "field", value_name = "NAME=VALUE")]
+    pub fields: Vec<String>,
+
+    /// Print the new ticket as JSON instead of its ID
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(ctx: &Ctx, args: NewArgs) -> Result<()> {
+    let hd = ctx.helpdesk()?;
+    let body = match args.message {
+        Some(m) if m == "-" => Some(super::read_body(Some(m), true, "message")?),
+        other => other,
+    };
+    let fields = args
+        .fields
+        .iter()
+        .map(|f| {
+            f.split_once('=')
+                .map(|(k, v)| (k.trim().to_string(), v.to_string()))
+                .filter(|(k, _)| !k.is_empty())
+                .ok_or_else(|| Error::Usage(format!("--field `{f}`: use NAME=VALUE")))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let ticket = hd.create(NewTicket {
+        subject: args.subject,
+        body,
+        from: args.from,
+        name: args.name,
+        channel: args.channel,
+        shop: args.shop,
+        kind: args.kind,
+        department: args.department,
+        priority: args.priority,
+        tags: args.tags,
+        fields,
+    })?;
+    if args.json {
+        print(&ticket.to_json())
+    } else {
+        print(&format!("{}\n", ticket.id))
+    }
+}

@@ -1,0 +1,191 @@
+//! `desk show`: one ticket, for people or as stored.
+
+use std::fmt::Write as _;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use clap::Args;
+use serde_json::Value;
+
+use crate::cli::Ctx;
+use crate::error::Result;
+use crate::model::{Change, HistoryEntry, MessageKind, Settings, Ticket};
+use crate::output::{Out, print};
+
+/// Show a ticket with its conversation and history
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The ticket: its ID or a unique prefix of at least 4 characters
+    pub id: String,
+
+    /// Print the ticket file exactly as stored
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(ctx: &Ctx, args: ShowArgs) -> Result<()> {
+    let hd = ctx.helpdesk()?;
+    let id = hd.store.resolve(&args.id)?;
+    if args.json {
+        return print(&hd.store.read_ticket_text(&id)?);
+    }
+    let ticket = hd.store.load_ticket(&id)?;
+    let customer = match &ticket.requester {
+        Some(r) => hd.store.load_customer(r).unwrap_or(None),
+        None => None,
+    };
+    let name = customer.as_ref().and_then(|c| c.name.clone());
+    print(&render(&ticket, name.as_deref(), &hd.settings, &ctx.out))
+}
+
+fn local(t: DateTime<Utc>, tz: Tz) -> String {
+    t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
+}
+
+fn value(v: &Value) -> String {
+    match v {
+        Value::Null => "(none)".into(),
+        Value::String(s) => s.clone(),
+        Value::Array(a) => a
+            .iter()
+            .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_string))
+            .collect::<Vec<_>>()
+            .join(", "),
+        other => other.to_string(),
+    }
+}
+
+/// One change as a phrase: `set department support → billing`, `tagged +vip`.
+pub fn describe_change(c: &Change) -> String {
+    if c.field == "tags" {
+        let list = |v: &Value| -> Vec<String> {
+            v.as_array()
+                .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+                .unwrap_or_default()
+        };
+        let (from, to) = (list(&c.from), list(&c.to));
+        let mut parts: Vec<String> = to.iter().filter(|t| !from.contains(t)).map(|t| format!("+{t}")).collect();
+        parts.extend(from.iter().filter(|t| !to.contains(t)).map(|t| format!("-{t}")));
+        return format!("tagged {}", parts.join(" "));
+    }
+    if c.field == "snoozed_until" {
+        return match c.to.as_str() {
+            Some(t) => format!("snoozed until {t}"),
+            None => "cleared snooze".into(),
+        };
+    }
+    if c.to.is_null() {
+        return format!("cleared {} (was {})", c.field, value(&c.from));
+    }
+    if c.from.is_null() {
+        return format!("set {} {}", c.field, value(&c.to));
+    }
+    format!("set {} {} → {}", c.field, value(&c.from), value(&c.to))
+}
+
+/// `rule:billing-keywords` → `rule billing-keywords`.
+pub fn actor(a: &str) -> String {
+    a.replacen(':', " ", 1)
+}
+
+/// What a history entry did, in a few words.
+pub fn describe_entry(h: &HistoryEntry) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    match h.event.as_str() {
+        "ticket.created" => parts.push("created the ticket".into()),
+        "agent.replied" | "customer.replied" => parts.push("replied".into()),
+        "note.added" => parts.push("added a note".into()),
+        _ => {}
+    }
+    parts.extend(h.changes.iter().map(describe_change));
+    if parts.is_empty() {
+        parts.push(h.event.clone());
+    }
+    format!("{} {}", actor(&h.actor), parts.join(", "))
+}
+
+fn render(t: &Ticket, customer_name: Option<&str>, settings: &Settings, out: &Out) -> String {
+    let tz = settings.helpdesk.timezone;
+    let mut s = String::new();
+    let _ = writeln!(s, "{}  {}", out.paint("33", &t.id), out.bold(&t.subject));
+    let category = settings.category(&t.kind, &t.status);
+    let none = "-".to_string();
+    let mut rows: Vec<(&str, String)> = vec![
+        ("status", format!("{} ({})", t.status, category.as_str())),
+        ("priority", t.priority.to_string()),
+        ("type", t.kind.clone()),
+        ("department", t.department.clone().unwrap_or_else(|| none.clone())),
+        (
+            "assignee",
+            t.assignee.as_deref().map_or_else(
+                || none.clone(),
+                |a| match settings.agent(a) {
+                    Some(ag) if ag.name != ag.id => format!("{} ({a})", ag.name),
+                    _ => a.to_string(),
+                },
+            ),
+        ),
+        (
+            "requester",
+            match (&t.requester, customer_name) {
+                (Some(r), Some(n)) => format!("{n} <{r}>"),
+                (Some(r), None) => r.clone(),
+                _ => none.clone(),
+            },
+        ),
+    ];
+    if let Some(shop) = &t.shop {
+        rows.push(("shop", shop.clone()));
+    }
+    rows.push(("channel", t.channel.clone()));
+    if !t.tags.is_empty() {
+        rows.push(("tags", t.tags.join(", ")));
+    }
+    for (k, v) in &t.fields {
+        rows.push(("field", format!("{k} = {v}")));
+    }
+    if let Some(sla) = &t.sla {
+        rows.push(("sla", sla.policy.clone()));
+    }
+    rows.push(("created", local(t.created_at, tz)));
+    rows.push(("updated", local(t.updated_at, tz)));
+    if let Some(u) = t.snoozed_until {
+        rows.push(("snoozed until", local(u, tz)));
+    }
+    for (k, v) in rows {
+        let _ = writeln!(s, "  {}{v}", out.dim(&format!("{k:<14}")));
+    }
+
+    let _ = writeln!(s, "\n{}", out.bold(&format!("Conversation ({})", t.messages.len())));
+    if t.messages.is_empty() {
+        let _ = writeln!(s, "  (no messages)");
+    }
+    for m in &t.messages {
+        let who = actor(&m.author);
+        let label = match m.kind {
+            MessageKind::Customer => out.paint("36", &who),
+            MessageKind::Note => format!("{} {}", out.paint("35", "note"), out.dim(&format!("by {who}"))),
+            MessageKind::Reply => format!("{} {}", out.paint("32", "reply"), out.dim(&format!("by {who}"))),
+            MessageKind::Auto => format!("{} {}", out.paint("32", "automatic reply"), out.dim(&format!("by {who}"))),
+        };
+        let _ = writeln!(s, "\n  {}  {label}", local(m.at, tz));
+        for line in m.body.lines() {
+            let _ = writeln!(s, "    {line}");
+        }
+    }
+
+    let _ = writeln!(s, "\n{}", out.bold("History"));
+    let mut last_day = String::new();
+    for h in &t.history {
+        let when = local(h.at, tz);
+        let (day, time) = when.split_at(10);
+        let stamp = if day == last_day {
+            format!("{}{}", " ".repeat(10), time)
+        } else {
+            when.clone()
+        };
+        last_day = day.to_string();
+        let _ = writeln!(s, "  {}  {}", out.dim(&stamp), describe_entry(h));
+    }
+    s
+}

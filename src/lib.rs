@@ -1,0 +1,17 @@
+//! `desk`: a helpdesk that lives in a directory you can put under git.
+//!
+//! The domain (store, model, rules, time) knows nothing of the command line; `cli` and
+//! `cmd` parse arguments, call the domain and print.
+
+pub mod cli;
+pub mod cmd;
+pub mod error;
+pub mod helpdesk;
+pub mod model;
+pub mod output;
+pub mod rules;
+pub mod source;
+pub mod store;
+pub mod time;
+
+pub use error::{Error, Result};

@@ -1,0 +1,71 @@
+//! A customer as stored in `customers/EMAIL.json`, created on first contact.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Customer {
+    pub email: String,
+    pub name: Option<String>,
+    pub group: Option<String>,
+    pub organization: Option<String>,
+    #[serde(default)]
+    pub fields: BTreeMap<String, String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Customer {
+    pub fn new(email: &str, name: Option<&str>, at: DateTime<Utc>) -> Self {
+        Customer {
+            email: normalize_email(email),
+            name: name.map(str::to_string),
+            group: None,
+            organization: None,
+            fields: BTreeMap::new(),
+            created_at: at,
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
+        s.push('\n');
+        s
+    }
+
+    /// The part after `@`, lowercase.
+    pub fn domain(&self) -> &str {
+        self.email.rsplit_once('@').map_or("", |(_, d)| d)
+    }
+}
+
+/// Emails are compared and stored lowercase and trimmed.
+pub fn normalize_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+/// Checks the shape of an address: one `@`, something on both sides, no spaces or controls.
+pub fn validate_email(email: &str) -> Result<String, String> {
+    let e = normalize_email(email);
+    let ok = match e.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && !domain.is_empty()
+                && !domain.contains('@')
+                && !e.chars().any(|c| c.is_whitespace() || c.is_control() || "<>,;\"/\\".contains(c))
+        }
+        None => false,
+    };
+    if ok {
+        Ok(e)
+    } else {
+        Err(format!("`{email}` is not an email address"))
+    }
+}
+
+/// The file name for a customer: the address itself, which `validate_email` keeps file-name safe.
+pub fn file_name(email: &str) -> String {
+    format!("{}.json", normalize_email(email))
+}

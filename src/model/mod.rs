@@ -1,0 +1,10 @@
+//! The helpdesk's data: tickets, customers, settings and ticket IDs.
+
+pub mod customer;
+pub mod id;
+pub mod settings;
+pub mod ticket;
+
+pub use customer::Customer;
+pub use settings::Settings;
+pub use ticket::{Change, HistoryEntry, Message, MessageKind, Priority, Ticket};

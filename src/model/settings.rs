@@ -1,0 +1,648 @@
+//! `desk.toml`: the helpdesk, departments, agents, calendars, ticket types, shops,
+//! customer groups and views. Parsed and validated once; every mistake is reported
+//! with its place.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::ops::Range;
+use std::path::Path;
+
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+use toml::de::{DeTable, DeValue};
+
+use crate::error::{Diagnostic, Error, Result, suggest};
+use crate::model::customer::validate_email;
+use crate::rules::condition::{self, Condition};
+use crate::source::{Reader, Source, key_span};
+use crate::time::calendar::{self, Calendar, DAY_KEYS, Interval};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Category {
+    New,
+    Open,
+    Waiting,
+    Solved,
+    Closed,
+}
+
+impl Category {
+    pub const NAMES: [&'static str; 5] = ["new", "open", "waiting", "solved", "closed"];
+    const ALL: [Category; 5] = [
+        Category::New,
+        Category::Open,
+        Category::Waiting,
+        Category::Solved,
+        Category::Closed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+
+    pub fn parse(s: &str) -> Option<Category> {
+        Self::NAMES.iter().position(|n| *n == s).map(|i| Self::ALL[i])
+    }
+
+    /// Solved and closed tickets are done; `desk list` hides them unless `--all`.
+    pub fn is_done(self) -> bool {
+        matches!(self, Category::Solved | Category::Closed)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Helpdesk {
+    pub name: String,
+    pub timezone: Tz,
+    pub address: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Department {
+    pub id: String,
+    pub name: String,
+    pub address: Option<String>,
+    pub sender: Option<String>,
+    pub signature: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Agent {
+    pub id: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub departments: Vec<String>,
+    pub away: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Status {
+    pub id: String,
+    pub category: Category,
+}
+
+#[derive(Debug, Clone)]
+pub struct TicketType {
+    pub id: String,
+    pub name: String,
+    pub statuses: Vec<Status>,
+}
+
+impl TicketType {
+    pub fn status(&self, id: &str) -> Option<&Status> {
+        self.statuses.iter().find(|s| s.id == id)
+    }
+
+    /// The status a ticket of this type moves to for a category: the one named like the
+    /// category if there is one (`open`, `solved`...), else the first of that category.
+    pub fn status_for(&self, category: Category) -> Option<&str> {
+        self.statuses
+            .iter()
+            .find(|s| s.category == category && s.id == category.as_str())
+            .or_else(|| self.statuses.iter().find(|s| s.category == category))
+            .map(|s| s.id.as_str())
+    }
+
+    /// Where a snoozed ticket waits: `pending` if the type has it, else its first waiting status.
+    pub fn snooze_status(&self) -> Option<&str> {
+        self.status("pending")
+            .filter(|s| s.category == Category::Waiting)
+            .map(|s| s.id.as_str())
+            .or_else(|| self.status_for(Category::Waiting))
+    }
+
+    /// A new ticket's status: the first of category `new`, else the first status.
+    pub fn initial_status(&self) -> &str {
+        self.status_for(Category::New)
+            .or_else(|| self.statuses.first().map(|s| s.id.as_str()))
+            .unwrap_or("new")
+    }
+}
+
+/// A name with an optional display form: shops and customer groups.
+#[derive(Debug, Clone)]
+pub struct Named {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct View {
+    pub id: String,
+    pub name: String,
+    pub condition: Condition,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub helpdesk: Helpdesk,
+    pub departments: Vec<Department>,
+    pub agents: Vec<Agent>,
+    pub calendars: BTreeMap<String, Calendar>,
+    pub types: Vec<TicketType>,
+    pub shops: Vec<Named>,
+    pub groups: Vec<Named>,
+    pub views: Vec<View>,
+}
+
+/// The built-in type `ticket`, used unless desk.toml defines a type of that id.
+pub fn builtin_ticket_type() -> TicketType {
+    let s = |id: &str, category| Status {
+        id: id.to_string(),
+        category,
+    };
+    TicketType {
+        id: "ticket".into(),
+        name: "Ticket".into(),
+        statuses: vec![
+            s("new", Category::New),
+            s("open", Category::Open),
+            s("pending", Category::Waiting),
+            s("on-hold", Category::Waiting),
+            s("solved", Category::Solved),
+            s("closed", Category::Closed),
+            s("spam", Category::Closed),
+        ],
+    }
+}
+
+impl Settings {
+    pub fn load(root: &Path) -> Result<Settings> {
+        let path = root.join("desk.toml");
+        let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+        Settings::parse(&Source::new("desk.toml", text)).map_err(Error::Config)
+    }
+
+    pub fn parse(source: &Source) -> Result<Settings, Vec<Diagnostic>> {
+        let doc = source.parse()?;
+        let mut r = Reader::new(source);
+        let settings = read_settings(&mut r, doc.get_ref());
+        let errors = r.finish();
+        if errors.is_empty() {
+            Ok(settings)
+        } else {
+            Err(errors)
+        }
+    }
+
+    pub fn department(&self, id: &str) -> Option<&Department> {
+        self.departments.iter().find(|d| d.id == id)
+    }
+
+    pub fn agent(&self, id: &str) -> Option<&Agent> {
+        self.agents.iter().find(|a| a.id == id)
+    }
+
+    pub fn ticket_type(&self, id: &str) -> Option<&TicketType> {
+        self.types.iter().find(|t| t.id == id)
+    }
+
+    pub fn view(&self, id: &str) -> Option<&View> {
+        self.views.iter().find(|v| v.id == id)
+    }
+
+    /// The category of a status of a type; unknown statuses count as open so they stay visible.
+    pub fn category(&self, kind: &str, status: &str) -> Category {
+        self.ticket_type(kind)
+            .and_then(|t| t.status(status))
+            .map_or(Category::Open, |s| s.category)
+    }
+
+    /// Checks an ID against a list, with a did-you-mean: `unknown department `retuns`, did you mean `returns`?`
+    pub fn check_known<'a>(
+        what: &str,
+        given: &str,
+        known: impl Iterator<Item = &'a str> + Clone,
+    ) -> std::result::Result<(), String> {
+        if known.clone().any(|k| k == given) {
+            return Ok(());
+        }
+        let list: Vec<&str> = known.clone().collect();
+        let hint = suggest(given, known);
+        if hint.is_empty() && !list.is_empty() {
+            Err(format!("unknown {what} `{given}` (known: {})", list.join(", ")))
+        } else {
+            Err(format!("unknown {what} `{given}`{hint}"))
+        }
+    }
+
+    pub fn check_department(&self, id: &str) -> std::result::Result<(), String> {
+        Self::check_known("department", id, self.departments.iter().map(|d| d.id.as_str()))
+    }
+
+    pub fn check_agent(&self, id: &str) -> std::result::Result<(), String> {
+        Self::check_known("agent", id, self.agents.iter().map(|a| a.id.as_str()))
+    }
+
+    pub fn check_type(&self, id: &str) -> std::result::Result<(), String> {
+        Self::check_known("ticket type", id, self.types.iter().map(|t| t.id.as_str()))
+    }
+
+    /// Shops are free text until desk.toml lists some; then only those are accepted.
+    pub fn check_shop(&self, id: &str) -> std::result::Result<(), String> {
+        if self.shops.is_empty() {
+            return Ok(());
+        }
+        Self::check_known("shop", id, self.shops.iter().map(|s| s.id.as_str()))
+    }
+
+    pub fn check_group(&self, id: &str) -> std::result::Result<(), String> {
+        if self.groups.is_empty() {
+            return Ok(());
+        }
+        Self::check_known("customer group", id, self.groups.iter().map(|s| s.id.as_str()))
+    }
+
+    pub fn check_status(&self, kind: &str, status: &str) -> std::result::Result<(), String> {
+        let t = self
+            .ticket_type(kind)
+            .ok_or_else(|| format!("unknown ticket type `{kind}`"))?;
+        Self::check_known(
+            &format!("status of type `{kind}`"),
+            status,
+            t.statuses.iter().map(|s| s.id.as_str()),
+        )
+    }
+}
+
+const TOP_KEYS: [&str; 8] = [
+    "helpdesk",
+    "department",
+    "agent",
+    "calendar",
+    "type",
+    "shop",
+    "group",
+    "view",
+];
+
+fn is_valid_id(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+}
+
+/// Reads an `id`, checking its form and that it is unique among `seen`.
+fn read_id(
+    r: &mut Reader<'_>,
+    t: &DeTable<'_>,
+    what: &str,
+    at: Range<usize>,
+    seen: &mut HashMap<String, usize>,
+) -> Option<String> {
+    let id = r.req_str(t, "id", what, at)?;
+    let span = id.span();
+    let id = id.into_inner();
+    if !is_valid_id(&id) {
+        r.error(
+            span,
+            format!("{what} id `{id}` must be lowercase letters, digits, `-` or `_`"),
+        );
+        return None;
+    }
+    if let Some(first) = seen.get(&id) {
+        let (line, _) = r.source.position(*first);
+        r.error(span, format!("duplicate {what} `{id}` (first defined on line {line})"));
+        return None;
+    }
+    seen.insert(id.clone(), span.start);
+    Some(id)
+}
+
+fn read_settings(r: &mut Reader<'_>, doc: &DeTable<'_>) -> Settings {
+    r.check_keys(doc, &TOP_KEYS, "desk.toml");
+
+    let helpdesk = read_helpdesk(r, doc);
+    let tz = helpdesk.timezone;
+
+    let mut seen = HashMap::new();
+    let mut departments = Vec::new();
+    for (span, t) in r.tables(doc, "department") {
+        r.check_keys(t, &["id", "name", "address", "sender", "signature"], "[[department]]");
+        let Some(id) = read_id(r, t, "department", span, &mut seen) else {
+            continue;
+        };
+        let address = r.opt_str(t, "address", "[[department]]");
+        if let Some(a) = &address
+            && let Err(e) = validate_email(a.get_ref())
+        {
+            r.error(a.span(), e);
+        }
+        departments.push(Department {
+            name: r
+                .opt_str(t, "name", "[[department]]")
+                .map_or_else(|| id.clone(), |s| s.into_inner()),
+            id,
+            address: address.map(|a| a.into_inner().to_lowercase()),
+            sender: r.opt_str(t, "sender", "[[department]]").map(|s| s.into_inner()),
+            signature: r
+                .opt_str(t, "signature", "[[department]]")
+                .map(|s| s.into_inner())
+                .unwrap_or_default(),
+        });
+    }
+
+    let mut seen = HashMap::new();
+    let mut agents = Vec::new();
+    let dept_ids: Vec<&str> = departments.iter().map(|d| d.id.as_str()).collect();
+    for (span, t) in r.tables(doc, "agent") {
+        r.check_keys(t, &["id", "name", "email", "departments", "away"], "[[agent]]");
+        let Some(id) = read_id(r, t, "agent", span, &mut seen) else {
+            continue;
+        };
+        let email = r.opt_str(t, "email", "[[agent]]");
+        if let Some(e) = &email
+            && let Err(msg) = validate_email(e.get_ref())
+        {
+            r.error(e.span(), msg);
+        }
+        let mut member = Vec::new();
+        for d in r.str_list(t, "departments", "[[agent]]") {
+            if let Err(msg) = Settings::check_known("department", d.get_ref(), dept_ids.iter().copied()) {
+                r.error(d.span(), format!("agent `{id}`: {msg}"));
+            } else {
+                member.push(d.into_inner());
+            }
+        }
+        agents.push(Agent {
+            name: r
+                .opt_str(t, "name", "[[agent]]")
+                .map_or_else(|| id.clone(), |s| s.into_inner()),
+            id,
+            email: email.map(|e| e.into_inner().to_lowercase()),
+            departments: member,
+            away: r.opt_bool(t, "away", "[[agent]]").unwrap_or(false),
+        });
+    }
+
+    let calendars = read_calendars(r, doc, tz);
+    let types = read_types(r, doc);
+    let shops = read_named(r, doc, "shop");
+    let groups = read_named(r, doc, "group");
+
+    let mut settings = Settings {
+        helpdesk,
+        departments,
+        agents,
+        calendars,
+        types,
+        shops,
+        groups,
+        views: Vec::new(),
+    };
+
+    let mut seen = HashMap::new();
+    let mut views = Vec::new();
+    for (span, t) in r.tables(doc, "view") {
+        r.check_keys(t, &["id", "name", "if"], "[[view]]");
+        let Some(id) = read_id(r, t, "view", span.clone(), &mut seen) else {
+            continue;
+        };
+        let cond = match t.get("if") {
+            Some(v) => condition::parse_if(r, v, &settings, condition::Context::View),
+            None => {
+                r.error(span, format!("view `{id}` needs `if.all` or `if.any`"));
+                None
+            }
+        };
+        if let Some(condition) = cond {
+            views.push(View {
+                name: r
+                    .opt_str(t, "name", "[[view]]")
+                    .map_or_else(|| id.clone(), |s| s.into_inner()),
+                id,
+                condition,
+            });
+        }
+    }
+    settings.views = views;
+    settings
+}
+
+fn parse_tz(r: &mut Reader<'_>, s: &toml::Spanned<String>) -> Option<Tz> {
+    match s.get_ref().parse::<Tz>() {
+        Ok(tz) => Some(tz),
+        Err(_) => {
+            let hint = suggest(s.get_ref(), chrono_tz::TZ_VARIANTS.iter().map(|t| t.name()));
+            r.error(
+                s.span(),
+                format!("unknown time zone `{}` (use an IANA name like `Europe/Oslo`){hint}", s.get_ref()),
+            );
+            None
+        }
+    }
+}
+
+fn read_helpdesk(r: &mut Reader<'_>, doc: &DeTable<'_>) -> Helpdesk {
+    let mut h = Helpdesk {
+        name: "Helpdesk".into(),
+        timezone: Tz::UTC,
+        address: None,
+    };
+    let Some(v) = doc.get("helpdesk") else {
+        return h;
+    };
+    let Some(t) = r.as_table(v, "[helpdesk]") else {
+        return h;
+    };
+    r.check_keys(t, &["name", "timezone", "address"], "[helpdesk]");
+    if let Some(n) = r.opt_str(t, "name", "[helpdesk]") {
+        h.name = n.into_inner();
+    }
+    if let Some(z) = r.opt_str(t, "timezone", "[helpdesk]")
+        && let Some(tz) = parse_tz(r, &z)
+    {
+        h.timezone = tz;
+    }
+    if let Some(a) = r.opt_str(t, "address", "[helpdesk]") {
+        match validate_email(a.get_ref()) {
+            Ok(e) => h.address = Some(e),
+            Err(msg) => r.error(a.span(), msg),
+        }
+    }
+    h
+}
+
+fn read_day(r: &mut Reader<'_>, v: &crate::source::Value<'_>, what: &str) -> Vec<Interval> {
+    let Some(arr) = r.as_array(v, what) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for item in arr.iter() {
+        let Some(s) = r.as_str(item, what) else {
+            continue;
+        };
+        match calendar::parse_interval(s.get_ref()) {
+            Ok(i) => out.push(i),
+            Err(msg) => r.error(s.span(), msg),
+        }
+    }
+    if let Err(msg) = calendar::check_day(&out) {
+        r.error(v.span(), format!("{what}: {msg}"));
+    }
+    out
+}
+
+fn parse_date(r: &mut Reader<'_>, s: &str, span: Range<usize>) -> Option<NaiveDate> {
+    match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        Ok(d) => Some(d),
+        Err(_) => {
+            r.error(span, format!("`{s}` is not a date like `2026-12-24`"));
+            None
+        }
+    }
+}
+
+fn read_calendars(r: &mut Reader<'_>, doc: &DeTable<'_>, default_tz: Tz) -> BTreeMap<String, Calendar> {
+    let mut out = BTreeMap::new();
+    let Some(v) = doc.get("calendar") else {
+        return out;
+    };
+    let Some(all) = r.as_table(v, "[calendar]") else {
+        return out;
+    };
+    for (name, cv) in all.iter() {
+        let id = name.get_ref().to_string();
+        if !is_valid_id(&id) {
+            r.error(name.span(), format!("calendar id `{id}` must be lowercase letters, digits, `-` or `_`"));
+            continue;
+        }
+        let what = format!("[calendar.{id}]");
+        let Some(t) = r.as_table(cv, &what) else {
+            continue;
+        };
+        r.check_keys(t, &["timezone", "hours", "holidays", "special"], &what);
+        let timezone = r
+            .opt_str(t, "timezone", &what)
+            .and_then(|z| parse_tz(r, &z))
+            .unwrap_or(default_tz);
+        let mut week: [Vec<Interval>; 7] = Default::default();
+        match t.get("hours") {
+            Some(hv) => {
+                if let Some(ht) = r.as_table(hv, &format!("`hours` of {what}")) {
+                    r.check_keys(ht, &DAY_KEYS, &format!("`hours` of {what}"));
+                    for (i, day) in DAY_KEYS.iter().enumerate() {
+                        if let Some(dv) = ht.get(*day) {
+                            week[i] = read_day(r, dv, &format!("`hours.{day}` of {what}"));
+                        }
+                    }
+                }
+            }
+            None => r.error(name.span(), format!("{what} needs `hours`")),
+        }
+        let mut holidays = BTreeSet::new();
+        for d in r.str_list(t, "holidays", &what) {
+            if let Some(date) = parse_date(r, d.get_ref(), d.span()) {
+                holidays.insert(date);
+            }
+        }
+        let mut special = BTreeMap::new();
+        if let Some(sv) = t.get("special")
+            && let Some(st) = r.as_table(sv, &format!("`special` of {what}"))
+        {
+            for (k, dv) in st.iter() {
+                if let Some(date) = parse_date(r, k.get_ref(), k.span()) {
+                    let day = read_day(r, dv, &format!("`special.\"{}\"` of {what}", k.get_ref()));
+                    special.insert(date, day);
+                }
+            }
+        }
+        out.insert(
+            id.clone(),
+            Calendar {
+                id,
+                timezone,
+                week,
+                holidays,
+                special,
+            },
+        );
+    }
+    out
+}
+
+fn read_types(r: &mut Reader<'_>, doc: &DeTable<'_>) -> Vec<TicketType> {
+    let mut seen = HashMap::new();
+    let mut types = Vec::new();
+    for (span, t) in r.tables(doc, "type") {
+        r.check_keys(t, &["id", "name", "statuses"], "[[type]]");
+        let Some(id) = read_id(r, t, "type", span.clone(), &mut seen) else {
+            continue;
+        };
+        let what = format!("type `{id}`");
+        let mut statuses: Vec<Status> = Vec::new();
+        let list = match t.get("statuses") {
+            Some(v) => r.as_array(v, &format!("`statuses` of {what}")),
+            None => {
+                r.error(span.clone(), format!("{what} needs `statuses`"));
+                None
+            }
+        };
+        if let Some(list) = list {
+            let mut seen_status = HashMap::new();
+            for item in list.iter() {
+                let Some(st) = r.as_table(item, &format!("each status of {what}")) else {
+                    continue;
+                };
+                r.check_keys(st, &["id", "category"], &format!("a status of {what}"));
+                let Some(sid) = read_id(r, st, "status", item.span(), &mut seen_status) else {
+                    continue;
+                };
+                let Some(cat) = r.req_str(st, "category", &format!("status `{sid}`"), item.span()) else {
+                    continue;
+                };
+                match Category::parse(cat.get_ref()) {
+                    Some(category) => statuses.push(Status { id: sid, category }),
+                    None => {
+                        let hint = suggest(cat.get_ref(), Category::NAMES);
+                        r.error(
+                            cat.span(),
+                            format!(
+                                "unknown status category `{}` (one of new, open, waiting, solved, closed){hint}",
+                                cat.get_ref()
+                            ),
+                        );
+                    }
+                }
+            }
+            if statuses.is_empty() && !list.is_empty() {
+                // errors already reported
+            } else if statuses.is_empty() {
+                r.error(key_span(t, "statuses").unwrap_or(span), format!("{what} needs at least one status"));
+            }
+        }
+        types.push(TicketType {
+            name: r
+                .opt_str(t, "name", "[[type]]")
+                .map_or_else(|| id.clone(), |s| s.into_inner()),
+            id,
+            statuses,
+        });
+    }
+    if !types.iter().any(|t| t.id == "ticket") {
+        types.insert(0, builtin_ticket_type());
+    }
+    types
+}
+
+fn read_named(r: &mut Reader<'_>, doc: &DeTable<'_>, key: &str) -> Vec<Named> {
+    let mut seen = HashMap::new();
+    let mut out = Vec::new();
+    let what = format!("[[{key}]]");
+    for (span, t) in r.tables(doc, key) {
+        r.check_keys(t, &["id", "name"], &what);
+        if let Some(id) = read_id(r, t, key, span, &mut seen) {
+            out.push(Named {
+                name: r
+                    .opt_str(t, "name", &what)
+                    .map_or_else(|| id.clone(), |s| s.into_inner()),
+                id,
+            });
+        }
+    }
+    out
+}
+
+/// Used by checks that need to know whether a TOML value is a string.
+pub fn is_string(v: &DeValue<'_>) -> bool {
+    matches!(v, DeValue::String(_))
+}

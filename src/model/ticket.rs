@@ -1,0 +1,173 @@
+//! A ticket as stored in `tickets/ID.json`. Field order here is the key order on disk.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Priority {
+    Low,
+    #[default]
+    Normal,
+    High,
+    Urgent,
+}
+
+impl Priority {
+    pub const ALL: [Priority; 4] = [Priority::Low, Priority::Normal, Priority::High, Priority::Urgent];
+    pub const NAMES: [&'static str; 4] = ["low", "normal", "high", "urgent"];
+
+    pub fn as_str(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+}
+
+impl fmt::Display for Priority {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Priority {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Self::NAMES
+            .iter()
+            .position(|n| *n == s)
+            .map(|i| Self::ALL[i])
+            .ok_or_else(|| {
+                format!(
+                    "unknown priority `{s}` (one of low, normal, high, urgent){}",
+                    crate::error::suggest(s, Self::NAMES)
+                )
+            })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MessageKind {
+    /// Written by the customer (mail, form, chat, or entered for them).
+    Customer,
+    /// An agent's public reply to the customer.
+    Reply,
+    /// Internal, never sent to the customer.
+    Note,
+    /// An automatic public message (a rule's `reply`).
+    Auto,
+}
+
+impl MessageKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageKind::Customer => "customer",
+            MessageKind::Reply => "reply",
+            MessageKind::Note => "note",
+            MessageKind::Auto => "auto",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    pub at: DateTime<Utc>,
+    /// Actor form: `customer:EMAIL`, `agent:ID`, `rule:NAME`, `system`.
+    pub author: String,
+    pub kind: MessageKind,
+    pub body: String,
+    /// RFC 5322 Message-ID, for threading and idempotent ingestion.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<String>,
+}
+
+/// One field's change: old and new value (`null` when absent).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    pub field: String,
+    pub from: Value,
+    pub to: Value,
+}
+
+/// An entry of the audit trail: who did what, when, and because of which event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub event: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<Change>,
+}
+
+/// SLA state of a ticket: the policy and its targets. Filled by the SLA engine.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sla {
+    pub policy: String,
+    #[serde(default)]
+    pub targets: BTreeMap<String, Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ticket {
+    pub id: String,
+    pub subject: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub status: String,
+    pub priority: Priority,
+    pub department: Option<String>,
+    pub assignee: Option<String>,
+    /// The customer's email address.
+    pub requester: Option<String>,
+    pub shop: Option<String>,
+    pub channel: String,
+    /// Sorted and without repeats, so files diff and merge cleanly.
+    pub tags: Vec<String>,
+    pub fields: BTreeMap<String, String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub snoozed_until: Option<DateTime<Utc>>,
+    pub sla: Option<Sla>,
+    pub messages: Vec<Message>,
+    pub history: Vec<HistoryEntry>,
+}
+
+impl Ticket {
+    /// The stored form: pretty JSON, fixed key order, one trailing newline.
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
+        s.push('\n');
+        s
+    }
+
+    pub fn from_json(text: &str) -> Result<Ticket, String> {
+        let t: Ticket = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        if t.id.is_empty() {
+            return Err("ticket has an empty `id`".into());
+        }
+        Ok(t)
+    }
+
+    /// The first message written by the customer: the `body` condition field.
+    pub fn first_customer_message(&self) -> Option<&Message> {
+        self.messages.iter().find(|m| m.kind == MessageKind::Customer)
+    }
+
+    pub fn has_tag(&self, tag: &str) -> bool {
+        self.tags.binary_search_by(|t| t.as_str().cmp(tag)).is_ok()
+    }
+}
+
+/// Normalises a tag as given by a person: trimmed, lowercase, no spaces or commas.
+pub fn normalize_tag(tag: &str) -> Result<String, String> {
+    let t = tag.trim().to_lowercase();
+    if t.is_empty() || t.chars().any(|c| c.is_whitespace() || c == ',') {
+        return Err(format!("`{tag}` is not a tag: tags are single words without commas"));
+    }
+    Ok(t)
+}

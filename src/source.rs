@@ -1,0 +1,212 @@
+//! Reading TOML configuration with positions, so every mistake is reported as
+//! `file:line:col: message`, all of them at once, with a did-you-mean for near misses.
+
+use std::ops::Range;
+
+use toml::Spanned;
+use toml::de::{DeArray, DeTable, DeValue};
+
+use crate::error::{Diagnostic, suggest};
+
+/// A configuration file's name (as shown in messages) and text.
+pub struct Source {
+    pub name: String,
+    pub text: String,
+}
+
+impl Source {
+    pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
+        Source {
+            name: name.into(),
+            text: text.into(),
+        }
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn position(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let before = &self.text[..floor_char_boundary(&self.text, offset)];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let column = before[line_start..].chars().count() + 1;
+        (line, column)
+    }
+
+    pub fn diagnostic(&self, span: Range<usize>, message: impl Into<String>) -> Diagnostic {
+        let (line, column) = self.position(span.start);
+        Diagnostic {
+            file: self.name.clone(),
+            line,
+            column,
+            message: message.into(),
+        }
+    }
+
+    /// Parses the whole file into a spanned tree, or the syntax error with its place.
+    pub fn parse(&self) -> Result<Spanned<DeTable<'_>>, Vec<Diagnostic>> {
+        DeTable::parse(&self.text).map_err(|e| {
+            let span = e.span().unwrap_or(0..0);
+            let msg = e.message().trim().replace('\n', " ");
+            vec![self.diagnostic(span, msg)]
+        })
+    }
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// Collects diagnostics while walking a spanned TOML tree.
+pub struct Reader<'s> {
+    pub source: &'s Source,
+    pub errors: Vec<Diagnostic>,
+}
+
+pub type Value<'i> = Spanned<DeValue<'i>>;
+
+impl<'s> Reader<'s> {
+    pub fn new(source: &'s Source) -> Self {
+        Reader {
+            source,
+            errors: Vec::new(),
+        }
+    }
+
+    pub fn error(&mut self, span: Range<usize>, message: impl Into<String>) {
+        let d = self.source.diagnostic(span, message);
+        self.errors.push(d);
+    }
+
+    /// The errors sorted by place, without repeats.
+    pub fn finish(mut self) -> Vec<Diagnostic> {
+        self.errors
+            .sort_by(|a, b| (a.line, a.column).cmp(&(b.line, b.column)));
+        self.errors.dedup();
+        self.errors
+    }
+
+    /// Reports every key of `table` not in `allowed`, with a did-you-mean.
+    pub fn check_keys(&mut self, table: &DeTable<'_>, allowed: &[&str], what: &str) {
+        for key in table.keys() {
+            let k: &str = key.get_ref();
+            if !allowed.contains(&k) {
+                let hint = suggest(k, allowed.iter().copied());
+                self.error(key.span(), format!("unknown key `{k}` in {what}{hint}"));
+            }
+        }
+    }
+
+    pub fn as_table<'v, 'i>(&mut self, v: &'v Value<'i>, what: &str) -> Option<&'v DeTable<'i>> {
+        match v.get_ref() {
+            DeValue::Table(t) => Some(t),
+            other => {
+                self.error(
+                    v.span(),
+                    format!("{what} must be a table, found {}", other.type_str()),
+                );
+                None
+            }
+        }
+    }
+
+    pub fn as_array<'v, 'i>(&mut self, v: &'v Value<'i>, what: &str) -> Option<&'v DeArray<'i>> {
+        match v.get_ref() {
+            DeValue::Array(a) => Some(a),
+            other => {
+                self.error(
+                    v.span(),
+                    format!("{what} must be an array, found {}", other.type_str()),
+                );
+                None
+            }
+        }
+    }
+
+    pub fn as_str(&mut self, v: &Value<'_>, what: &str) -> Option<Spanned<String>> {
+        match v.get_ref() {
+            DeValue::String(s) => Some(Spanned::new(v.span(), s.to_string())),
+            other => {
+                self.error(
+                    v.span(),
+                    format!("{what} must be a string, found {}", other.type_str()),
+                );
+                None
+            }
+        }
+    }
+
+    /// An optional string key.
+    pub fn opt_str(&mut self, t: &DeTable<'_>, key: &str, what: &str) -> Option<Spanned<String>> {
+        let v = t.get(key)?;
+        self.as_str(v, &format!("`{key}` of {what}"))
+    }
+
+    /// A required string key; `at` is where to point when it is missing.
+    pub fn req_str(
+        &mut self,
+        t: &DeTable<'_>,
+        key: &str,
+        what: &str,
+        at: Range<usize>,
+    ) -> Option<Spanned<String>> {
+        match t.get(key) {
+            Some(v) => self.as_str(v, &format!("`{key}` of {what}")),
+            None => {
+                self.error(at, format!("{what} needs `{key}`"));
+                None
+            }
+        }
+    }
+
+    pub fn opt_bool(&mut self, t: &DeTable<'_>, key: &str, what: &str) -> Option<bool> {
+        let v = t.get(key)?;
+        match v.get_ref() {
+            DeValue::Boolean(b) => Some(*b),
+            other => {
+                self.error(
+                    v.span(),
+                    format!("`{key}` of {what} must be true or false, found {}", other.type_str()),
+                );
+                None
+            }
+        }
+    }
+
+    /// An optional array of strings (a single string is not accepted, to keep files uniform).
+    pub fn str_list(&mut self, t: &DeTable<'_>, key: &str, what: &str) -> Vec<Spanned<String>> {
+        let Some(v) = t.get(key) else {
+            return Vec::new();
+        };
+        let Some(arr) = self.as_array(v, &format!("`{key}` of {what}")) else {
+            return Vec::new();
+        };
+        arr.iter()
+            .filter_map(|item| self.as_str(item, &format!("each entry of `{key}` in {what}")))
+            .collect()
+    }
+
+    /// The tables of an array of tables (`[[department]]`), or a report of what was there instead.
+    pub fn tables<'v, 'i>(&mut self, t: &'v DeTable<'i>, key: &str) -> Vec<(Range<usize>, &'v DeTable<'i>)> {
+        let Some(v) = t.get(key) else {
+            return Vec::new();
+        };
+        let Some(arr) = self.as_array(v, &format!("`{key}`")) else {
+            return Vec::new();
+        };
+        arr.iter()
+            .filter_map(|item| {
+                let span = item.span();
+                self.as_table(item, &format!("each `[[{key}]]`"))
+                    .map(|tbl| (span, tbl))
+            })
+            .collect()
+    }
+}
+
+/// The key's span within a table, to point at a key rather than its value.
+pub fn key_span(t: &DeTable<'_>, key: &str) -> Option<Range<usize>> {
+    t.get_key_value(key).map(|(k, _)| k.span())
+}

@@ -1,0 +1,222 @@
+//! The helpdesk directory: finding it, the lock, and reading and writing tickets and
+//! customers. The only module that touches ticket files.
+
+pub mod atomic;
+pub mod cache;
+pub mod lock;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+
+use crate::error::{Error, Result};
+use crate::model::customer::{self, Customer};
+use crate::model::id::{self, IdState};
+use crate::model::Ticket;
+
+pub use cache::{Problem, Scan, Summary};
+pub use lock::Lock;
+
+#[derive(Debug, Clone)]
+pub struct Store {
+    root: PathBuf,
+}
+
+impl Store {
+    /// Finds the helpdesk like git finds a repository: `start` or its nearest ancestor
+    /// holding `desk.toml`.
+    pub fn discover(start: &Path) -> Result<Store> {
+        let start = if start.is_absolute() {
+            start.to_path_buf()
+        } else {
+            std::env::current_dir()
+                .map_err(|e| Error::io(".", e))?
+                .join(start)
+        };
+        if !start.is_dir() {
+            return Err(Error::io(&start, std::io::Error::from(std::io::ErrorKind::NotFound)));
+        }
+        let mut dir = start.as_path();
+        loop {
+            if dir.join("desk.toml").is_file() {
+                return Ok(Store::at(dir));
+            }
+            match dir.parent() {
+                Some(p) => dir = p,
+                None => return Err(Error::NoHelpdesk(start)),
+            }
+        }
+    }
+
+    pub fn at(root: &Path) -> Store {
+        Store {
+            root: root.to_path_buf(),
+        }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn tickets_dir(&self) -> PathBuf {
+        self.root.join("tickets")
+    }
+
+    pub fn customers_dir(&self) -> PathBuf {
+        self.root.join("customers")
+    }
+
+    /// `.desk/`: local state that is never committed and can always be rebuilt.
+    pub fn local_dir(&self) -> PathBuf {
+        self.root.join(".desk")
+    }
+
+    pub fn ticket_path(&self, id: &str) -> PathBuf {
+        self.tickets_dir().join(format!("{id}.json"))
+    }
+
+    /// Takes the helpdesk lock, waiting for other commands to finish.
+    pub fn lock(&self) -> Result<Lock> {
+        lock::acquire(&self.local_dir())
+    }
+
+    pub fn try_lock(&self) -> Result<Option<Lock>> {
+        lock::try_acquire(&self.local_dir())
+    }
+
+    /// The ticket named by a full ID or a unique prefix of at least 4 characters.
+    pub fn resolve(&self, given: &str) -> Result<String> {
+        let given = given.trim().to_lowercase();
+        if id::is_full_id(&given) && self.ticket_path(&given).is_file() {
+            return Ok(given);
+        }
+        if !id::is_id_prefix(&given) {
+            return Err(Error::NoTicket(given));
+        }
+        if given.len() < 4 {
+            return Err(Error::Invalid(format!(
+                "ticket prefix `{given}` is too short: give at least 4 characters"
+            )));
+        }
+        let dir = self.tickets_dir();
+        let mut found = Vec::new();
+        for entry in fs::read_dir(&dir).map_err(|e| Error::io(&dir, e))? {
+            let entry = entry.map_err(|e| Error::io(&dir, e))?;
+            if let Some(name) = entry.file_name().to_str()
+                && let Some(stem) = name.strip_suffix(".json")
+                && stem.starts_with(&given)
+                && !stem.starts_with('.')
+            {
+                found.push(stem.to_string());
+            }
+        }
+        found.sort();
+        match found.len() {
+            0 => Err(Error::NoTicket(given)),
+            1 => Ok(found.remove(0)),
+            _ => Err(Error::Ambiguous {
+                prefix: given,
+                candidates: found,
+            }),
+        }
+    }
+
+    pub fn load_ticket(&self, id: &str) -> Result<Ticket> {
+        let path = self.ticket_path(id);
+        let text = match fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Error::NoTicket(id.into())),
+            Err(e) => return Err(Error::io(&path, e)),
+        };
+        let t = Ticket::from_json(&text).map_err(|message| Error::Corrupt {
+            path: path.clone(),
+            message,
+        })?;
+        if t.id != id {
+            return Err(Error::Corrupt {
+                path,
+                message: format!("holds ticket `{}`, not the one its name says", t.id),
+            });
+        }
+        Ok(t)
+    }
+
+    /// The file's exact bytes, for `desk show --json`.
+    pub fn read_ticket_text(&self, id: &str) -> Result<String> {
+        let path = self.ticket_path(id);
+        fs::read_to_string(&path).map_err(|e| Error::io(&path, e))
+    }
+
+    /// Writes a ticket if its content changed. Returns whether it wrote.
+    pub fn save_ticket(&self, t: &Ticket) -> Result<bool> {
+        atomic::write_if_changed(&self.ticket_path(&t.id), t.to_json().as_bytes())
+    }
+
+    /// Writes a new ticket; never overwrites one.
+    pub fn create_ticket(&self, t: &Ticket) -> Result<()> {
+        let dir = self.tickets_dir();
+        fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        atomic::create_new(&self.ticket_path(&t.id), t.to_json().as_bytes())
+    }
+
+    pub fn delete_ticket(&self, id: &str) -> Result<()> {
+        let path = self.ticket_path(id);
+        fs::remove_file(&path).map_err(|e| Error::io(&path, e))
+    }
+
+    /// The next ticket ID on this clone. Call with the lock held.
+    pub fn next_id(&self, now: DateTime<Utc>) -> Result<String> {
+        let path = self.local_dir().join("ids.json");
+        let root = self.root.to_string_lossy().to_string();
+        let mut state = fs::read_to_string(&path)
+            .ok()
+            .and_then(|s| serde_json::from_str::<IdState>(&s).ok())
+            .filter(|s| s.root == root)
+            .unwrap_or_else(|| IdState::fresh(&root));
+        loop {
+            let id = state.next(now.timestamp());
+            if !self.ticket_path(&id).exists() {
+                let bytes = serde_json::to_vec(&state).unwrap_or_default();
+                atomic::replace(&path, &bytes)?;
+                return Ok(id);
+            }
+        }
+    }
+
+    /// Every ticket's summary, through the cache; unreadable files are listed as problems.
+    pub fn scan(&self) -> Result<Scan> {
+        let dir = self.tickets_dir();
+        if !dir.is_dir() {
+            return Ok(Scan {
+                tickets: Vec::new(),
+                problems: Vec::new(),
+            });
+        }
+        cache::scan(&dir, &self.local_dir().join("cache").join("tickets.bin"))
+    }
+
+    pub fn customer_path(&self, email: &str) -> PathBuf {
+        self.customers_dir().join(customer::file_name(email))
+    }
+
+    pub fn load_customer(&self, email: &str) -> Result<Option<Customer>> {
+        let path = self.customer_path(email);
+        match fs::read_to_string(&path) {
+            Ok(text) => serde_json::from_str(&text)
+                .map(Some)
+                .map_err(|e| Error::Corrupt {
+                    path,
+                    message: e.to_string(),
+                }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Error::io(&path, e)),
+        }
+    }
+
+    pub fn save_customer(&self, c: &Customer) -> Result<bool> {
+        let dir = self.customers_dir();
+        fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        atomic::write_if_changed(&self.customer_path(&c.email), c.to_json().as_bytes())
+    }
+}

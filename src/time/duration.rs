@@ -1,0 +1,106 @@
+//! Durations as people write them in rules and on the command line: `30m`, `24h`, `10d`,
+//! `2w`, `1d12h`, `90s`.
+
+use std::fmt;
+
+/// A span of real time, in whole seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Duration {
+    pub seconds: i64,
+}
+
+const UNITS: [(char, i64); 5] = [('w', 604_800), ('d', 86_400), ('h', 3_600), ('m', 60), ('s', 1)];
+
+impl Duration {
+    pub fn from_secs(seconds: i64) -> Self {
+        Duration { seconds }
+    }
+
+    /// Parses `1d12h` style durations: one or more `NUMBER UNIT` pairs, units
+    /// w, d, h, m, s, each at most once and largest first.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let text = s.trim();
+        if text.is_empty() {
+            return Err("empty duration".into());
+        }
+        let mut total: i64 = 0;
+        let mut digits = String::new();
+        let mut last_unit = usize::MAX;
+        for c in text.chars() {
+            if c.is_ascii_digit() {
+                digits.push(c);
+                continue;
+            }
+            let Some(pos) = UNITS.iter().position(|(u, _)| *u == c) else {
+                return Err(format!(
+                    "`{text}` is not a duration: unknown unit `{c}` (use w, d, h, m, s as in `1d12h`)"
+                ));
+            };
+            if digits.is_empty() {
+                return Err(format!("`{text}` is not a duration: a number must come before `{c}`"));
+            }
+            if last_unit != usize::MAX && pos <= last_unit {
+                return Err(format!(
+                    "`{text}` is not a duration: give units once each, largest first (like `1d12h`)"
+                ));
+            }
+            last_unit = pos;
+            let n: i64 = digits
+                .parse()
+                .map_err(|_| format!("`{text}` is not a duration: number too large"))?;
+            total = n
+                .checked_mul(UNITS[pos].1)
+                .and_then(|v| total.checked_add(v))
+                .ok_or_else(|| format!("`{text}` is not a duration: too large"))?;
+            digits.clear();
+        }
+        if !digits.is_empty() {
+            return Err(format!(
+                "`{text}` is not a duration: `{digits}` needs a unit (w, d, h, m or s)"
+            ));
+        }
+        Ok(Duration { seconds: total })
+    }
+
+    pub fn to_chrono(self) -> chrono::Duration {
+        chrono::Duration::seconds(self.seconds)
+    }
+}
+
+impl fmt::Display for Duration {
+    /// The compact form, e.g. `1d12h`; negative durations get a leading `-`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.seconds == 0 {
+            return f.write_str("0s");
+        }
+        if self.seconds < 0 {
+            f.write_str("-")?;
+        }
+        let mut rest = self.seconds.unsigned_abs();
+        for (unit, size) in UNITS {
+            let size = size as u64;
+            if rest >= size {
+                write!(f, "{}{unit}", rest / size)?;
+                rest %= size;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Duration;
+
+    #[test]
+    fn parses_and_prints() {
+        for (s, secs) in [("30m", 1800), ("24h", 86_400), ("10d", 864_000), ("2w", 1_209_600), ("1d12h", 129_600)] {
+            let d = Duration::parse(s).unwrap();
+            assert_eq!(d.seconds, secs);
+            assert_eq!(d.to_string(), s);
+        }
+        for bad in ["", "h", "10", "1h1d", "1x", "1h1h"] {
+            assert!(Duration::parse(bad).is_err(), "{bad}");
+        }
+    }
+}
