@@ -1,1 +1,10 @@
+//! One integration-test binary: every test runs the real `desk` in a temporary helpdesk
+//! with a pinned clock.
 
+mod common;
+
+mod commands;
+mod config;
+mod example;
+mod failures;
+mod shell;

@@ -70,18 +70,16 @@ fn plan(example: Option<&str>) -> Result<Vec<(PathBuf, &'static [u8])>> {
     Ok(files)
 }
 
-pub fn run(ctx: &Ctx, args: InitArgs) -> Result<()> {
-    let target = match &args.dir {
-        Some(d) => ctx.start_dir().join(d),
-        None => ctx.start_dir().to_path_buf(),
-    };
+/// Creates a helpdesk at `target` from the defaults or a bundled example. Refuses, before
+/// writing anything, if `target` is a helpdesk already or a file would be overwritten.
+pub fn create(target: &Path, example: Option<&str>) -> Result<()> {
     if target.join("desk.toml").exists() {
         return Err(Error::Invalid(format!(
             "{} is already a helpdesk (it has a desk.toml)",
             target.display()
         )));
     }
-    let files = plan(args.example.as_deref())?;
+    let files = plan(example)?;
     // Check everything before writing anything, so a refusal leaves no half-made helpdesk.
     for (rel, _) in &files {
         let p = target.join(rel);
@@ -89,7 +87,7 @@ pub fn run(ctx: &Ctx, args: InitArgs) -> Result<()> {
             return Err(Error::Invalid(format!("{} exists already; not overwriting it", p.display())));
         }
     }
-    fs::create_dir_all(&target).map_err(|e| Error::io(&target, e))?;
+    fs::create_dir_all(target).map_err(|e| Error::io(target, e))?;
     for d in DIRS {
         let p = target.join(d);
         fs::create_dir_all(&p).map_err(|e| Error::io(&p, e))?;
@@ -106,6 +104,15 @@ pub fn run(ctx: &Ctx, args: InitArgs) -> Result<()> {
         }
         atomic::create_new(&p, contents)?;
     }
+    Ok(())
+}
+
+pub fn run(ctx: &Ctx, args: InitArgs) -> Result<()> {
+    let target = match &args.dir {
+        Some(d) => ctx.start_dir().join(d),
+        None => ctx.start_dir().to_path_buf(),
+    };
+    create(&target, args.example.as_deref())?;
     let shown = target.canonicalize().unwrap_or(target);
     match &args.example {
         Some(name) => ctx.out.status(format!(
