@@ -15,7 +15,13 @@ use crate::output::{ColorChoice, Out};
 #[command(name = "desk", version, propagate_version = true, max_term_width = 100)]
 pub struct Cli {
     /// Run as if started in DIR (the helpdesk is DIR or its nearest ancestor with desk.toml)
-    #[arg(short = 'C', long = "dir", global = true, value_name = "DIR", env = "DESK_DIR")]
+    #[arg(
+        short = 'C',
+        long = "dir",
+        global = true,
+        value_name = "DIR",
+        env = "DESK_DIR"
+    )]
     pub chdir: Option<PathBuf>,
 
     /// Act as this agent: the actor recorded in history for manual changes [default: system]
@@ -113,6 +119,7 @@ const VALUE_OPTIONS: [&str; 10] = [
 pub fn move_tag_removals(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
     let mut out = Vec::with_capacity(args.len() + 1);
     let mut tags = Vec::new();
+    // The subcommand's own one-letter flags, which stay flags (`-a` is `list --all`).
     let mut sub: Option<&str> = None;
     let mut iter = args.into_iter().enumerate().peekable();
     let mut skip_value = false;
@@ -143,10 +150,14 @@ pub fn move_tag_removals(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsStrin
         }
         match sub {
             None if !s.starts_with('-') => {
-                sub = Some(if s == "list" || s == "set" { "tags" } else { "other" });
+                sub = Some(match s {
+                    "list" => "aqh",
+                    "set" => "qh",
+                    _ => "",
+                });
                 out.push(a);
             }
-            Some("tags") if is_tag_removal(s) => tags.push(a),
+            Some(flags) if !flags.is_empty() && is_tag_removal(s, flags) => tags.push(a),
             _ => out.push(a),
         }
     }
@@ -163,15 +174,17 @@ pub fn move_tag_removals(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsStrin
 }
 
 /// `-vip` but not `-a`, `-q`, `-aq` (flags), `-C...` (a directory) or `--long`.
-fn is_tag_removal(s: &str) -> bool {
+fn is_tag_removal(s: &str, flags: &str) -> bool {
     let Some(word) = s.strip_prefix('-') else {
         return false;
     };
     !word.is_empty()
         && !word.starts_with('-')
         && !word.starts_with('C')
-        && !word.chars().all(|c| "aqh".contains(c))
-        && word.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_' || c == '.')
+        && !word.chars().all(|c| flags.contains(c))
+        && word
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '-' || c == '_' || c == '.')
 }
 
 /// Parses the command line, runs the command, and turns the outcome into an exit status.

@@ -13,7 +13,9 @@ use crate::error::{Error, Result};
 use crate::model::customer::validate_email;
 use crate::model::settings::Category;
 use crate::model::ticket::normalize_tag;
-use crate::model::{Change, Customer, HistoryEntry, Message, MessageKind, Priority, Settings, Ticket};
+use crate::model::{
+    Change, Customer, HistoryEntry, Message, MessageKind, Priority, Settings, Ticket,
+};
 use crate::store::Store;
 use crate::time::{now_from_system, parse_instant};
 
@@ -348,7 +350,9 @@ impl<'a> Edit<'a> {
                 self.settings.check_status(&kind, value).map_err(invalid)?;
                 let old = std::mem::replace(&mut self.ticket.status, value.to_string());
                 self.record(field, Value::String(old), Value::String(value.into()));
-                if self.settings.category(&kind, value) != Category::Waiting && self.ticket.snoozed_until.is_some() {
+                if self.settings.category(&kind, value) != Category::Waiting
+                    && self.ticket.snoozed_until.is_some()
+                {
                     self.set_snoozed(None);
                 }
             }
@@ -361,7 +365,9 @@ impl<'a> Edit<'a> {
                     && t.status(&self.ticket.status).is_none()
                 {
                     // Keep the ticket's place in its life: same category if the new type has one.
-                    let cat = self.settings.category(&self.ticket.kind, &self.ticket.status);
+                    let cat = self
+                        .settings
+                        .category(&self.ticket.kind, &self.ticket.status);
                     let new = t.status_for(cat).unwrap_or(t.initial_status()).to_string();
                     let old = std::mem::replace(&mut self.ticket.status, new.clone());
                     self.record("status", Value::String(old), Value::String(new));
@@ -370,14 +376,22 @@ impl<'a> Edit<'a> {
             "priority" => {
                 let p: Priority = value.parse().map_err(invalid)?;
                 let old = std::mem::replace(&mut self.ticket.priority, p);
-                self.record(field, Value::String(old.to_string()), Value::String(p.to_string()));
+                self.record(
+                    field,
+                    Value::String(old.to_string()),
+                    Value::String(p.to_string()),
+                );
             }
             "department" => {
                 if !value.is_empty() {
                     self.settings.check_department(value).map_err(invalid)?;
                 }
                 let old = std::mem::replace(&mut self.ticket.department, opt(value));
-                self.record(field, opt_value(&old), opt_value(&self.ticket.department.clone()));
+                self.record(
+                    field,
+                    opt_value(&old),
+                    opt_value(&self.ticket.department.clone()),
+                );
             }
             "assignee" => {
                 let value = value.strip_prefix("agent:").unwrap_or(value);
@@ -385,7 +399,11 @@ impl<'a> Edit<'a> {
                     self.settings.check_agent(value).map_err(invalid)?;
                 }
                 let old = std::mem::replace(&mut self.ticket.assignee, opt(value));
-                self.record(field, opt_value(&old), opt_value(&self.ticket.assignee.clone()));
+                self.record(
+                    field,
+                    opt_value(&old),
+                    opt_value(&self.ticket.assignee.clone()),
+                );
             }
             "requester" => {
                 let new = if value.is_empty() {
@@ -394,7 +412,11 @@ impl<'a> Edit<'a> {
                     Some(validate_email(value).map_err(invalid)?)
                 };
                 let old = std::mem::replace(&mut self.ticket.requester, new);
-                self.record(field, opt_value(&old), opt_value(&self.ticket.requester.clone()));
+                self.record(
+                    field,
+                    opt_value(&old),
+                    opt_value(&self.ticket.requester.clone()),
+                );
             }
             "shop" => {
                 if !value.is_empty() {
@@ -414,7 +436,9 @@ impl<'a> Edit<'a> {
                 return Err(invalid("set tags with `+TAG` and `-TAG`".into()));
             }
             "snoozed_until" => {
-                return Err(invalid("use `desk snooze ID --until WHEN` to snooze".into()));
+                return Err(invalid(
+                    "use `desk snooze ID --until WHEN` to snooze".into(),
+                ));
             }
             "id" | "created_at" | "updated_at" | "messages" | "history" | "sla" => {
                 return Err(invalid(format!("`{field}` cannot be set by hand")));
@@ -422,8 +446,16 @@ impl<'a> Edit<'a> {
             _ => {
                 let Some(name) = field.strip_prefix("fields.") else {
                     const SETTABLE: [&str; 10] = [
-                        "subject", "status", "type", "priority", "department", "assignee", "requester", "shop",
-                        "channel", "fields.NAME",
+                        "subject",
+                        "status",
+                        "type",
+                        "priority",
+                        "department",
+                        "assignee",
+                        "requester",
+                        "shop",
+                        "channel",
+                        "fields.NAME",
                     ];
                     return Err(invalid(format!(
                         "unknown field `{field}`{}",
@@ -436,7 +468,9 @@ impl<'a> Edit<'a> {
                 let old = if value.is_empty() {
                     self.ticket.fields.remove(name)
                 } else {
-                    self.ticket.fields.insert(name.to_string(), value.to_string())
+                    self.ticket
+                        .fields
+                        .insert(name.to_string(), value.to_string())
                 };
                 let new = self.ticket.fields.get(name).cloned();
                 self.record(field, opt_value(&old), opt_value(&new));
@@ -473,7 +507,9 @@ impl<'a> Edit<'a> {
 
     fn set_snoozed(&mut self, until: Option<DateTime<Utc>>) {
         let old = std::mem::replace(&mut self.ticket.snoozed_until, until);
-        let v = |t: Option<DateTime<Utc>>| t.map_or(Value::Null, |t| Value::String(crate::time::format_utc(t)));
+        let v = |t: Option<DateTime<Utc>>| {
+            t.map_or(Value::Null, |t| Value::String(crate::time::format_utc(t)))
+        };
         self.record("snoozed_until", v(old), v(until));
     }
 
@@ -484,7 +520,12 @@ impl<'a> Edit<'a> {
             .settings
             .ticket_type(&kind)
             .and_then(|t| t.status_for(category))
-            .ok_or_else(|| Error::Invalid(format!("type `{kind}` has no status of category `{}`", category.as_str())))?
+            .ok_or_else(|| {
+                Error::Invalid(format!(
+                    "type `{kind}` has no status of category `{}`",
+                    category.as_str()
+                ))
+            })?
             .to_string();
         self.set("status", &status)
     }
@@ -502,7 +543,9 @@ impl<'a> Edit<'a> {
             .settings
             .ticket_type(&kind)
             .and_then(|t| t.snooze_status())
-            .ok_or_else(|| Error::Invalid(format!("type `{kind}` has no waiting status to snooze in")))?
+            .ok_or_else(|| {
+                Error::Invalid(format!("type `{kind}` has no waiting status to snooze in"))
+            })?
             .to_string();
         self.set("status", &status)?;
         self.set_snoozed(Some(until));
@@ -510,7 +553,12 @@ impl<'a> Edit<'a> {
     }
 
     /// Adds a message written by the acting person (or `author` if given).
-    pub fn add_message(&mut self, kind: MessageKind, body: &str, author: Option<&str>) -> Result<()> {
+    pub fn add_message(
+        &mut self,
+        kind: MessageKind,
+        body: &str,
+        author: Option<&str>,
+    ) -> Result<()> {
         if body.trim().is_empty() {
             return Err(Error::Invalid("the message is empty".into()));
         }

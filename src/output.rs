@@ -92,7 +92,11 @@ impl Out {
             .iter()
             .map(|h| {
                 let c = Cell::new(h);
-                if self.color { c.add_attribute(Attribute::Bold) } else { c }
+                if self.color {
+                    c.add_attribute(Attribute::Bold)
+                } else {
+                    c
+                }
             })
             .collect();
         t.set_header(header);

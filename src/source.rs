@@ -168,7 +168,10 @@ impl<'s> Reader<'s> {
             other => {
                 self.error(
                     v.span(),
-                    format!("`{key}` of {what} must be true or false, found {}", other.type_str()),
+                    format!(
+                        "`{key}` of {what} must be true or false, found {}",
+                        other.type_str()
+                    ),
                 );
                 None
             }
@@ -189,7 +192,11 @@ impl<'s> Reader<'s> {
     }
 
     /// The tables of an array of tables (`[[department]]`), or a report of what was there instead.
-    pub fn tables<'v, 'i>(&mut self, t: &'v DeTable<'i>, key: &str) -> Vec<(Range<usize>, &'v DeTable<'i>)> {
+    pub fn tables<'v, 'i>(
+        &mut self,
+        t: &'v DeTable<'i>,
+        key: &str,
+    ) -> Vec<(Range<usize>, &'v DeTable<'i>)> {
         let Some(v) = t.get(key) else {
             return Vec::new();
         };

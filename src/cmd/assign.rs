@@ -14,7 +14,11 @@ pub struct AssignArgs {
     pub id: String,
 
     /// The agent's ID (`-` unassigns)
-    #[arg(required_unless_present = "auto", conflicts_with = "auto", allow_hyphen_values = true)]
+    #[arg(
+        required_unless_present = "auto",
+        conflicts_with = "auto",
+        allow_hyphen_values = true
+    )]
     pub agent: Option<String>,
 
     /// Pick the agent of the ticket's department with the fewest open tickets
@@ -27,11 +31,14 @@ pub fn run(ctx: &Ctx, args: AssignArgs) -> Result<()> {
     let id = hd.store.resolve(&args.id)?;
     let agent = if args.auto {
         let ticket = hd.store.load_ticket(&id)?;
-        let dept = ticket
-            .department
-            .ok_or_else(|| Error::Invalid(format!("{id} has no department: transfer it first, or name the agent")))?;
-        hd.least_loaded(&dept)?
-            .ok_or_else(|| Error::Invalid(format!("department `{dept}` has no agent who is not away")))?
+        let dept = ticket.department.ok_or_else(|| {
+            Error::Invalid(format!(
+                "{id} has no department: transfer it first, or name the agent"
+            ))
+        })?;
+        hd.least_loaded(&dept)?.ok_or_else(|| {
+            Error::Invalid(format!("department `{dept}` has no agent who is not away"))
+        })?
     } else {
         match args.agent.as_deref() {
             Some("-") | None => String::new(),
@@ -45,9 +52,13 @@ pub fn run(ctx: &Ctx, args: AssignArgs) -> Result<()> {
     }
     let outcome = hd.update(&id, event::ASSIGNED, |e| e.set("assignee", &agent))?;
     if let (Some(a), Some(d)) = (&outcome.ticket.assignee, &outcome.ticket.department)
-        && hd.settings.agent(a).is_some_and(|ag| !ag.departments.contains(d))
+        && hd
+            .settings
+            .agent(a)
+            .is_some_and(|ag| !ag.departments.contains(d))
     {
-        ctx.out.warn(format!("agent `{a}` is not in department `{d}`"));
+        ctx.out
+            .warn(format!("agent `{a}` is not in department `{d}`"));
     }
     super::report(ctx, &outcome, "assigned");
     Ok(())

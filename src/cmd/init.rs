@@ -42,7 +42,10 @@ fn plan(example: Option<&str>) -> Result<Vec<(PathBuf, &'static [u8])>> {
     match example {
         None => {
             add_dir(&DEFAULTS, &mut files);
-            for (from, to) in [("gitignore", ".gitignore"), ("gitattributes", ".gitattributes")] {
+            for (from, to) in [
+                ("gitignore", ".gitignore"),
+                ("gitattributes", ".gitattributes"),
+            ] {
                 if let Some(f) = files.iter_mut().find(|(p, _)| p == Path::new(from)) {
                     f.0 = PathBuf::from(to);
                 }
@@ -50,7 +53,10 @@ fn plan(example: Option<&str>) -> Result<Vec<(PathBuf, &'static [u8])>> {
         }
         Some("shop") => {
             add_dir(&SHOP, &mut files);
-            for (name, contents) in [(".gitignore", "gitignore"), (".gitattributes", "gitattributes")] {
+            for (name, contents) in [
+                (".gitignore", "gitignore"),
+                (".gitattributes", "gitattributes"),
+            ] {
                 if !files.iter().any(|(p, _)| p == Path::new(name))
                     && let Some(f) = DEFAULTS.get_file(contents)
                 {
@@ -84,7 +90,10 @@ pub fn create(target: &Path, example: Option<&str>) -> Result<()> {
     for (rel, _) in &files {
         let p = target.join(rel);
         if p.exists() {
-            return Err(Error::Invalid(format!("{} exists already; not overwriting it", p.display())));
+            return Err(Error::Invalid(format!(
+                "{} exists already; not overwriting it",
+                p.display()
+            )));
         }
     }
     fs::create_dir_all(target).map_err(|e| Error::io(target, e))?;

@@ -118,9 +118,13 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
     if let Some(v) = &args.view {
         let view = settings.view(v).ok_or_else(|| {
             Error::Invalid(
-                crate::model::Settings::check_known("view", v, settings.views.iter().map(|v| v.id.as_str()))
-                    .err()
-                    .unwrap_or_default(),
+                crate::model::Settings::check_known(
+                    "view",
+                    v,
+                    settings.views.iter().map(|v| v.id.as_str()),
+                )
+                .err()
+                .unwrap_or_default(),
             )
         })?;
         parts.push(view.condition.clone());
@@ -190,7 +194,9 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
         }
     }
     rows.sort_by(|a, b| {
-        let o = sort_key(a, sort_field).cmp(&sort_key(b, sort_field)).then_with(|| a.id.cmp(&b.id));
+        let o = sort_key(a, sort_field)
+            .cmp(&sort_key(b, sort_field))
+            .then_with(|| a.id.cmp(&b.id));
         if desc { o.reverse() } else { o }
     });
     if let Some(n) = args.limit {
@@ -199,23 +205,23 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
 
     fn row<'a>(s: &'a Summary, settings: &'a crate::model::Settings) -> Row<'a> {
         Row {
-        id: &s.id,
-        subject: &s.subject,
-        kind: &s.kind,
-        status: &s.status,
-        status_category: settings.category(&s.kind, &s.status).as_str(),
-        priority: s.priority,
-        department: s.department.as_deref(),
-        assignee: s.assignee.as_deref(),
-        requester: s.requester.as_deref(),
-        shop: s.shop.as_deref(),
-        channel: &s.channel,
-        tags: &s.tags,
-        fields: &s.fields,
-        created_at: rfc(s.created_at),
-        updated_at: rfc(s.updated_at),
-        snoozed_until: s.snoozed_until.map(rfc),
-        messages: s.messages,
+            id: &s.id,
+            subject: &s.subject,
+            kind: &s.kind,
+            status: &s.status,
+            status_category: settings.category(&s.kind, &s.status).as_str(),
+            priority: s.priority,
+            department: s.department.as_deref(),
+            assignee: s.assignee.as_deref(),
+            requester: s.requester.as_deref(),
+            shop: s.shop.as_deref(),
+            channel: &s.channel,
+            tags: &s.tags,
+            fields: &s.fields,
+            created_at: rfc(s.created_at),
+            updated_at: rfc(s.updated_at),
+            snoozed_until: s.snoozed_until.map(rfc),
+            messages: s.messages,
         }
     }
     match args.format {
@@ -229,14 +235,18 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
         }
         Format::Json => {
             let all: Vec<Row> = rows.iter().map(|s| row(s, settings)).collect();
-            let mut text = serde_json::to_string_pretty(&all).map_err(|e| Error::Invalid(e.to_string()))?;
+            let mut text =
+                serde_json::to_string_pretty(&all).map_err(|e| Error::Invalid(e.to_string()))?;
             text.push('\n');
             print(&text)?;
         }
         Format::Jsonl => {
             let mut out = String::new();
             for s in &rows {
-                out.push_str(&serde_json::to_string(&row(s, settings)).map_err(|e| Error::Invalid(e.to_string()))?);
+                out.push_str(
+                    &serde_json::to_string(&row(s, settings))
+                        .map_err(|e| Error::Invalid(e.to_string()))?,
+                );
                 out.push('\n');
             }
             print(&out)?;
@@ -244,8 +254,21 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
         Format::Csv => {
             let mut w = csv::Writer::from_writer(Vec::new());
             let header = [
-                "id", "subject", "type", "status", "status_category", "priority", "department", "assignee",
-                "requester", "shop", "channel", "tags", "created_at", "updated_at", "snoozed_until",
+                "id",
+                "subject",
+                "type",
+                "status",
+                "status_category",
+                "priority",
+                "department",
+                "assignee",
+                "requester",
+                "shop",
+                "channel",
+                "tags",
+                "created_at",
+                "updated_at",
+                "snoozed_until",
             ];
             let csv_err = |e: csv::Error| Error::Invalid(e.to_string());
             w.write_record(header).map_err(csv_err)?;
@@ -278,7 +301,15 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
                 ctx.out.status("no tickets");
             } else {
                 let tz = settings.helpdesk.timezone;
-                let mut table = ctx.out.table(&["ID", "STATUS", "PRIORITY", "DEPARTMENT", "ASSIGNEE", "UPDATED", "SUBJECT"]);
+                let mut table = ctx.out.table(&[
+                    "ID",
+                    "STATUS",
+                    "PRIORITY",
+                    "DEPARTMENT",
+                    "ASSIGNEE",
+                    "UPDATED",
+                    "SUBJECT",
+                ]);
                 for s in &rows {
                     let updated = DateTime::from_timestamp(s.updated_at, 0)
                         .unwrap_or_default()

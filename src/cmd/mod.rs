@@ -27,8 +27,11 @@ pub fn read_body(message: Option<String>, dash: bool, what: &str) -> Result<Stri
         Some(m) => m.to_string(),
         None if dash => read_stdin()?,
         None if std::io::stdin().is_terminal() && std::io::stderr().is_terminal() => {
-            let template = format!("\n# Write the {what} above. Lines starting with # are dropped; an empty {what} aborts.\n");
-            let text = edit::edit(template).map_err(|e| Error::Invalid(format!("could not run the editor: {e}")))?;
+            let template = format!(
+                "\n# Write the {what} above. Lines starting with # are dropped; an empty {what} aborts.\n"
+            );
+            let text = edit::edit(template)
+                .map_err(|e| Error::Invalid(format!("could not run the editor: {e}")))?;
             text.lines()
                 .filter(|l| !l.starts_with('#'))
                 .collect::<Vec<_>>()
@@ -60,6 +63,7 @@ pub fn report(ctx: &Ctx, outcome: &Outcome, verb: &str) {
     if outcome.changed {
         ctx.out.status(format!("{verb} {}", outcome.ticket.id));
     } else {
-        ctx.out.status(format!("{}: nothing changed", outcome.ticket.id));
+        ctx.out
+            .status(format!("{}: nothing changed", outcome.ticket.id));
     }
 }

@@ -26,7 +26,9 @@ pub fn run(ctx: &Ctx, args: NoteArgs) -> Result<()> {
     let hd = ctx.helpdesk()?;
     let id = hd.store.resolve(&args.id)?;
     let body = super::read_body(args.message, args.stdin.is_some(), "note")?;
-    let outcome = hd.update(&id, event::NOTE_ADDED, |e| e.add_message(MessageKind::Note, &body, None))?;
+    let outcome = hd.update(&id, event::NOTE_ADDED, |e| {
+        e.add_message(MessageKind::Note, &body, None)
+    })?;
     super::report(ctx, &outcome, "added a note to");
     Ok(())
 }

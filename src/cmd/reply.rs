@@ -26,7 +26,9 @@ pub fn run(ctx: &Ctx, args: ReplyArgs) -> Result<()> {
     let hd = ctx.helpdesk()?;
     let id = hd.store.resolve(&args.id)?;
     let body = super::read_body(args.message, args.stdin.is_some(), "reply")?;
-    let outcome = hd.update(&id, event::AGENT_REPLIED, |e| e.add_message(MessageKind::Reply, &body, None))?;
+    let outcome = hd.update(&id, event::AGENT_REPLIED, |e| {
+        e.add_message(MessageKind::Reply, &body, None)
+    })?;
     super::report(ctx, &outcome, "replied to");
     Ok(())
 }

@@ -34,14 +34,20 @@ fn parse(c: &str) -> Result<Change<'_>> {
     } else if let Some(t) = c.strip_prefix('-') {
         Ok(Change::Remove(t))
     } else {
-        Err(Error::Usage(format!("`{c}`: use FIELD=VALUE, +TAG or -TAG")))
+        Err(Error::Usage(format!(
+            "`{c}`: use FIELD=VALUE, +TAG or -TAG"
+        )))
     }
 }
 
 pub fn run(ctx: &Ctx, args: SetArgs) -> Result<()> {
     let hd = ctx.helpdesk()?;
     // Parse everything first: one bad change leaves the ticket untouched.
-    let changes = args.changes.iter().map(|c| parse(c)).collect::<Result<Vec<_>>>()?;
+    let changes = args
+        .changes
+        .iter()
+        .map(|c| parse(c))
+        .collect::<Result<Vec<_>>>()?;
     let outcome = hd.update(&args.id, event::UPDATED, |e| {
         for c in &changes {
             match c {

@@ -56,21 +56,36 @@ fn value(v: &Value) -> String {
 }
 
 /// One change as a phrase: `set department support → billing`, `tagged +vip`.
-pub fn describe_change(c: &Change) -> String {
+pub fn describe_change(c: &Change, tz: Tz) -> String {
     if c.field == "tags" {
         let list = |v: &Value| -> Vec<String> {
             v.as_array()
-                .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| x.as_str().map(str::to_string))
+                        .collect()
+                })
                 .unwrap_or_default()
         };
         let (from, to) = (list(&c.from), list(&c.to));
-        let mut parts: Vec<String> = to.iter().filter(|t| !from.contains(t)).map(|t| format!("+{t}")).collect();
-        parts.extend(from.iter().filter(|t| !to.contains(t)).map(|t| format!("-{t}")));
+        let mut parts: Vec<String> = to
+            .iter()
+            .filter(|t| !from.contains(t))
+            .map(|t| format!("+{t}"))
+            .collect();
+        parts.extend(
+            from.iter()
+                .filter(|t| !to.contains(t))
+                .map(|t| format!("-{t}")),
+        );
         return format!("tagged {}", parts.join(" "));
     }
     if c.field == "snoozed_until" {
         return match c.to.as_str() {
-            Some(t) => format!("snoozed until {t}"),
+            Some(t) => match DateTime::parse_from_rfc3339(t) {
+                Ok(t) => format!("snoozed until {}", local(t.with_timezone(&Utc), tz)),
+                Err(_) => format!("snoozed until {t}"),
+            },
             None => "cleared snooze".into(),
         };
     }
@@ -89,7 +104,7 @@ pub fn actor(a: &str) -> String {
 }
 
 /// What a history entry did, in a few words.
-pub fn describe_entry(h: &HistoryEntry) -> String {
+pub fn describe_entry(h: &HistoryEntry, tz: Tz) -> String {
     let mut parts: Vec<String> = Vec::new();
     match h.event.as_str() {
         "ticket.created" => parts.push("created the ticket".into()),
@@ -97,7 +112,7 @@ pub fn describe_entry(h: &HistoryEntry) -> String {
         "note.added" => parts.push("added a note".into()),
         _ => {}
     }
-    parts.extend(h.changes.iter().map(describe_change));
+    parts.extend(h.changes.iter().map(|c| describe_change(c, tz)));
     if parts.is_empty() {
         parts.push(h.event.clone());
     }
@@ -114,7 +129,10 @@ fn render(t: &Ticket, customer_name: Option<&str>, settings: &Settings, out: &Ou
         ("status", format!("{} ({})", t.status, category.as_str())),
         ("priority", t.priority.to_string()),
         ("type", t.kind.clone()),
-        ("department", t.department.clone().unwrap_or_else(|| none.clone())),
+        (
+            "department",
+            t.department.clone().unwrap_or_else(|| none.clone()),
+        ),
         (
             "assignee",
             t.assignee.as_deref().map_or_else(
@@ -156,7 +174,11 @@ fn render(t: &Ticket, customer_name: Option<&str>, settings: &Settings, out: &Ou
         let _ = writeln!(s, "  {}{v}", out.dim(&format!("{k:<14}")));
     }
 
-    let _ = writeln!(s, "\n{}", out.bold(&format!("Conversation ({})", t.messages.len())));
+    let _ = writeln!(
+        s,
+        "\n{}",
+        out.bold(&format!("Conversation ({})", t.messages.len()))
+    );
     if t.messages.is_empty() {
         let _ = writeln!(s, "  (no messages)");
     }
@@ -164,9 +186,21 @@ fn render(t: &Ticket, customer_name: Option<&str>, settings: &Settings, out: &Ou
         let who = actor(&m.author);
         let label = match m.kind {
             MessageKind::Customer => out.paint("36", &who),
-            MessageKind::Note => format!("{} {}", out.paint("35", "note"), out.dim(&format!("by {who}"))),
-            MessageKind::Reply => format!("{} {}", out.paint("32", "reply"), out.dim(&format!("by {who}"))),
-            MessageKind::Auto => format!("{} {}", out.paint("32", "automatic reply"), out.dim(&format!("by {who}"))),
+            MessageKind::Note => format!(
+                "{} {}",
+                out.paint("35", "note"),
+                out.dim(&format!("by {who}"))
+            ),
+            MessageKind::Reply => format!(
+                "{} {}",
+                out.paint("32", "reply"),
+                out.dim(&format!("by {who}"))
+            ),
+            MessageKind::Auto => format!(
+                "{} {}",
+                out.paint("32", "automatic reply"),
+                out.dim(&format!("by {who}"))
+            ),
         };
         let _ = writeln!(s, "\n  {}  {label}", local(m.at, tz));
         for line in m.body.lines() {
@@ -185,7 +219,7 @@ fn render(t: &Ticket, customer_name: Option<&str>, settings: &Settings, out: &Ou
             when.clone()
         };
         last_day = day.to_string();
-        let _ = writeln!(s, "  {}  {}", out.dim(&stamp), describe_entry(h));
+        let _ = writeln!(s, "  {}  {}", out.dim(&stamp), describe_entry(h, tz));
     }
     s
 }

@@ -28,7 +28,9 @@ pub fn run(ctx: &Ctx, args: StatusArgs, target: Target) -> Result<()> {
         Target::Close => (Category::Closed, "closed"),
         Target::Reopen => (Category::Open, "reopened"),
     };
-    let outcome = hd.update(&args.id, event::STATUS_CHANGED, |e| e.set_category(category))?;
+    let outcome = hd.update(&args.id, event::STATUS_CHANGED, |e| {
+        e.set_category(category)
+    })?;
     super::report(ctx, &outcome, verb);
     Ok(())
 }

@@ -54,7 +54,9 @@ pub fn validate_email(email: &str) -> Result<String, String> {
             !local.is_empty()
                 && !domain.is_empty()
                 && !domain.contains('@')
-                && !e.chars().any(|c| c.is_whitespace() || c.is_control() || "<>,;\"/\\".contains(c))
+                && !e
+                    .chars()
+                    .any(|c| c.is_whitespace() || c.is_control() || "<>,;\"/\\".contains(c))
         }
         None => false,
     };

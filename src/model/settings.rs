@@ -40,7 +40,10 @@ impl Category {
     }
 
     pub fn parse(s: &str) -> Option<Category> {
-        Self::NAMES.iter().position(|n| *n == s).map(|i| Self::ALL[i])
+        Self::NAMES
+            .iter()
+            .position(|n| *n == s)
+            .map(|i| Self::ALL[i])
     }
 
     /// Solved and closed tickets are done; `desk list` hides them unless `--all`.
@@ -219,14 +222,21 @@ impl Settings {
         let list: Vec<&str> = known.clone().collect();
         let hint = suggest(given, known);
         if hint.is_empty() && !list.is_empty() {
-            Err(format!("unknown {what} `{given}` (known: {})", list.join(", ")))
+            Err(format!(
+                "unknown {what} `{given}` (known: {})",
+                list.join(", ")
+            ))
         } else {
             Err(format!("unknown {what} `{given}`{hint}"))
         }
     }
 
     pub fn check_department(&self, id: &str) -> std::result::Result<(), String> {
-        Self::check_known("department", id, self.departments.iter().map(|d| d.id.as_str()))
+        Self::check_known(
+            "department",
+            id,
+            self.departments.iter().map(|d| d.id.as_str()),
+        )
     }
 
     pub fn check_agent(&self, id: &str) -> std::result::Result<(), String> {
@@ -249,7 +259,11 @@ impl Settings {
         if self.groups.is_empty() {
             return Ok(());
         }
-        Self::check_known("customer group", id, self.groups.iter().map(|s| s.id.as_str()))
+        Self::check_known(
+            "customer group",
+            id,
+            self.groups.iter().map(|s| s.id.as_str()),
+        )
     }
 
     pub fn check_status(&self, kind: &str, status: &str) -> std::result::Result<(), String> {
@@ -301,7 +315,10 @@ fn read_id(
     }
     if let Some(first) = seen.get(&id) {
         let (line, _) = r.source.position(*first);
-        r.error(span, format!("duplicate {what} `{id}` (first defined on line {line})"));
+        r.error(
+            span,
+            format!("duplicate {what} `{id}` (first defined on line {line})"),
+        );
         return None;
     }
     seen.insert(id.clone(), span.start);
@@ -317,7 +334,11 @@ fn read_settings(r: &mut Reader<'_>, doc: &DeTable<'_>) -> Settings {
     let mut seen = HashMap::new();
     let mut departments = Vec::new();
     for (span, t) in r.tables(doc, "department") {
-        r.check_keys(t, &["id", "name", "address", "sender", "signature"], "[[department]]");
+        r.check_keys(
+            t,
+            &["id", "name", "address", "sender", "signature"],
+            "[[department]]",
+        );
         let Some(id) = read_id(r, t, "department", span, &mut seen) else {
             continue;
         };
@@ -333,7 +354,9 @@ fn read_settings(r: &mut Reader<'_>, doc: &DeTable<'_>) -> Settings {
                 .map_or_else(|| id.clone(), |s| s.into_inner()),
             id,
             address: address.map(|a| a.into_inner().to_lowercase()),
-            sender: r.opt_str(t, "sender", "[[department]]").map(|s| s.into_inner()),
+            sender: r
+                .opt_str(t, "sender", "[[department]]")
+                .map(|s| s.into_inner()),
             signature: r
                 .opt_str(t, "signature", "[[department]]")
                 .map(|s| s.into_inner())
@@ -345,7 +368,11 @@ fn read_settings(r: &mut Reader<'_>, doc: &DeTable<'_>) -> Settings {
     let mut agents = Vec::new();
     let dept_ids: Vec<&str> = departments.iter().map(|d| d.id.as_str()).collect();
     for (span, t) in r.tables(doc, "agent") {
-        r.check_keys(t, &["id", "name", "email", "departments", "away"], "[[agent]]");
+        r.check_keys(
+            t,
+            &["id", "name", "email", "departments", "away"],
+            "[[agent]]",
+        );
         let Some(id) = read_id(r, t, "agent", span, &mut seen) else {
             continue;
         };
@@ -357,7 +384,9 @@ fn read_settings(r: &mut Reader<'_>, doc: &DeTable<'_>) -> Settings {
         }
         let mut member = Vec::new();
         for d in r.str_list(t, "departments", "[[agent]]") {
-            if let Err(msg) = Settings::check_known("department", d.get_ref(), dept_ids.iter().copied()) {
+            if let Err(msg) =
+                Settings::check_known("department", d.get_ref(), dept_ids.iter().copied())
+            {
                 r.error(d.span(), format!("agent `{id}`: {msg}"));
             } else {
                 member.push(d.into_inner());
@@ -425,7 +454,10 @@ fn parse_tz(r: &mut Reader<'_>, s: &toml::Spanned<String>) -> Option<Tz> {
             let hint = suggest(s.get_ref(), chrono_tz::TZ_VARIANTS.iter().map(|t| t.name()));
             r.error(
                 s.span(),
-                format!("unknown time zone `{}` (use an IANA name like `Europe/Oslo`){hint}", s.get_ref()),
+                format!(
+                    "unknown time zone `{}` (use an IANA name like `Europe/Oslo`){hint}",
+                    s.get_ref()
+                ),
             );
             None
         }
@@ -492,7 +524,11 @@ fn parse_date(r: &mut Reader<'_>, s: &str, span: Range<usize>) -> Option<NaiveDa
     }
 }
 
-fn read_calendars(r: &mut Reader<'_>, doc: &DeTable<'_>, default_tz: Tz) -> BTreeMap<String, Calendar> {
+fn read_calendars(
+    r: &mut Reader<'_>,
+    doc: &DeTable<'_>,
+    default_tz: Tz,
+) -> BTreeMap<String, Calendar> {
     let mut out = BTreeMap::new();
     let Some(v) = doc.get("calendar") else {
         return out;
@@ -503,7 +539,10 @@ fn read_calendars(r: &mut Reader<'_>, doc: &DeTable<'_>, default_tz: Tz) -> BTre
     for (name, cv) in all.iter() {
         let id = name.get_ref().to_string();
         if !is_valid_id(&id) {
-            r.error(name.span(), format!("calendar id `{id}` must be lowercase letters, digits, `-` or `_`"));
+            r.error(
+                name.span(),
+                format!("calendar id `{id}` must be lowercase letters, digits, `-` or `_`"),
+            );
             continue;
         }
         let what = format!("[calendar.{id}]");
@@ -587,7 +626,8 @@ fn read_types(r: &mut Reader<'_>, doc: &DeTable<'_>) -> Vec<TicketType> {
                 let Some(sid) = read_id(r, st, "status", item.span(), &mut seen_status) else {
                     continue;
                 };
-                let Some(cat) = r.req_str(st, "category", &format!("status `{sid}`"), item.span()) else {
+                let Some(cat) = r.req_str(st, "category", &format!("status `{sid}`"), item.span())
+                else {
                     continue;
                 };
                 match Category::parse(cat.get_ref()) {
@@ -607,7 +647,10 @@ fn read_types(r: &mut Reader<'_>, doc: &DeTable<'_>) -> Vec<TicketType> {
             if statuses.is_empty() && !list.is_empty() {
                 // errors already reported
             } else if statuses.is_empty() {
-                r.error(key_span(t, "statuses").unwrap_or(span), format!("{what} needs at least one status"));
+                r.error(
+                    key_span(t, "statuses").unwrap_or(span),
+                    format!("{what} needs at least one status"),
+                );
             }
         }
         types.push(TicketType {

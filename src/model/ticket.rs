@@ -8,7 +8,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Priority {
     Low,
@@ -19,7 +21,12 @@ pub enum Priority {
 }
 
 impl Priority {
-    pub const ALL: [Priority; 4] = [Priority::Low, Priority::Normal, Priority::High, Priority::Urgent];
+    pub const ALL: [Priority; 4] = [
+        Priority::Low,
+        Priority::Normal,
+        Priority::High,
+        Priority::Urgent,
+    ];
     pub const NAMES: [&'static str; 4] = ["low", "normal", "high", "urgent"];
 
     pub fn as_str(self) -> &'static str {
@@ -155,7 +162,9 @@ impl Ticket {
 
     /// The first message written by the customer: the `body` condition field.
     pub fn first_customer_message(&self) -> Option<&Message> {
-        self.messages.iter().find(|m| m.kind == MessageKind::Customer)
+        self.messages
+            .iter()
+            .find(|m| m.kind == MessageKind::Customer)
     }
 
     pub fn has_tag(&self, tag: &str) -> bool {
@@ -167,7 +176,9 @@ impl Ticket {
 pub fn normalize_tag(tag: &str) -> Result<String, String> {
     let t = tag.trim().to_lowercase();
     if t.is_empty() || t.chars().any(|c| c.is_whitespace() || c == ',') {
-        return Err(format!("`{tag}` is not a tag: tags are single words without commas"));
+        return Err(format!(
+            "`{tag}` is not a tag: tags are single words without commas"
+        ));
     }
     Ok(t)
 }

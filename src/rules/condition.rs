@@ -183,7 +183,9 @@ impl Field {
             _ => {
                 if let Some(name) = s.strip_prefix("fields.").filter(|n| !n.is_empty()) {
                     Field::Custom(name.to_string())
-                } else if let Some(name) = s.strip_prefix("customer.fields.").filter(|n| !n.is_empty()) {
+                } else if let Some(name) =
+                    s.strip_prefix("customer.fields.").filter(|n| !n.is_empty())
+                {
                     Field::CustomerField(name.to_string())
                 } else if let Some(target) = s
                     .strip_prefix("sla.")
@@ -197,7 +199,9 @@ impl Field {
                     } else if let Some(f) = rest.strip_suffix(".to").filter(|f| !f.is_empty()) {
                         Field::ChangeTo(f.to_string())
                     } else {
-                        return Err(format!("`{s}` must be `changes.FIELD.from` or `changes.FIELD.to`"));
+                        return Err(format!(
+                            "`{s}` must be `changes.FIELD.from` or `changes.FIELD.to`"
+                        ));
                     }
                 } else {
                     let hint = suggest(s, PLAIN_FIELDS.iter().chain(OTHER_FIELDS.iter()).copied());
@@ -232,7 +236,12 @@ impl Field {
                 | Field::SlaBreached
                 | Field::SlaDueIn(_)
                 | Field::SlaPolicy
-                | Field::Since(Since::LastCustomerMessage | Since::LastAgentMessage | Since::StatusChanged | Since::Assigned)
+                | Field::Since(
+                    Since::LastCustomerMessage
+                        | Since::LastAgentMessage
+                        | Since::StatusChanged
+                        | Since::Assigned
+                )
         )
     }
 
@@ -251,7 +260,10 @@ impl Field {
     }
 
     fn is_time(&self) -> bool {
-        matches!(self, Field::CreatedAt | Field::UpdatedAt | Field::SnoozedUntil)
+        matches!(
+            self,
+            Field::CreatedAt | Field::UpdatedAt | Field::SnoozedUntil
+        )
     }
 }
 
@@ -359,7 +371,12 @@ pub enum Operand {
 }
 
 /// Parses the `if` table of a rule or view: `if.all = [...]`, `if.any = [...]`, or both.
-pub fn parse_if(r: &mut Reader<'_>, v: &Value<'_>, settings: &Settings, ctx: Context) -> Option<Condition> {
+pub fn parse_if(
+    r: &mut Reader<'_>,
+    v: &Value<'_>,
+    settings: &Settings,
+    ctx: Context,
+) -> Option<Condition> {
     let t = r.as_table(v, "`if`")?;
     r.check_keys(t, &["all", "any"], "`if`");
     let mut parts = Vec::new();
@@ -383,7 +400,12 @@ pub fn parse_if(r: &mut Reader<'_>, v: &Value<'_>, settings: &Settings, ctx: Con
     ok.then_some(Condition::All(parts))
 }
 
-fn parse_list(r: &mut Reader<'_>, v: &Value<'_>, settings: &Settings, ctx: Context) -> Option<Vec<Condition>> {
+fn parse_list(
+    r: &mut Reader<'_>,
+    v: &Value<'_>,
+    settings: &Settings,
+    ctx: Context,
+) -> Option<Vec<Condition>> {
     let arr = r.as_array(v, "a condition list")?;
     let mut out = Vec::new();
     let mut ok = true;
@@ -396,7 +418,12 @@ fn parse_list(r: &mut Reader<'_>, v: &Value<'_>, settings: &Settings, ctx: Conte
     ok.then_some(out)
 }
 
-fn parse_entry(r: &mut Reader<'_>, v: &Value<'_>, settings: &Settings, ctx: Context) -> Option<Condition> {
+fn parse_entry(
+    r: &mut Reader<'_>,
+    v: &Value<'_>,
+    settings: &Settings,
+    ctx: Context,
+) -> Option<Condition> {
     let t = r.as_table(v, "a condition")?;
     if let Some(list) = t.get("all") {
         r.check_keys(t, &["all"], "an `all` group");
@@ -423,7 +450,10 @@ fn parse_entry(r: &mut Reader<'_>, v: &Value<'_>, settings: &Settings, ctx: Cont
     if ctx == Context::View && field.event_only() {
         r.error(
             field_s.span(),
-            format!("field `{}` is known only in rules, not in views or filters", field_s.get_ref()),
+            format!(
+                "field `{}` is known only in rules, not in views or filters",
+                field_s.get_ref()
+            ),
         );
         return None;
     }
@@ -467,7 +497,13 @@ fn scalars(r: &mut Reader<'_>, v: &Value<'_>) -> Vec<(String, std::ops::Range<us
             DeValue::Boolean(b) => b.to_string(),
             DeValue::Datetime(d) => d.to_string(),
             other => {
-                r.error(item.span(), format!("a condition value must be a string, number or list, found {}", other.type_str()));
+                r.error(
+                    item.span(),
+                    format!(
+                        "a condition value must be a string, number or list, found {}",
+                        other.type_str()
+                    ),
+                );
                 return None;
             }
         };
@@ -492,7 +528,9 @@ pub fn prepare(
     let _ = ctx;
     let needs_value = !matches!(op, Op::Exists | Op::Missing | Op::Changed);
     let values = match (needs_value, values) {
-        (false, Some(_)) => return Err((format!("operator `{}` takes no `value`", op.name()), None)),
+        (false, Some(_)) => {
+            return Err((format!("operator `{}` takes no `value`", op.name()), None));
+        }
         (false, None) => return Ok(Operand::None),
         (true, None) => return Err((format!("operator `{}` needs a `value`", op.name()), None)),
         (true, Some(v)) => v,
@@ -504,12 +542,18 @@ pub fn prepare(
         if values.len() == 1 {
             Ok(values[0].0.clone())
         } else {
-            Err((format!("operator `{}` takes a single value, not a list", op.name()), None))
+            Err((
+                format!("operator `{}` takes a single value, not a list", op.name()),
+                None,
+            ))
         }
     };
     // Values naming things in desk.toml must exist, so a typo fails at load, not silently.
     for (i, (v, _)) in values.iter().enumerate() {
-        if matches!(op, Op::Is | Op::IsNot | Op::In | Op::NotIn | Op::ChangedTo | Op::ChangedFrom) {
+        if matches!(
+            op,
+            Op::Is | Op::IsNot | Op::In | Op::NotIn | Op::ChangedTo | Op::ChangedFrom
+        ) {
             let known = match field {
                 Field::Department => settings.check_department(v),
                 Field::Assignee => settings.check_agent(v),
@@ -555,7 +599,10 @@ pub fn prepare(
         Op::Contains | Op::ContainsAll | Op::NotContains => {
             let phrases: Vec<Vec<String>> = values.iter().map(|(v, _)| text::words(v)).collect();
             if let Some(i) = phrases.iter().position(Vec::is_empty) {
-                return Err(("a word or phrase must contain letters or digits".into(), Some(i)));
+                return Err((
+                    "a word or phrase must contain letters or digits".into(),
+                    Some(i),
+                ));
             }
             Ok(Operand::Phrases(
                 values.iter().map(|(v, _)| v.to_lowercase()).collect(),
@@ -568,28 +615,54 @@ pub fn prepare(
                 .size_limit(1 << 20)
                 .build()
                 .map(Operand::Regex)
-                .map_err(|e| (format!("invalid regex: {}", e.to_string().lines().last().unwrap_or("")), Some(0)))
+                .map_err(|e| {
+                    (
+                        format!(
+                            "invalid regex: {}",
+                            e.to_string()
+                                .lines()
+                                .last()
+                                .unwrap_or("")
+                                .trim_start_matches("error: ")
+                        ),
+                        Some(0),
+                    )
+                })
         }
         Op::Over | Op::Under => {
             if !field.is_duration() {
                 return Err((
-                    format!("operator `{}` compares durations: use it with `since.*` or `sla.*.due_in`", op.name()),
+                    format!(
+                        "operator `{}` compares durations: use it with `since.*` or `sla.*.due_in`",
+                        op.name()
+                    ),
                     None,
                 ));
             }
             let v = single(values)?;
-            Duration::parse(&v).map(Operand::Duration).map_err(|m| (m, Some(0)))
+            Duration::parse(&v)
+                .map(Operand::Duration)
+                .map_err(|m| (m, Some(0)))
         }
         Op::Gt | Op::Gte | Op::Lt | Op::Lte => {
             let v = single(values)?;
             if *field == Field::Priority {
-                v.parse::<Priority>().map(Operand::Priority).map_err(|m| (m, Some(0)))
+                v.parse::<Priority>()
+                    .map(Operand::Priority)
+                    .map_err(|m| (m, Some(0)))
             } else if field.is_time() {
                 parse_instant(&v, settings.helpdesk.timezone)
                     .map(Operand::Time)
-                    .ok_or_else(|| (format!("`{v}` is not a time like `2026-11-24T09:00:00Z`"), Some(0)))
+                    .ok_or_else(|| {
+                        (
+                            format!("`{v}` is not a time like `2026-11-24T09:00:00Z`"),
+                            Some(0),
+                        )
+                    })
             } else if field.is_duration() {
-                Duration::parse(&v).map(Operand::Duration).map_err(|m| (m, Some(0)))
+                Duration::parse(&v)
+                    .map(Operand::Duration)
+                    .map_err(|m| (m, Some(0)))
             } else {
                 v.parse::<f64>()
                     .map(Operand::Number)
@@ -654,7 +727,9 @@ impl Facts<'_> {
             Field::Subject => Val::Text(t.subject.clone()),
             Field::Type => Val::Text(t.kind.clone()),
             Field::Status => Val::Text(t.status.clone()),
-            Field::StatusCategory => Val::Text(self.settings.category(&t.kind, &t.status).as_str().into()),
+            Field::StatusCategory => {
+                Val::Text(self.settings.category(&t.kind, &t.status).as_str().into())
+            }
             Field::Priority => Val::Priority(t.priority),
             Field::Department => Val::opt(t.department.as_deref()),
             Field::Assignee => Val::opt(t.assignee.as_deref()),
@@ -669,18 +744,33 @@ impl Facts<'_> {
             Field::Body => Val::opt(t.first_customer_message().map(|m| m.body.as_str())),
             Field::Text => {
                 let mut s = t.subject.clone();
-                for m in t.messages.iter().filter(|m| m.kind == MessageKind::Customer) {
+                for m in t
+                    .messages
+                    .iter()
+                    .filter(|m| m.kind == MessageKind::Customer)
+                {
                     s.push('\n');
                     s.push_str(&m.body);
                 }
                 Val::Text(s)
             }
             Field::CustomerEmail => Val::opt(t.requester.as_deref()),
-            Field::CustomerDomain => Val::opt(t.requester.as_deref().and_then(|e| e.rsplit_once('@')).map(|(_, d)| d)),
+            Field::CustomerDomain => Val::opt(
+                t.requester
+                    .as_deref()
+                    .and_then(|e| e.rsplit_once('@'))
+                    .map(|(_, d)| d),
+            ),
             Field::CustomerName => Val::opt(self.customer.and_then(|c| c.name.as_deref())),
             Field::CustomerGroup => Val::opt(self.customer.and_then(|c| c.group.as_deref())),
-            Field::CustomerOrganization => Val::opt(self.customer.and_then(|c| c.organization.as_deref())),
-            Field::CustomerField(n) => Val::opt(self.customer.and_then(|c| c.fields.get(n)).map(String::as_str)),
+            Field::CustomerOrganization => {
+                Val::opt(self.customer.and_then(|c| c.organization.as_deref()))
+            }
+            Field::CustomerField(n) => Val::opt(
+                self.customer
+                    .and_then(|c| c.fields.get(n))
+                    .map(String::as_str),
+            ),
             Field::Since(what) => since(match what {
                 Since::Created => Some(t.created_at),
                 Since::Updated => Some(t.updated_at),
@@ -735,7 +825,9 @@ impl Condition {
 
     pub fn fields(&self) -> Vec<&Field> {
         match self {
-            Condition::All(cs) | Condition::Any(cs) => cs.iter().flat_map(Condition::fields).collect(),
+            Condition::All(cs) | Condition::Any(cs) => {
+                cs.iter().flat_map(Condition::fields).collect()
+            }
             Condition::Not(c) => c.fields(),
             Condition::Test(t) => vec![&t.field],
         }
@@ -824,12 +916,20 @@ impl Test {
             Val::Missing => false,
             Val::List(l) => {
                 let has = |s: &String| l.iter().any(|x| x.to_lowercase() == *s);
-                if all { raw.iter().all(has) } else { raw.iter().any(has) }
+                if all {
+                    raw.iter().all(has)
+                } else {
+                    raw.iter().any(has)
+                }
             }
             v => {
                 let hay = text::words(&v.display());
                 let has = |p: &Vec<String>| text::has_phrase(&hay, p);
-                if all { phrases.iter().all(has) } else { phrases.iter().any(has) }
+                if all {
+                    phrases.iter().all(has)
+                } else {
+                    phrases.iter().any(has)
+                }
             }
         }
     }
@@ -839,7 +939,9 @@ impl Test {
             (Operand::Priority(p), Val::Priority(v)) => Some(v.cmp(p)),
             (Operand::Time(t), Val::Time(v)) => Some(v.cmp(t)),
             (Operand::Duration(d), Val::Duration(v)) => Some(v.cmp(d)),
-            (Operand::Number(n), Val::Text(s)) => s.trim().parse::<f64>().ok().and_then(|v| v.partial_cmp(n)),
+            (Operand::Number(n), Val::Text(s)) => {
+                s.trim().parse::<f64>().ok().and_then(|v| v.partial_cmp(n))
+            }
             _ => None,
         }
     }
@@ -861,8 +963,14 @@ pub fn from_filters(filters: &[String], settings: &Settings) -> Result<Condition
                 (Op::IsNot, Some(n)) if n > 1 => Op::NotIn,
                 (op, _) => op,
             };
-            let value = prepare(&field_parsed, op, values.as_deref(), settings, Context::View)
-                .map_err(|(m, _)| format!("filter `{f}`: {m}"))?;
+            let value = prepare(
+                &field_parsed,
+                op,
+                values.as_deref(),
+                settings,
+                Context::View,
+            )
+            .map_err(|(m, _)| format!("filter `{f}`: {m}"))?;
             Ok(Condition::Test(Test {
                 field: field_parsed,
                 op,
@@ -887,7 +995,11 @@ pub fn from_filters(filters: &[String], settings: &Settings) -> Result<Condition
                 test(k, Op::Is, Some(v.split(',').collect()))?
             }
         } else {
-            test("text", Op::ContainsAll, Some(f.split_whitespace().collect()))?
+            test(
+                "text",
+                Op::ContainsAll,
+                Some(f.split_whitespace().collect()),
+            )?
         };
         all.push(cond);
     }

@@ -33,9 +33,12 @@ fn write(path: &Path, bytes: &[u8], create_new: bool) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let mut tmp = temp_in(dir, path)?;
     tmp.write_all(bytes).map_err(|e| Error::io(tmp.path(), e))?;
-    tmp.as_file().sync_all().map_err(|e| Error::io(tmp.path(), e))?;
+    tmp.as_file()
+        .sync_all()
+        .map_err(|e| Error::io(tmp.path(), e))?;
     if create_new {
-        tmp.persist_noclobber(path).map_err(|e| Error::io(path, e.error))?;
+        tmp.persist_noclobber(path)
+            .map_err(|e| Error::io(path, e.error))?;
     } else {
         tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
     }

@@ -211,7 +211,10 @@ fn read_summary(path: &Path, name: &str) -> Result<Summary, String> {
     let text = fs::read_to_string(path).map_err(|e| e.to_string())?;
     let t = Ticket::from_json(&text)?;
     if format!("{}.json", t.id) != name {
-        return Err(format!("holds ticket `{}`, not the one its name says", t.id));
+        return Err(format!(
+            "holds ticket `{}`, not the one its name says",
+            t.id
+        ));
     }
     Ok(Summary::of(&t))
 }

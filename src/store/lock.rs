@@ -25,7 +25,8 @@ fn open(desk_dir: &Path) -> Result<File> {
 /// Waits for the lock.
 pub fn acquire(desk_dir: &Path) -> Result<Lock> {
     let file = open(desk_dir)?;
-    file.lock().map_err(|e| Error::io(desk_dir.join("lock"), e))?;
+    file.lock()
+        .map_err(|e| Error::io(desk_dir.join("lock"), e))?;
     Ok(Lock { _file: file })
 }
 

@@ -11,9 +11,9 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 
 use crate::error::{Error, Result};
+use crate::model::Ticket;
 use crate::model::customer::{self, Customer};
 use crate::model::id::{self, IdState};
-use crate::model::Ticket;
 
 pub use cache::{Problem, Scan, Summary};
 pub use lock::Lock;
@@ -35,7 +35,10 @@ impl Store {
                 .join(start)
         };
         if !start.is_dir() {
-            return Err(Error::io(&start, std::io::Error::from(std::io::ErrorKind::NotFound)));
+            return Err(Error::io(
+                &start,
+                std::io::Error::from(std::io::ErrorKind::NotFound),
+            ));
         }
         let mut dir = start.as_path();
         loop {
@@ -126,7 +129,9 @@ impl Store {
         let path = self.ticket_path(id);
         let text = match fs::read_to_string(&path) {
             Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Error::NoTicket(id.into())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(Error::NoTicket(id.into()));
+            }
             Err(e) => return Err(Error::io(&path, e)),
         };
         let t = Ticket::from_json(&text).map_err(|message| Error::Corrupt {

@@ -9,7 +9,13 @@ pub struct Duration {
     pub seconds: i64,
 }
 
-const UNITS: [(char, i64); 5] = [('w', 604_800), ('d', 86_400), ('h', 3_600), ('m', 60), ('s', 1)];
+const UNITS: [(char, i64); 5] = [
+    ('w', 604_800),
+    ('d', 86_400),
+    ('h', 3_600),
+    ('m', 60),
+    ('s', 1),
+];
 
 impl Duration {
     pub fn from_secs(seconds: i64) -> Self {
@@ -37,7 +43,9 @@ impl Duration {
                 ));
             };
             if digits.is_empty() {
-                return Err(format!("`{text}` is not a duration: a number must come before `{c}`"));
+                return Err(format!(
+                    "`{text}` is not a duration: a number must come before `{c}`"
+                ));
             }
             if last_unit != usize::MAX && pos <= last_unit {
                 return Err(format!(
@@ -94,7 +102,13 @@ mod tests {
 
     #[test]
     fn parses_and_prints() {
-        for (s, secs) in [("30m", 1800), ("24h", 86_400), ("10d", 864_000), ("2w", 1_209_600), ("1d12h", 129_600)] {
+        for (s, secs) in [
+            ("30m", 1800),
+            ("24h", 86_400),
+            ("10d", 864_000),
+            ("2w", 1_209_600),
+            ("1d12h", 129_600),
+        ] {
             let d = Duration::parse(s).unwrap();
             assert_eq!(d.seconds, secs);
             assert_eq!(d.to_string(), s);

@@ -39,7 +39,8 @@ impl fmt::Display for Output {
 
 impl Output {
     pub fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{self}"))
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{self}"))
     }
 
     pub fn lines(&self) -> Vec<&str> {
@@ -64,7 +65,10 @@ impl Desk {
 
     /// An empty directory, no helpdesk.
     pub fn empty() -> Desk {
-        let tmp = tempfile::Builder::new().prefix("desk-test").tempdir().expect("temp dir");
+        let tmp = tempfile::Builder::new()
+            .prefix("desk-test")
+            .tempdir()
+            .expect("temp dir");
         let root = tmp.path().canonicalize().expect("canonical temp dir");
         Desk {
             tmp,
@@ -115,7 +119,14 @@ impl Desk {
     pub fn cmd(&self) -> Command {
         let mut c = Command::cargo_bin("desk").expect("desk binary");
         c.current_dir(&self.root);
-        for var in ["DESK_DIR", "DESK_AGENT", "DESK_NOW", "NO_COLOR", "EDITOR", "VISUAL"] {
+        for var in [
+            "DESK_DIR",
+            "DESK_AGENT",
+            "DESK_NOW",
+            "NO_COLOR",
+            "EDITOR",
+            "VISUAL",
+        ] {
             c.env_remove(var);
         }
         c.env("HOME", self.tmp.path());
@@ -196,7 +207,12 @@ impl Desk {
             .filter(|e| e.file_type().is_file())
             .filter(|e| !e.path().starts_with(self.root.join(".desk")))
             .map(|e| {
-                let rel = e.path().strip_prefix(&self.root).unwrap_or(e.path()).display().to_string();
+                let rel = e
+                    .path()
+                    .strip_prefix(&self.root)
+                    .unwrap_or(e.path())
+                    .display()
+                    .to_string();
                 (rel, std::fs::read(e.path()).unwrap_or_default())
             })
             .collect();

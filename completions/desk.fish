@@ -1,0 +1,230 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_desk_global_optspecs
+    string join \n C/dir= as= now= color= q/quiet h/help V/version
+end
+
+function __fish_desk_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_desk_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_desk_using_subcommand
+    set -l cmd (__fish_desk_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c desk -n "__fish_desk_needs_command" -s C -l dir -d 'Run as if started in DIR (the helpdesk is DIR or its nearest ancestor with desk.toml)' -r -F
+complete -c desk -n "__fish_desk_needs_command" -l as -d 'Act as this agent: the actor recorded in history for manual changes [default: system]' -r
+complete -c desk -n "__fish_desk_needs_command" -l now -d 'Pin the clock to this instant (RFC 3339), for tests and what-if runs' -r
+complete -c desk -n "__fish_desk_needs_command" -l color -d 'When to use color (NO_COLOR turns it off)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c desk -n "__fish_desk_needs_command" -s q -l quiet -d 'Print no status messages, only data and errors'
+complete -c desk -n "__fish_desk_needs_command" -s h -l help -d 'Print help'
+complete -c desk -n "__fish_desk_needs_command" -s V -l version -d 'Print version'
+complete -c desk -n "__fish_desk_needs_command" -f -a "init" -d 'Create a helpdesk: desk.toml, rules.toml, templates and the directories for tickets, customers, scripts and outgoing mail'
+complete -c desk -n "__fish_desk_needs_command" -f -a "new" -d 'Open a ticket; prints its ID alone, so `id=$(desk new ...)` works'
+complete -c desk -n "__fish_desk_needs_command" -f -a "list" -d 'List tickets: by default those not solved or closed'
+complete -c desk -n "__fish_desk_needs_command" -f -a "show" -d 'Show a ticket with its conversation and history'
+complete -c desk -n "__fish_desk_needs_command" -f -a "reply" -d 'Reply to the customer (opens $EDITOR when no body is given on a terminal)'
+complete -c desk -n "__fish_desk_needs_command" -f -a "note" -d 'Add an internal note (opens $EDITOR when no body is given on a terminal)'
+complete -c desk -n "__fish_desk_needs_command" -f -a "set" -d 'Change fields (FIELD=VALUE, an empty value clears) and tags (+TAG, -TAG)'
+complete -c desk -n "__fish_desk_needs_command" -f -a "assign" -d 'Assign a ticket to an agent, or with --auto to the least loaded agent of its department who is not away'
+complete -c desk -n "__fish_desk_needs_command" -f -a "transfer" -d 'Move a ticket to another department, keeping its messages and history; an assignee who is not in the new department is cleared'
+complete -c desk -n "__fish_desk_needs_command" -f -a "snooze" -d 'Snooze a ticket: it waits (status pending) until WHEN, when `desk tick` wakes it; a customer reply wakes it early'
+complete -c desk -n "__fish_desk_needs_command" -f -a "solve" -d 'Change a ticket\'s status: solve, close or reopen it'
+complete -c desk -n "__fish_desk_needs_command" -f -a "close" -d 'Change a ticket\'s status: solve, close or reopen it'
+complete -c desk -n "__fish_desk_needs_command" -f -a "reopen" -d 'Change a ticket\'s status: solve, close or reopen it'
+complete -c desk -n "__fish_desk_needs_command" -f -a "completions" -d 'Print a completion script for a shell'
+complete -c desk -n "__fish_desk_needs_command" -f -a "man" -d 'Print the manual page (roff), as committed in man/desk.1'
+complete -c desk -n "__fish_desk_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c desk -n "__fish_desk_using_subcommand init" -l example -d 'Start from a worked example instead of the defaults (available: shop)' -r
+complete -c desk -n "__fish_desk_using_subcommand init" -s C -l dir -d 'Run as if started in DIR (the helpdesk is DIR or its nearest ancestor with desk.toml)' -r -F
+complete -c desk -n "__fish_desk_using_subcommand init" -l as -d 'Act as this agent: the actor recorded in history for manual changes [default: system]' -r
+complete -c desk -n "__fish_desk_using_subcommand init" -l now -d 'Pin the clock to this instant (RFC 3339), for tests and what-if runs' -r
+complete -c desk -n "__fish_desk_using_subcommand init" -l color -d 'When to use color (NO_COLOR turns it off)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c desk -n "__fish_desk_using_subcommand init" -s q -l quiet -d 'Print no status messages, only data and errors'
+complete -c desk -n "__fish_desk_using_subcommand init" -s h -l help -d 'Print help'
+complete -c desk -n "__fish_desk_using_subcommand init" -s V -l version -d 'Print version'
+complete -c desk -n "__fish_desk_using_subcommand new" -s s -l subject -d 'The subject' -r
+complete -c desk -n "__fish_desk_using_subcommand new" -s m -l message -d 'The first message (`-` reads standard input)' -r
+complete -c desk -n "__fish_desk_using_subcommand new" -l from -d 'The customer\'s email address; their record is created on first contact' -r
+complete -c desk -n "__fish_desk_using_subcommand new" -l name -d 'The customer\'s name, kept on their record' -r
+complete -c desk -n "__fish_desk_using_subcommand new" -l channel -d 'How the ticket arrived [default: manual]' -r
+complete -c desk -n "__fish_desk_using_subcommand new" -l shop -r
+complete -c desk -n "__fish_desk_using_subcommand new" -l type -d 'The ticket type [default: ticket]' -r
+complete -c desk -n "__fish_desk_using_subcommand new" -l department -r
+complete -c desk -n "__fish_desk_using_subcommand new" -l priority -d 'low, normal, high or urgent [default: normal]' -r
+complete -c desk -n "__fish_desk_using_subcommand new" -l tag -d 'A tag (repeatable)' -r
+complete -c desk -n "__fish_desk_using_subcommand new" -l field -d 'A custom field as NAME=VALUE (repeatable)' -r
+complete -c desk -n "__fish_desk_using_subcommand new" -s C -l dir -d 'Run as if started in DIR (the helpdesk is DIR or its nearest ancestor with desk.toml)' -r -F
+complete -c desk -n "__fish_desk_using_subcommand new" -l as -d 'Act as this agent: the actor recorded in history for manual changes [default: system]' -r
+complete -c desk -n "__fish_desk_using_subcommand new" -l now -d 'Pin the clock to this instant (RFC 3339), for tests and what-if runs' -r
+complete -c desk -n "__fish_desk_using_subcommand new" -l color -d 'When to use color (NO_COLOR turns it off)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c desk -n "__fish_desk_using_subcommand new" -l json -d 'Print the new ticket as JSON instead of its ID'
+complete -c desk -n "__fish_desk_using_subcommand new" -s q -l quiet -d 'Print no status messages, only data and errors'
+complete -c desk -n "__fish_desk_using_subcommand new" -s h -l help -d 'Print help'
+complete -c desk -n "__fish_desk_using_subcommand new" -s V -l version -d 'Print version'
+complete -c desk -n "__fish_desk_using_subcommand list" -l view -d 'A view from desk.toml' -r
+complete -c desk -n "__fish_desk_using_subcommand list" -l format -d 'Output format' -r -f -a "table\t''
+json\t''
+jsonl\t''
+csv\t''
+ids\t''"
+complete -c desk -n "__fish_desk_using_subcommand list" -l sort -d 'Sort by a field (id, created_at, updated_at, priority, status, subject, department, assignee, requester, shop, type, channel); prefix `-` for descending [default: id]' -r
+complete -c desk -n "__fish_desk_using_subcommand list" -l limit -d 'Print at most N tickets' -r
+complete -c desk -n "__fish_desk_using_subcommand list" -s C -l dir -d 'Run as if started in DIR (the helpdesk is DIR or its nearest ancestor with desk.toml)' -r -F
+complete -c desk -n "__fish_desk_using_subcommand list" -l as -d 'Act as this agent: the actor recorded in history for manual changes [default: system]' -r
+complete -c desk -n "__fish_desk_using_subcommand list" -l now -d 'Pin the clock to this instant (RFC 3339), for tests and what-if runs' -r
+complete -c desk -n "__fish_desk_using_subcommand list" -l color -d 'When to use color (NO_COLOR turns it off)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c desk -n "__fish_desk_using_subcommand list" -s a -l all -d 'Include solved and closed tickets'
+complete -c desk -n "__fish_desk_using_subcommand list" -s q -l quiet -d 'Print no status messages, only data and errors'
+complete -c desk -n "__fish_desk_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c desk -n "__fish_desk_using_subcommand list" -s V -l version -d 'Print version'
+complete -c desk -n "__fish_desk_using_subcommand show" -s C -l dir -d 'Run as if started in DIR (the helpdesk is DIR or its nearest ancestor with desk.toml)' -r -F
+complete -c desk -n "__fish_desk_using_subcommand show" -l as -d 'Act as this agent: the actor recorded in history for manual changes [default: system]' -r
+complete -c desk -n "__fish_desk_using_subcommand show" -l now -d 'Pin the clock to this instant (RFC 3339), for tests and what-if runs' -r
+complete -c desk -n "__fish_desk_using_subcommand show" -l color -d 'When to use color (NO_COLOR turns it off)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c desk -n "__fish_desk_using_subcommand show" -l json -d 'Print the ticket file exactly as stored'
+complete -c desk -n "__fish_desk_using_subcommand show" -s q -l quiet -d 'Print no status messages, only data and errors'
+complete -c desk -n "__fish_desk_using_subcommand show" -s h -l help -d 'Print help'
+complete -c desk -n "__fish_desk_using_subcommand show" -s V -l version -d 'Print version'
+complete -c desk -n "__fish_desk_using_subcommand reply" -s m -l message -d 'The reply (`-` reads standard input)' -r
+complete -c desk -n "__fish_desk_using_subcommand reply" -s C -l dir -d 'Run as if started in DIR (the helpdesk is DIR or its nearest ancestor with desk.toml)' -r -F
+complete -c desk -n "__fish_desk_using_subcommand reply" -l as -d 'Act as this agent: the actor recorded in history for manual changes [default: system]' -r
+complete -c desk -n "__fish_desk_using_subcommand reply" -l now -d 'Pin the clock to this instant (RFC 3339), for tests and what-if runs' -r
+complete -c desk -n "__fish_desk_using_subcommand reply" -l color -d 'When to use color (NO_COLOR turns it off)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c desk -n "__fish_desk_using_subcommand reply" -s q -l quiet -d 'Print no status messages, only data and errors'
+complete -c desk -n "__fish_desk_using_subcommand reply" -s h -l help -d 'Print help'
+complete -c desk -n "__fish_desk_using_subcommand reply" -s V -l version -d 'Print version'
+complete -c desk -n "__fish_desk_using_subcommand note" -s m -l message -d 'The note (`-` reads standard input)' -r
+complete -c desk -n "__fish_desk_using_subcommand note" -s C -l dir -d 'Run as if started in DIR (the helpdesk is DIR or its nearest ancestor with desk.toml)' -r -F
+complete -c desk -n "__fish_desk_using_subcommand note" -l as -d 'Act as this agent: the actor recorded in history for manual changes [default: system]' -r
+complete -c desk -n "__fish_desk_using_subcommand note" -l now -d 'Pin the clock to this instant (RFC 3339), for tests and what-if runs' -r
+complete -c desk -n "__fish_desk_using_subcommand note" -l color -d 'When to use color (NO_COLOR turns it off)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c desk -n "__fish_desk_using_subcommand note" -s q -l quiet -d 'Print no status messages, only data and errors'
+complete -c desk -n "__fish_desk_using_subcommand note" -s h -l help -d 'Print help'
+complete -c desk -n "__fish_desk_using_subcommand note" -s V -l version -d 'Print version'
+complete -c desk -n "__fish_desk_using_subcommand set" -s C -l dir -d 'Run as if started in DIR (the helpdesk is DIR or its nearest ancestor with desk.toml)' -r -F
+complete -c desk -n "__fish_desk_using_subcommand set" -l as -d 'Act as this agent: the actor recorded in history for manual changes [default: system]' -r
+complete -c desk -n "__fish_desk_using_subcommand set" -l now -d 'Pin the clock to this instant (RFC 3339), for tests and what-if runs' -r
+complete -c desk -n "__fish_desk_using_subcommand set" -l color -d 'When to use color (NO_COLOR turns it off)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c desk -n "__fish_desk_using_subcommand set" -s q -l quiet -d 'Print no status messages, only data and errors'
+complete -c desk -n "__fish_desk_using_subcommand set" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c desk -n "__fish_desk_using_subcommand set" -s V -l version -d 'Print version'
+complete -c desk -n "__fish_desk_using_subcommand assign" -s C -l dir -d 'Run as if started in DIR (the helpdesk is DIR or its nearest ancestor with desk.toml)' -r -F
+complete -c desk -n "__fish_desk_using_subcommand assign" -l as -d 'Act as this agent: the actor recorded in history for manual changes [default: system]' -r
+complete -c desk -n "__fish_desk_using_subcommand assign" -l now -d 'Pin the clock to this instant (RFC 3339), for tests and what-if runs' -r
+complete -c desk -n "__fish_desk_using_subcommand assign" -l color -d 'When to use color (NO_COLOR turns it off)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c desk -n "__fish_desk_using_subcommand assign" -l auto -d 'Pick the agent of the ticket\'s department with the fewest open tickets'
+complete -c desk -n "__fish_desk_using_subcommand assign" -s q -l quiet -d 'Print no status messages, only data and errors'
+complete -c desk -n "__fish_desk_using_subcommand assign" -s h -l help -d 'Print help'
+complete -c desk -n "__fish_desk_using_subcommand assign" -s V -l version -d 'Print version'
+complete -c desk -n "__fish_desk_using_subcommand transfer" -s m -l message -d 'An internal note to leave with the transfer' -r
+complete -c desk -n "__fish_desk_using_subcommand transfer" -s C -l dir -d 'Run as if started in DIR (the helpdesk is DIR or its nearest ancestor with desk.toml)' -r -F
+complete -c desk -n "__fish_desk_using_subcommand transfer" -l as -d 'Act as this agent: the actor recorded in history for manual changes [default: system]' -r
+complete -c desk -n "__fish_desk_using_subcommand transfer" -l now -d 'Pin the clock to this instant (RFC 3339), for tests and what-if runs' -r
+complete -c desk -n "__fish_desk_using_subcommand transfer" -l color -d 'When to use color (NO_COLOR turns it off)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c desk -n "__fish_desk_using_subcommand transfer" -s q -l quiet -d 'Print no status messages, only data and errors'
+complete -c desk -n "__fish_desk_using_subcommand transfer" -s h -l help -d 'Print help'
+complete -c desk -n "__fish_desk_using_subcommand transfer" -s V -l version -d 'Print version'
+complete -c desk -n "__fish_desk_using_subcommand snooze" -l until -d 'A duration (`2h`, `3d`, `1d12h`), a date (`2026-12-01`, midnight), a local time (`2026-12-01 09:00`) in the helpdesk\'s time zone, or RFC 3339' -r
+complete -c desk -n "__fish_desk_using_subcommand snooze" -s C -l dir -d 'Run as if started in DIR (the helpdesk is DIR or its nearest ancestor with desk.toml)' -r -F
+complete -c desk -n "__fish_desk_using_subcommand snooze" -l as -d 'Act as this agent: the actor recorded in history for manual changes [default: system]' -r
+complete -c desk -n "__fish_desk_using_subcommand snooze" -l now -d 'Pin the clock to this instant (RFC 3339), for tests and what-if runs' -r
+complete -c desk -n "__fish_desk_using_subcommand snooze" -l color -d 'When to use color (NO_COLOR turns it off)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c desk -n "__fish_desk_using_subcommand snooze" -s q -l quiet -d 'Print no status messages, only data and errors'
+complete -c desk -n "__fish_desk_using_subcommand snooze" -s h -l help -d 'Print help'
+complete -c desk -n "__fish_desk_using_subcommand snooze" -s V -l version -d 'Print version'
+complete -c desk -n "__fish_desk_using_subcommand solve" -s C -l dir -d 'Run as if started in DIR (the helpdesk is DIR or its nearest ancestor with desk.toml)' -r -F
+complete -c desk -n "__fish_desk_using_subcommand solve" -l as -d 'Act as this agent: the actor recorded in history for manual changes [default: system]' -r
+complete -c desk -n "__fish_desk_using_subcommand solve" -l now -d 'Pin the clock to this instant (RFC 3339), for tests and what-if runs' -r
+complete -c desk -n "__fish_desk_using_subcommand solve" -l color -d 'When to use color (NO_COLOR turns it off)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c desk -n "__fish_desk_using_subcommand solve" -s q -l quiet -d 'Print no status messages, only data and errors'
+complete -c desk -n "__fish_desk_using_subcommand solve" -s h -l help -d 'Print help'
+complete -c desk -n "__fish_desk_using_subcommand solve" -s V -l version -d 'Print version'
+complete -c desk -n "__fish_desk_using_subcommand close" -s C -l dir -d 'Run as if started in DIR (the helpdesk is DIR or its nearest ancestor with desk.toml)' -r -F
+complete -c desk -n "__fish_desk_using_subcommand close" -l as -d 'Act as this agent: the actor recorded in history for manual changes [default: system]' -r
+complete -c desk -n "__fish_desk_using_subcommand close" -l now -d 'Pin the clock to this instant (RFC 3339), for tests and what-if runs' -r
+complete -c desk -n "__fish_desk_using_subcommand close" -l color -d 'When to use color (NO_COLOR turns it off)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c desk -n "__fish_desk_using_subcommand close" -s q -l quiet -d 'Print no status messages, only data and errors'
+complete -c desk -n "__fish_desk_using_subcommand close" -s h -l help -d 'Print help'
+complete -c desk -n "__fish_desk_using_subcommand close" -s V -l version -d 'Print version'
+complete -c desk -n "__fish_desk_using_subcommand reopen" -s C -l dir -d 'Run as if started in DIR (the helpdesk is DIR or its nearest ancestor with desk.toml)' -r -F
+complete -c desk -n "__fish_desk_using_subcommand reopen" -l as -d 'Act as this agent: the actor recorded in history for manual changes [default: system]' -r
+complete -c desk -n "__fish_desk_using_subcommand reopen" -l now -d 'Pin the clock to this instant (RFC 3339), for tests and what-if runs' -r
+complete -c desk -n "__fish_desk_using_subcommand reopen" -l color -d 'When to use color (NO_COLOR turns it off)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c desk -n "__fish_desk_using_subcommand reopen" -s q -l quiet -d 'Print no status messages, only data and errors'
+complete -c desk -n "__fish_desk_using_subcommand reopen" -s h -l help -d 'Print help'
+complete -c desk -n "__fish_desk_using_subcommand reopen" -s V -l version -d 'Print version'
+complete -c desk -n "__fish_desk_using_subcommand completions" -s C -l dir -d 'Run as if started in DIR (the helpdesk is DIR or its nearest ancestor with desk.toml)' -r -F
+complete -c desk -n "__fish_desk_using_subcommand completions" -l as -d 'Act as this agent: the actor recorded in history for manual changes [default: system]' -r
+complete -c desk -n "__fish_desk_using_subcommand completions" -l now -d 'Pin the clock to this instant (RFC 3339), for tests and what-if runs' -r
+complete -c desk -n "__fish_desk_using_subcommand completions" -l color -d 'When to use color (NO_COLOR turns it off)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c desk -n "__fish_desk_using_subcommand completions" -s q -l quiet -d 'Print no status messages, only data and errors'
+complete -c desk -n "__fish_desk_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c desk -n "__fish_desk_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c desk -n "__fish_desk_using_subcommand man" -s C -l dir -d 'Run as if started in DIR (the helpdesk is DIR or its nearest ancestor with desk.toml)' -r -F
+complete -c desk -n "__fish_desk_using_subcommand man" -l as -d 'Act as this agent: the actor recorded in history for manual changes [default: system]' -r
+complete -c desk -n "__fish_desk_using_subcommand man" -l now -d 'Pin the clock to this instant (RFC 3339), for tests and what-if runs' -r
+complete -c desk -n "__fish_desk_using_subcommand man" -l color -d 'When to use color (NO_COLOR turns it off)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c desk -n "__fish_desk_using_subcommand man" -s q -l quiet -d 'Print no status messages, only data and errors'
+complete -c desk -n "__fish_desk_using_subcommand man" -s h -l help -d 'Print help'
+complete -c desk -n "__fish_desk_using_subcommand man" -s V -l version -d 'Print version'
+complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen completions man help" -f -a "init" -d 'Create a helpdesk: desk.toml, rules.toml, templates and the directories for tickets, customers, scripts and outgoing mail'
+complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen completions man help" -f -a "new" -d 'Open a ticket; prints its ID alone, so `id=$(desk new ...)` works'
+complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen completions man help" -f -a "list" -d 'List tickets: by default those not solved or closed'
+complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen completions man help" -f -a "show" -d 'Show a ticket with its conversation and history'
+complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen completions man help" -f -a "reply" -d 'Reply to the customer (opens $EDITOR when no body is given on a terminal)'
+complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen completions man help" -f -a "note" -d 'Add an internal note (opens $EDITOR when no body is given on a terminal)'
+complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen completions man help" -f -a "set" -d 'Change fields (FIELD=VALUE, an empty value clears) and tags (+TAG, -TAG)'
+complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen completions man help" -f -a "assign" -d 'Assign a ticket to an agent, or with --auto to the least loaded agent of its department who is not away'
+complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen completions man help" -f -a "transfer" -d 'Move a ticket to another department, keeping its messages and history; an assignee who is not in the new department is cleared'
+complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen completions man help" -f -a "snooze" -d 'Snooze a ticket: it waits (status pending) until WHEN, when `desk tick` wakes it; a customer reply wakes it early'
+complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen completions man help" -f -a "solve" -d 'Change a ticket\'s status: solve, close or reopen it'
+complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen completions man help" -f -a "close" -d 'Change a ticket\'s status: solve, close or reopen it'
+complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen completions man help" -f -a "reopen" -d 'Change a ticket\'s status: solve, close or reopen it'
+complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen completions man help" -f -a "completions" -d 'Print a completion script for a shell'
+complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen completions man help" -f -a "man" -d 'Print the manual page (roff), as committed in man/desk.1'
+complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
