@@ -82,8 +82,7 @@ impl<'s> Reader<'s> {
 
     /// The errors sorted by place, without repeats.
     pub fn finish(mut self) -> Vec<Diagnostic> {
-        self.errors
-            .sort_by(|a, b| (a.line, a.column).cmp(&(b.line, b.column)));
+        self.errors.sort_by_key(|d| (d.line, d.column));
         self.errors.dedup();
         self.errors
     }

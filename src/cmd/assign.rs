@@ -45,10 +45,10 @@ pub fn run(ctx: &Ctx, args: AssignArgs) -> Result<()> {
             Some(a) => a.to_string(),
         }
     };
-    if let Some(a) = hd.settings.agent(&agent) {
-        if a.away {
-            ctx.out.warn(format!("agent `{}` is away", a.id));
-        }
+    if let Some(a) = hd.settings.agent(&agent)
+        && a.away
+    {
+        ctx.out.warn(format!("agent `{}` is away", a.id));
     }
     let outcome = hd.update(&id, event::ASSIGNED, |e| e.set("assignee", &agent))?;
     if let (Some(a), Some(d)) = (&outcome.ticket.assignee, &outcome.ticket.department)

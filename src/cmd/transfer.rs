@@ -30,7 +30,7 @@ pub fn run(ctx: &Ctx, args: TransferArgs) -> Result<()> {
             Some(a) => e
                 .settings()
                 .agent(a)
-                .is_some_and(|ag| ag.departments.iter().any(|d| *d == args.department)),
+                .is_some_and(|ag| ag.departments.contains(&args.department)),
             None => true,
         };
         if !keep {

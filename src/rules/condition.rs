@@ -902,7 +902,7 @@ impl Test {
             (Operand::Strings(_), Val::Missing) => false,
             (Operand::Strings(ss), v) => {
                 let d = v.display();
-                ss.iter().any(|s| *s == d)
+                ss.contains(&d)
             }
             _ => false,
         }

@@ -89,7 +89,7 @@ impl Desk {
     }
 
     /// The agent commands act as (`DESK_AGENT`).
-    pub fn as_agent(mut self, agent: &str) -> Desk {
+    pub fn acting_as(mut self, agent: &str) -> Desk {
         self.agent = Some(agent.to_string());
         self
     }
