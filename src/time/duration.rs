@@ -102,16 +102,17 @@ mod tests {
 
     #[test]
     fn parses_and_prints() {
-        for (s, secs) in [
-            ("30m", 1800),
-            ("24h", 86_400),
-            ("10d", 864_000),
-            ("2w", 1_209_600),
-            ("1d12h", 129_600),
-        ] {
+        let cases = [
+            ("30m", 1800, "30m"),
+            ("24h", 86_400, "1d"),
+            ("10d", 864_000, "1w3d"),
+            ("2w", 1_209_600, "2w"),
+            ("1d12h", 129_600, "1d12h"),
+        ];
+        for (s, secs, shown) in cases {
             let d = Duration::parse(s).unwrap();
             assert_eq!(d.seconds, secs);
-            assert_eq!(d.to_string(), s);
+            assert_eq!(d.to_string(), shown);
         }
         for bad in ["", "h", "10", "1h1d", "1x", "1h1h"] {
             assert!(Duration::parse(bad).is_err(), "{bad}");
