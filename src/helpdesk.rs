@@ -75,7 +75,7 @@ impl Helpdesk {
             })?,
             None => now_from_system(),
         };
-        let actor = match agent.map(str::trim).filter(|s| !s.is_empty()) {
+        let actor = match agent.map(str::trim).filter(|s| !s.is_empty() && *s != "system") {
             Some(a) => {
                 let a = a.strip_prefix("agent:").unwrap_or(a);
                 settings
