@@ -27,13 +27,7 @@ impl Store {
     /// Finds the helpdesk like git finds a repository: `start` or its nearest ancestor
     /// holding `desk.toml`.
     pub fn discover(start: &Path) -> Result<Store> {
-        let start = if start.is_absolute() {
-            start.to_path_buf()
-        } else {
-            std::env::current_dir()
-                .map_err(|e| Error::io(".", e))?
-                .join(start)
-        };
+        let start = std::path::absolute(start).map_err(|e| Error::io(start, e))?;
         if !start.is_dir() {
             return Err(Error::io(
                 &start,
@@ -109,7 +103,7 @@ impl Store {
             if let Some(name) = entry.file_name().to_str()
                 && let Some(stem) = name.strip_suffix(".json")
                 && stem.starts_with(&given)
-                && !stem.starts_with('.')
+                && id::is_full_id(stem)
             {
                 found.push(stem.to_string());
             }
