@@ -59,6 +59,7 @@ pub enum Command {
     Solve(cmd::status::StatusArgs),
     Close(cmd::status::StatusArgs),
     Reopen(cmd::status::StatusArgs),
+    Rules(cmd::rules::RulesArgs),
     Completions(cmd::completions::CompletionsArgs),
     Man(cmd::man::ManArgs),
 }
@@ -104,6 +105,7 @@ fn dispatch(cli: Cli) -> Result<()> {
         Command::Solve(a) => cmd::status::run(&ctx, a, Target::Solve),
         Command::Close(a) => cmd::status::run(&ctx, a, Target::Close),
         Command::Reopen(a) => cmd::status::run(&ctx, a, Target::Reopen),
+        Command::Rules(a) => cmd::rules::run(&ctx, a),
         Command::Completions(a) => cmd::completions::run(a),
         Command::Man(a) => cmd::man::run(a),
     }

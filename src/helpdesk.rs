@@ -1,35 +1,25 @@
-//! The one path every change to a ticket takes: lock, load, apply, record, save.
-//! Commands (and later ingestion, rules and tick) describe what to change; this module
-//! validates it against desk.toml, records each change in the history with its actor
-//! and event, and writes the file atomically.
+//! The one path every change to a ticket takes: lock, load, apply, run the rules,
+//! record, save. Commands (and later ingestion and tick) describe what to change; this
+//! module validates it against desk.toml, records each change in the history with its
+//! actor and event, runs the rules on the events it raised, and writes the files.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
-use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::model::customer::validate_email;
-use crate::model::settings::Category;
-use crate::model::ticket::normalize_tag;
-use crate::model::{
-    Change, Customer, HistoryEntry, Message, MessageKind, Priority, Settings, Ticket,
-};
+use crate::model::{Customer, Edit, HistoryEntry, Message, MessageKind, Priority, Settings, Ticket};
+use crate::rules::engine::{self, Assigner, Env};
+use crate::rules::event::{self as ev, Event, MessageCtx};
+use crate::rules::RuleSet;
 use crate::store::Store;
+use crate::store::atomic;
 use crate::time::{now_from_system, parse_instant};
 
-/// Events (DESIGN §4) raised by changes; the rule engine listens for these.
-pub mod event {
-    pub const CREATED: &str = "ticket.created";
-    pub const CUSTOMER_REPLIED: &str = "customer.replied";
-    pub const AGENT_REPLIED: &str = "agent.replied";
-    pub const NOTE_ADDED: &str = "note.added";
-    pub const UPDATED: &str = "ticket.updated";
-    pub const STATUS_CHANGED: &str = "status.changed";
-    pub const ASSIGNED: &str = "ticket.assigned";
-    pub const DEPARTMENT_CHANGED: &str = "department.changed";
-}
+/// Events (DESIGN §4) raised by commands.
+pub use crate::rules::event as event;
 
 /// An open helpdesk: where it is, its settings, the clock and who is acting.
 pub struct Helpdesk {
@@ -56,22 +46,27 @@ pub struct NewTicket {
     pub fields: Vec<(String, String)>,
 }
 
-/// What an update did: the ticket after it, and the events it raised.
+/// What a change did: the ticket after it (with the rules' changes), and what the rules
+/// could not do.
 pub struct Outcome {
     pub ticket: Ticket,
-    pub events: Vec<String>,
     pub changed: bool,
+    /// A rule deleted the ticket.
+    pub deleted: bool,
+    pub problems: Vec<String>,
 }
 
 impl Helpdesk {
     /// Opens the helpdesk at or above `start`, with the clock pinned by `now` if given
-    /// and the actor named by `agent` (which must be an agent of desk.toml).
+    /// and the actor named by `agent` (which must be an agent of desk.toml, or `system`).
     pub fn open(start: &Path, now: Option<&str>, agent: Option<&str>) -> Result<Helpdesk> {
         let store = Store::discover(start)?;
         let settings = Settings::load(store.root())?;
         let now = match now.map(str::trim).filter(|s| !s.is_empty()) {
             Some(s) => parse_instant(s, settings.helpdesk.timezone).ok_or_else(|| {
-                Error::Usage(format!("--now/DESK_NOW: cannot read `{s}` as a time (use RFC 3339, like 2026-11-24T09:00:00Z)"))
+                Error::Usage(format!(
+                    "--now/DESK_NOW: cannot read `{s}` as a time (use RFC 3339, like 2026-11-24T09:00:00Z)"
+                ))
             })?,
             None => now_from_system(),
         };
@@ -93,8 +88,20 @@ impl Helpdesk {
         })
     }
 
-    /// Creates a ticket (and its customer on first contact). Raises `ticket.created`.
-    pub fn create(&self, new: NewTicket) -> Result<Ticket> {
+    /// The acting agent's ID, if an agent is acting.
+    pub fn agent_id(&self) -> Option<&str> {
+        self.actor.strip_prefix("agent:")
+    }
+
+    /// rules.toml and its templates, checked against desk.toml.
+    pub fn rules(&self) -> Result<RuleSet> {
+        RuleSet::load(self.store.root(), &self.settings)
+    }
+
+    /// Creates a ticket (and its customer on first contact) and runs the rules for
+    /// `ticket.created`. Returns `None` as the ticket if a rule deleted it.
+    pub fn create(&self, new: NewTicket) -> Result<Outcome> {
+        let rules = self.rules()?;
         let subject = new.subject.trim().to_string();
         if subject.is_empty() {
             return Err(Error::Invalid("a ticket needs a subject".into()));
@@ -111,6 +118,10 @@ impl Helpdesk {
             .map(validate_email)
             .transpose()
             .map_err(Error::Invalid)?;
+        let channel = new.channel.unwrap_or_else(|| "manual".into());
+        if channel.trim().is_empty() {
+            return Err(Error::Invalid("the channel must not be empty".into()));
+        }
         let mut ticket = Ticket {
             id: String::new(),
             subject,
@@ -121,7 +132,7 @@ impl Helpdesk {
             assignee: None,
             requester: requester.clone(),
             shop: None,
-            channel: new.channel.unwrap_or_else(|| "manual".into()),
+            channel,
             tags: Vec::new(),
             fields: BTreeMap::new(),
             created_at: self.now,
@@ -150,14 +161,19 @@ impl Helpdesk {
                 edit.set(&format!("fields.{k}"), v)?;
             }
         }
-        if ticket.channel.trim().is_empty() {
-            return Err(Error::Invalid("the channel must not be empty".into()));
-        }
+        let mut event = Event::new(ev::CREATED);
         if let Some(body) = new.body.filter(|b| !b.trim().is_empty()) {
             let (author, kind) = match &requester {
                 Some(r) => (format!("customer:{r}"), MessageKind::Customer),
                 None => (self.actor.clone(), MessageKind::Note),
             };
+            event.message = Some(MessageCtx {
+                body: body.clone(),
+                from: requester.clone(),
+                to: None,
+                kind,
+                no_auto_reply: false,
+            });
             ticket.messages.push(Message {
                 at: self.now,
                 author,
@@ -169,21 +185,32 @@ impl Helpdesk {
         ticket.history.push(HistoryEntry {
             at: self.now,
             actor: self.actor.clone(),
-            event: event::CREATED.into(),
+            event: ev::CREATED.into(),
             changes: Vec::new(),
+            note: None,
         });
 
         let _lock = self.store.lock()?;
-        if let Some(email) = &requester {
-            self.touch_customer(email, new.name.as_deref())?;
-        }
+        let customer = match &requester {
+            Some(email) => Some(self.touch_customer(email, new.name.as_deref())?),
+            None => None,
+        };
         ticket.id = self.store.next_id(self.now)?;
-        self.store.create_ticket(&ticket)?;
-        Ok(ticket)
+        let outcome = self.run_rules(&mut ticket, vec![event], &rules, customer.as_ref(), false)?;
+        self.write_mail(&outcome.mail)?;
+        if !outcome.delete {
+            self.store.create_ticket(&ticket)?;
+        }
+        Ok(Outcome {
+            ticket,
+            changed: true,
+            deleted: outcome.delete,
+            problems: outcome.problems,
+        })
     }
 
     /// Creates the customer record on first contact; fills in a missing name later.
-    fn touch_customer(&self, email: &str, name: Option<&str>) -> Result<()> {
+    fn touch_customer(&self, email: &str, name: Option<&str>) -> Result<Customer> {
         let name = name.map(str::trim).filter(|n| !n.is_empty());
         let customer = match self.store.load_customer(email)? {
             Some(mut c) => {
@@ -195,11 +222,54 @@ impl Helpdesk {
             None => Customer::new(email, name, self.now),
         };
         self.store.save_customer(&customer)?;
+        Ok(customer)
+    }
+
+    /// Runs the rules on a ticket for `events`, appending their history to it.
+    /// With `dry_run`, nothing outside the ticket is touched (round-robin positions stay).
+    pub fn run_rules(
+        &self,
+        ticket: &mut Ticket,
+        events: Vec<Event>,
+        rules: &RuleSet,
+        customer: Option<&Customer>,
+        dry_run: bool,
+    ) -> Result<engine::Outcome> {
+        let env = Env {
+            settings: &self.settings,
+            rules,
+            customer,
+            now: self.now,
+            me: self.agent_id(),
+        };
+        let mut assigner = StoreAssigner {
+            hd: self,
+            dry_run,
+            exclude: ticket.id.clone(),
+        };
+        let outcome = engine::run(ticket, events, &env, &mut assigner);
+        if !outcome.history.is_empty() {
+            ticket.history.extend(outcome.history.iter().cloned());
+            ticket.updated_at = self.now;
+        }
+        Ok(outcome)
+    }
+
+    fn write_mail(&self, mail: &[engine::Mail]) -> Result<()> {
+        if mail.is_empty() {
+            return Ok(());
+        }
+        let dir = self.store.root().join("outbox");
+        std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        for m in mail {
+            atomic::create_new(&dir.join(format!("{}.eml", m.name)), &m.bytes)?;
+        }
         Ok(())
     }
 
     /// Changes one ticket under the lock: `apply` edits it; every change is recorded in
-    /// the history under `event`, and the file is written only if something changed.
+    /// the history under `event`, the rules run on the events raised, and the file is
+    /// written only if something changed.
     pub fn update(
         &self,
         given_id: &str,
@@ -207,31 +277,42 @@ impl Helpdesk {
         apply: impl FnOnce(&mut Edit<'_>) -> Result<()>,
     ) -> Result<Outcome> {
         let id = self.store.resolve(given_id)?;
+        let rules = self.rules()?;
         let _lock = self.store.lock()?;
         let mut ticket = self.store.load_ticket(&id)?;
-        let (changes, messages) = {
+        let (changes, added) = {
             let mut edit = Edit::new(&mut ticket, &self.settings, self.now);
             edit.author = self.actor.clone();
             apply(&mut edit)?;
-            (edit.finish(), edit.messages_added)
+            (edit.finish(), std::mem::take(&mut edit.messages_added))
         };
-        if changes.is_empty() && messages.is_empty() {
+        if changes.is_empty() && added.is_empty() {
             return Ok(Outcome {
                 ticket,
-                events: Vec::new(),
                 changed: false,
+                deleted: false,
+                problems: Vec::new(),
             });
         }
-        let mut events = vec![event.to_string()];
-        for c in &changes {
-            let e = match c.field.as_str() {
-                "status" => event::STATUS_CHANGED,
-                "assignee" => event::ASSIGNED,
-                "department" => event::DEPARTMENT_CHANGED,
-                _ => event::UPDATED,
-            };
-            if !events.iter().any(|x| x == e) {
-                events.push(e.to_string());
+        let message = (!added.is_empty())
+            .then(|| ticket.messages.last())
+            .flatten()
+            .map(|m| MessageCtx {
+                body: m.body.clone(),
+                from: None,
+                to: ticket.requester.clone(),
+                kind: m.kind,
+                no_auto_reply: false,
+            });
+        let mut events = vec![Event {
+            name: event.to_string(),
+            target: None,
+            message,
+            changes: changes.clone(),
+        }];
+        for d in Event::derived(&changes) {
+            if !events.iter().any(|e| e.name == d.name) {
+                events.push(d);
             }
         }
         if let Some(r) = changes.iter().find(|c| c.field == "requester")
@@ -244,32 +325,41 @@ impl Helpdesk {
             actor: self.actor.clone(),
             event: event.to_string(),
             changes,
+            note: None,
         });
         ticket.updated_at = self.now;
-        self.store.save_ticket(&ticket)?;
+        let customer = match &ticket.requester {
+            Some(r) => self.store.load_customer(r)?,
+            None => None,
+        };
+        let outcome = self.run_rules(&mut ticket, events, &rules, customer.as_ref(), false)?;
+        self.write_mail(&outcome.mail)?;
+        if outcome.delete {
+            self.store.delete_ticket(&ticket.id)?;
+        } else {
+            self.store.save_ticket(&ticket)?;
+        }
         Ok(Outcome {
             ticket,
-            events,
             changed: true,
+            deleted: outcome.delete,
+            problems: outcome.problems,
         })
     }
 
     /// The department's agents who are not away, least loaded first (open tickets
     /// assigned to them), ties in desk.toml order.
-    pub fn least_loaded(&self, department: &str) -> Result<Option<String>> {
-        let candidates: Vec<&str> = self
-            .settings
-            .agents
-            .iter()
-            .filter(|a| !a.away && a.departments.iter().any(|d| d == department))
-            .map(|a| a.id.as_str())
-            .collect();
+    pub fn least_loaded(&self, department: &str, exclude: &str) -> Result<Option<String>> {
+        let candidates = self.available_agents(department);
         if candidates.is_empty() {
             return Ok(None);
         }
         let scan = self.store.scan()?;
-        let mut load: HashMap<&str, usize> = candidates.iter().map(|c| (*c, 0)).collect();
+        let mut load: HashMap<&str, usize> = candidates.iter().map(|c| (c.as_str(), 0)).collect();
         for t in &scan.tickets {
+            if t.id == exclude {
+                continue;
+            }
             if let Some(a) = t.assignee.as_deref()
                 && let Some(n) = load.get_mut(a)
                 && !self.settings.category(&t.kind, &t.status).is_done()
@@ -279,297 +369,58 @@ impl Helpdesk {
         }
         Ok(candidates
             .iter()
-            .min_by_key(|c| load.get(*c).copied().unwrap_or(0))
-            .map(|c| c.to_string()))
-    }
-}
-
-fn opt_value(v: &Option<String>) -> Value {
-    v.as_ref().map_or(Value::Null, |s| Value::String(s.clone()))
-}
-
-/// Changes being made to one ticket, validated against desk.toml and recorded.
-pub struct Edit<'a> {
-    pub ticket: &'a mut Ticket,
-    settings: &'a Settings,
-    at: DateTime<Utc>,
-    author: String,
-    changes: Vec<Change>,
-    messages_added: Vec<MessageKind>,
-}
-
-impl<'a> Edit<'a> {
-    fn new(ticket: &'a mut Ticket, settings: &'a Settings, at: DateTime<Utc>) -> Self {
-        Edit {
-            ticket,
-            settings,
-            at,
-            author: "system".into(),
-            changes: Vec::new(),
-            messages_added: Vec::new(),
-        }
+            .min_by_key(|c| load.get(c.as_str()).copied().unwrap_or(0))
+            .cloned())
     }
 
-    pub fn settings(&self) -> &Settings {
+    fn available_agents(&self, department: &str) -> Vec<String> {
         self.settings
+            .agents
+            .iter()
+            .filter(|a| !a.away && a.departments.iter().any(|d| d == department))
+            .map(|a| a.id.clone())
+            .collect()
     }
 
-    /// Records a change, merging repeated changes of one field into one from → to.
-    fn record(&mut self, field: &str, from: Value, to: Value) {
-        if let Some(c) = self.changes.iter_mut().find(|c| c.field == field) {
-            c.to = to;
-        } else if from != to {
-            self.changes.push(Change {
-                field: field.to_string(),
-                from,
-                to,
-            });
+    /// The next agent of the department after the one picked last, kept in
+    /// `.desk/round-robin.json` so the rotation survives restarts.
+    pub fn round_robin(&self, department: &str, dry_run: bool) -> Result<Option<String>> {
+        let candidates = self.available_agents(department);
+        if candidates.is_empty() {
+            return Ok(None);
         }
-    }
-
-    fn finish(&mut self) -> Vec<Change> {
-        self.changes.retain(|c| c.from != c.to);
-        std::mem::take(&mut self.changes)
-    }
-
-    /// Sets `FIELD=VALUE` as `desk set` and rule actions do; an empty value clears.
-    pub fn set(&mut self, field: &str, value: &str) -> Result<()> {
-        let value = value.trim();
-        let invalid = |m: String| Error::Invalid(m);
-        let opt = |v: &str| (!v.is_empty()).then(|| v.to_string());
-        match field {
-            "subject" => {
-                if value.is_empty() {
-                    return Err(invalid("the subject must not be empty".into()));
-                }
-                let old = std::mem::replace(&mut self.ticket.subject, value.to_string());
-                self.record(field, Value::String(old), Value::String(value.into()));
-            }
-            "status" => {
-                let kind = self.ticket.kind.clone();
-                self.settings.check_status(&kind, value).map_err(invalid)?;
-                let old = std::mem::replace(&mut self.ticket.status, value.to_string());
-                self.record(field, Value::String(old), Value::String(value.into()));
-                if self.settings.category(&kind, value) != Category::Waiting
-                    && self.ticket.snoozed_until.is_some()
-                {
-                    self.set_snoozed(None);
-                }
-            }
-            "type" => {
-                self.settings.check_type(value).map_err(invalid)?;
-                let old = std::mem::replace(&mut self.ticket.kind, value.to_string());
-                self.record(field, Value::String(old), Value::String(value.into()));
-                let ttype = self.settings.ticket_type(value);
-                if let Some(t) = ttype
-                    && t.status(&self.ticket.status).is_none()
-                {
-                    // Keep the ticket's place in its life: same category if the new type has one.
-                    let cat = self
-                        .settings
-                        .category(&self.ticket.kind, &self.ticket.status);
-                    let new = t.status_for(cat).unwrap_or(t.initial_status()).to_string();
-                    let old = std::mem::replace(&mut self.ticket.status, new.clone());
-                    self.record("status", Value::String(old), Value::String(new));
-                }
-            }
-            "priority" => {
-                let p: Priority = value.parse().map_err(invalid)?;
-                let old = std::mem::replace(&mut self.ticket.priority, p);
-                self.record(
-                    field,
-                    Value::String(old.to_string()),
-                    Value::String(p.to_string()),
-                );
-            }
-            "department" => {
-                if !value.is_empty() {
-                    self.settings.check_department(value).map_err(invalid)?;
-                }
-                let old = std::mem::replace(&mut self.ticket.department, opt(value));
-                self.record(
-                    field,
-                    opt_value(&old),
-                    opt_value(&self.ticket.department.clone()),
-                );
-            }
-            "assignee" => {
-                let value = value.strip_prefix("agent:").unwrap_or(value);
-                if !value.is_empty() {
-                    self.settings.check_agent(value).map_err(invalid)?;
-                }
-                let old = std::mem::replace(&mut self.ticket.assignee, opt(value));
-                self.record(
-                    field,
-                    opt_value(&old),
-                    opt_value(&self.ticket.assignee.clone()),
-                );
-            }
-            "requester" => {
-                let new = if value.is_empty() {
-                    None
-                } else {
-                    Some(validate_email(value).map_err(invalid)?)
-                };
-                let old = std::mem::replace(&mut self.ticket.requester, new);
-                self.record(
-                    field,
-                    opt_value(&old),
-                    opt_value(&self.ticket.requester.clone()),
-                );
-            }
-            "shop" => {
-                if !value.is_empty() {
-                    self.settings.check_shop(value).map_err(invalid)?;
-                }
-                let old = std::mem::replace(&mut self.ticket.shop, opt(value));
-                self.record(field, opt_value(&old), opt_value(&self.ticket.shop.clone()));
-            }
-            "channel" => {
-                if value.is_empty() {
-                    return Err(invalid("the channel must not be empty".into()));
-                }
-                let old = std::mem::replace(&mut self.ticket.channel, value.to_string());
-                self.record(field, Value::String(old), Value::String(value.into()));
-            }
-            "tags" => {
-                return Err(invalid("set tags with `+TAG` and `-TAG`".into()));
-            }
-            "snoozed_until" => {
-                return Err(invalid(
-                    "use `desk snooze ID --until WHEN` to snooze".into(),
-                ));
-            }
-            "id" | "created_at" | "updated_at" | "messages" | "history" | "sla" => {
-                return Err(invalid(format!("`{field}` cannot be set by hand")));
-            }
-            _ => {
-                let Some(name) = field.strip_prefix("fields.") else {
-                    const SETTABLE: [&str; 10] = [
-                        "subject",
-                        "status",
-                        "type",
-                        "priority",
-                        "department",
-                        "assignee",
-                        "requester",
-                        "shop",
-                        "channel",
-                        "fields.NAME",
-                    ];
-                    return Err(invalid(format!(
-                        "unknown field `{field}`{}",
-                        crate::error::suggest(field, SETTABLE)
-                    )));
-                };
-                if name.is_empty() || name.chars().any(|c| c.is_whitespace() || c == '=') {
-                    return Err(invalid(format!("`{name}` is not a field name")));
-                }
-                let old = if value.is_empty() {
-                    self.ticket.fields.remove(name)
-                } else {
-                    self.ticket
-                        .fields
-                        .insert(name.to_string(), value.to_string())
-                };
-                let new = self.ticket.fields.get(name).cloned();
-                self.record(field, opt_value(&old), opt_value(&new));
-            }
-        }
-        Ok(())
-    }
-
-    fn set_tags(&mut self, tags: Vec<String>) {
-        let old = std::mem::replace(&mut self.ticket.tags, tags);
-        let new = self.ticket.tags.clone();
-        self.record("tags", Value::from(old), Value::from(new));
-    }
-
-    pub fn add_tag(&mut self, tag: &str) -> Result<()> {
-        let tag = normalize_tag(tag).map_err(Error::Invalid)?;
-        let mut tags = self.ticket.tags.clone();
-        if let Err(pos) = tags.binary_search(&tag) {
-            tags.insert(pos, tag);
-            self.set_tags(tags);
-        }
-        Ok(())
-    }
-
-    pub fn remove_tag(&mut self, tag: &str) -> Result<()> {
-        let tag = normalize_tag(tag).map_err(Error::Invalid)?;
-        let mut tags = self.ticket.tags.clone();
-        if let Ok(pos) = tags.binary_search(&tag) {
-            tags.remove(pos);
-            self.set_tags(tags);
-        }
-        Ok(())
-    }
-
-    fn set_snoozed(&mut self, until: Option<DateTime<Utc>>) {
-        let old = std::mem::replace(&mut self.ticket.snoozed_until, until);
-        let v = |t: Option<DateTime<Utc>>| {
-            t.map_or(Value::Null, |t| Value::String(crate::time::format_utc(t)))
+        let path = self.store.local_dir().join("round-robin.json");
+        let mut state: BTreeMap<String, String> = std::fs::read_to_string(&path)
+            .ok()
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or_default();
+        let next = match state.get(department).and_then(|last| candidates.iter().position(|c| c == last)) {
+            Some(i) => candidates[(i + 1) % candidates.len()].clone(),
+            None => candidates[0].clone(),
         };
-        self.record("snoozed_until", v(old), v(until));
-    }
-
-    /// Moves the ticket to the status its type uses for `category`.
-    pub fn set_category(&mut self, category: Category) -> Result<()> {
-        let kind = self.ticket.kind.clone();
-        let status = self
-            .settings
-            .ticket_type(&kind)
-            .and_then(|t| t.status_for(category))
-            .ok_or_else(|| {
-                Error::Invalid(format!(
-                    "type `{kind}` has no status of category `{}`",
-                    category.as_str()
-                ))
-            })?
-            .to_string();
-        self.set("status", &status)
-    }
-
-    /// Sets the type's waiting status and the time the ticket wakes up.
-    pub fn snooze(&mut self, until: DateTime<Utc>) -> Result<()> {
-        if until <= self.at {
-            return Err(Error::Invalid(format!(
-                "cannot snooze until {}: that is not in the future",
-                crate::time::format_utc(until)
-            )));
+        if !dry_run {
+            state.insert(department.to_string(), next.clone());
+            let bytes = serde_json::to_vec_pretty(&state).unwrap_or_default();
+            std::fs::create_dir_all(self.store.local_dir()).map_err(|e| Error::io(self.store.local_dir(), e))?;
+            atomic::replace(&path, &bytes)?;
         }
-        let kind = self.ticket.kind.clone();
-        let status = self
-            .settings
-            .ticket_type(&kind)
-            .and_then(|t| t.snooze_status())
-            .ok_or_else(|| {
-                Error::Invalid(format!("type `{kind}` has no waiting status to snooze in"))
-            })?
-            .to_string();
-        self.set("status", &status)?;
-        self.set_snoozed(Some(until));
-        Ok(())
+        Ok(Some(next))
+    }
+}
+
+struct StoreAssigner<'a> {
+    hd: &'a Helpdesk,
+    dry_run: bool,
+    /// The ticket being assigned does not count towards anyone's load.
+    exclude: String,
+}
+
+impl Assigner for StoreAssigner<'_> {
+    fn least_loaded(&mut self, department: &str) -> Result<Option<String>> {
+        self.hd.least_loaded(department, &self.exclude)
     }
 
-    /// Adds a message written by the acting person (or `author` if given).
-    pub fn add_message(
-        &mut self,
-        kind: MessageKind,
-        body: &str,
-        author: Option<&str>,
-    ) -> Result<()> {
-        if body.trim().is_empty() {
-            return Err(Error::Invalid("the message is empty".into()));
-        }
-        self.ticket.messages.push(Message {
-            at: self.at,
-            author: author.map_or_else(|| self.author.clone(), str::to_string),
-            kind,
-            body: body.to_string(),
-            message_id: None,
-        });
-        self.messages_added.push(kind);
-        Ok(())
+    fn round_robin(&mut self, department: &str) -> Result<Option<String>> {
+        self.hd.round_robin(department, self.dry_run)
     }
 }

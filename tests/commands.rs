@@ -459,7 +459,12 @@ fn reply_and_note_read_the_body_from_stdin() {
     assert_eq!(t["messages"][0]["body"], "line one\nline two");
     assert_eq!(t["messages"][1]["kind"], "note");
     assert_eq!(t["history"][1]["event"], "agent.replied");
-    assert_eq!(t["history"][2]["event"], "note.added");
+    assert_eq!(t["history"][1]["actor"], "system");
+    // The default rule answers the reply: the ticket now waits on the customer.
+    assert_eq!(t["history"][2]["actor"], "rule:agent-reply-sets-pending");
+    assert_eq!(t["history"][2]["event"], "agent.replied");
+    assert_eq!(t["history"][2]["changes"][0]["to"], "pending");
+    assert_eq!(t["history"][3]["event"], "note.added");
     // No body and no terminal: a usage error, nothing written.
     let before = d.snapshot_files();
     let out = d.fails(2, ["reply", &id]);

@@ -107,5 +107,12 @@ fn working_a_ticket_in_the_example() {
     d.ok(["snooze", &id, "--until", "3d"]);
     let t = d.ticket(&id);
     assert_eq!(t["status"], "pending");
-    assert_eq!(t["history"].as_array().unwrap().len(), 4);
+    let history = t["history"].as_array().unwrap();
+    assert!(
+        history
+            .iter()
+            .any(|h| h["actor"] == "rule:agent-reply-sets-pending" && h["changes"][0]["to"] == "pending"),
+        "the reply rule is credited: {history:?}"
+    );
+    assert!(t["snoozed_until"].is_string());
 }

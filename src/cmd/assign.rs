@@ -36,7 +36,7 @@ pub fn run(ctx: &Ctx, args: AssignArgs) -> Result<()> {
                 "{id} has no department: transfer it first, or name the agent"
             ))
         })?;
-        hd.least_loaded(&dept)?.ok_or_else(|| {
+        hd.least_loaded(&dept, &id)?.ok_or_else(|| {
             Error::Invalid(format!("department `{dept}` has no agent who is not away"))
         })?
     } else {

@@ -183,12 +183,7 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
                 .as_ref(),
             _ => None,
         };
-        let facts = Facts {
-            ticket: &ticket,
-            customer,
-            settings,
-            now: hd.now,
-        };
+        let facts = Facts::new(&ticket, customer, settings, hd.now).with_me(hd.agent_id());
         if cond.eval(&facts) {
             rows.push(s);
         }

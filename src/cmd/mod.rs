@@ -8,6 +8,7 @@ pub mod man;
 pub mod new;
 pub mod note;
 pub mod reply;
+pub mod rules;
 pub mod set;
 pub mod show;
 pub mod snooze;
@@ -58,9 +59,19 @@ fn read_stdin() -> Result<String> {
     Ok(s)
 }
 
-/// The usual report after a change: `updated 01k...: status open → solved` or nothing changed.
+/// Rule actions that could not be done are warnings: the change itself stood.
+pub fn report_problems(ctx: &Ctx, outcome: &Outcome) {
+    for p in &outcome.problems {
+        ctx.out.warn(p);
+    }
+}
+
+/// The usual report after a change: `updated 06fj...`, or that nothing changed.
 pub fn report(ctx: &Ctx, outcome: &Outcome, verb: &str) {
-    if outcome.changed {
+    report_problems(ctx, outcome);
+    if outcome.deleted {
+        ctx.out.status(format!("{}: deleted by the rules", outcome.ticket.id));
+    } else if outcome.changed {
         ctx.out.status(format!("{verb} {}", outcome.ticket.id));
     } else {
         ctx.out

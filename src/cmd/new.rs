@@ -73,7 +73,7 @@ pub fn run(ctx: &Ctx, args: NewArgs) -> Result<()> {
                 .ok_or_else(|| Error::Usage(format!("--field `{f}`: use NAME=VALUE")))
         })
         .collect::<Result<Vec<_>>>()?;
-    let ticket = hd.create(NewTicket {
+    let outcome = hd.create(NewTicket {
         subject: args.subject,
         body,
         from: args.from,
@@ -86,9 +86,13 @@ pub fn run(ctx: &Ctx, args: NewArgs) -> Result<()> {
         tags: args.tags,
         fields,
     })?;
+    super::report_problems(ctx, &outcome);
+    if outcome.deleted {
+        ctx.out.status(format!("{}: deleted by the rules", outcome.ticket.id));
+    }
     if args.json {
-        print(&ticket.to_json())
+        print(&outcome.ticket.to_json())
     } else {
-        print(&format!("{}\n", ticket.id))
+        print(&format!("{}\n", outcome.ticket.id))
     }
 }

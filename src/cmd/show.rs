@@ -106,13 +106,19 @@ pub fn actor(a: &str) -> String {
 /// What a history entry did, in a few words.
 pub fn describe_entry(h: &HistoryEntry, tz: Tz) -> String {
     let mut parts: Vec<String> = Vec::new();
-    match h.event.as_str() {
-        "ticket.created" => parts.push("created the ticket".into()),
-        "agent.replied" | "customer.replied" => parts.push("replied".into()),
-        "note.added" => parts.push("added a note".into()),
-        _ => {}
+    // A person's entry says what they did; a rule's entry says what it changed.
+    if !h.actor.starts_with("rule:") {
+        match h.event.as_str() {
+            "ticket.created" => parts.push("created the ticket".into()),
+            "agent.replied" | "customer.replied" => parts.push("replied".into()),
+            "note.added" => parts.push("added a note".into()),
+            _ => {}
+        }
     }
     parts.extend(h.changes.iter().map(|c| describe_change(c, tz)));
+    if let Some(n) = &h.note {
+        parts.push(n.clone());
+    }
     if parts.is_empty() {
         parts.push(h.event.clone());
     }

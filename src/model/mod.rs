@@ -1,10 +1,12 @@
 //! The helpdesk's data: tickets, customers, settings and ticket IDs.
 
 pub mod customer;
+pub mod edit;
 pub mod id;
 pub mod settings;
 pub mod ticket;
 
 pub use customer::Customer;
+pub use edit::Edit;
 pub use settings::Settings;
 pub use ticket::{Change, HistoryEntry, Message, MessageKind, Priority, Ticket};

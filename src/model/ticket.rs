@@ -108,6 +108,9 @@ pub struct HistoryEntry {
     pub event: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub changes: Vec<Change>,
+    /// What else happened, in words: mail queued, a notification sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// SLA state of a ticket: the policy and its targets. Filled by the SLA engine.

@@ -9,10 +9,20 @@ use toml::de::DeValue;
 
 use crate::error::suggest;
 use crate::model::settings::{Category, Settings};
-use crate::model::{Customer, MessageKind, Priority, Ticket};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::fmt;
+use std::rc::Rc;
+
+use crate::model::{Change, Customer, MessageKind, Priority, Ticket};
+use crate::rules::event::Event;
 use crate::rules::text;
 use crate::source::{Reader, Value};
 use crate::time::{Duration, parse_instant};
+
+/// In a view, `{ field = "assignee", op = "is", value = "@me" }` means the agent
+/// running the command (`--as`).
+pub const ME: &str = "@me";
 
 /// Where a condition is used; some fields exist only for rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -225,6 +235,11 @@ impl Field {
                 | Field::ChangeFrom(_)
                 | Field::ChangeTo(_)
         )
+    }
+
+    /// Fields whose value moves with the clock: only time rules see them.
+    fn tick_only(&self) -> bool {
+        matches!(self, Field::Since(_) | Field::SlaDueIn(_))
     }
 
     /// Fields read from messages or SLA state, which the list cache does not hold.
@@ -447,11 +462,26 @@ fn parse_entry(
             return None;
         }
     };
-    if ctx == Context::View && field.event_only() {
+    if ctx != Context::Event && field.event_only() {
+        let msg = if ctx == Context::View {
+            format!(
+                "field `{}` is known only in rules, not in views, filters or SLA policies",
+                field_s.get_ref()
+            )
+        } else {
+            format!(
+                "field `{}` belongs to an event and is not known in a time rule (on = [\"tick\"])",
+                field_s.get_ref()
+            )
+        };
+        r.error(field_s.span(), msg);
+        return None;
+    }
+    if ctx == Context::Event && field.tick_only() {
         r.error(
             field_s.span(),
             format!(
-                "field `{}` is known only in rules, not in views or filters",
+                "field `{}` changes with time and is known only in time rules (on = [\"tick\"])",
                 field_s.get_ref()
             ),
         );
@@ -464,6 +494,16 @@ fn parse_entry(
             return None;
         }
     };
+    if ctx != Context::Event && matches!(op, Op::Changed | Op::ChangedTo | Op::ChangedFrom) {
+        r.error(
+            op_s.span(),
+            format!(
+                "operator `{}` looks at an event's changes and is known only in event rules",
+                op.name()
+            ),
+        );
+        return None;
+    }
     let raw = t.get("value");
     let values: Option<Vec<(String, std::ops::Range<usize>)>> = raw.map(|rv| scalars(r, rv));
     match prepare(&field, op, values.as_deref(), settings, ctx) {
@@ -556,6 +596,7 @@ pub fn prepare(
         ) {
             let known = match field {
                 Field::Department => settings.check_department(v),
+                Field::Assignee if v == ME => Ok(()),
                 Field::Assignee => settings.check_agent(v),
                 Field::Type => settings.check_type(v),
                 Field::Shop => settings.check_shop(v),
@@ -679,8 +720,13 @@ pub struct Facts<'a> {
     pub customer: Option<&'a Customer>,
     pub settings: &'a Settings,
     pub now: DateTime<Utc>,
+    /// The event a rule handles; `None` for views, filters and time rules.
+    pub event: Option<&'a Event>,
+    /// The acting agent, for `@me`.
+    pub me: Option<&'a str>,
+    /// Texts already split into words, so fifty `contains` tests split each text once.
+    words: RefCell<HashMap<String, Rc<Vec<String>>>>,
 }
-
 /// A field's value on a ticket.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Val {
@@ -715,7 +761,49 @@ impl Val {
     }
 }
 
-impl Facts<'_> {
+impl<'a> Facts<'a> {
+    pub fn new(
+        ticket: &'a Ticket,
+        customer: Option<&'a Customer>,
+        settings: &'a Settings,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Facts {
+            ticket,
+            customer,
+            settings,
+            now,
+            event: None,
+            me: None,
+            words: RefCell::new(HashMap::new()),
+        }
+    }
+
+    pub fn with_event(mut self, event: Option<&'a Event>) -> Self {
+        self.event = event;
+        self
+    }
+
+    pub fn with_me(mut self, me: Option<&'a str>) -> Self {
+        self.me = me;
+        self
+    }
+
+    fn words_of(&self, text: &str) -> Rc<Vec<String>> {
+        if let Some(w) = self.words.borrow().get(text) {
+            return Rc::clone(w);
+        }
+        let w = Rc::new(text::words(text));
+        self.words
+            .borrow_mut()
+            .insert(text.to_string(), Rc::clone(&w));
+        w
+    }
+
+    fn change(&self, field: &str) -> Option<&Change> {
+        self.event?.changes.iter().find(|c| c.field == field)
+    }
+
     pub fn get(&self, field: &Field) -> Val {
         let t = self.ticket;
         let since = |at: Option<DateTime<Utc>>| match at {
@@ -792,15 +880,58 @@ impl Facts<'_> {
             Field::SlaPolicy => Val::opt(t.sla.as_ref().map(|s| s.policy.as_str())),
             // SLA targets, messages and events are filled in by the engines that own them.
             Field::SlaBreached => Val::Bool(false),
-            Field::SlaDueIn(_)
-            | Field::MessageBody
-            | Field::MessageFrom
-            | Field::MessageTo
-            | Field::MessageKind
-            | Field::EventName
-            | Field::EventTarget
-            | Field::ChangeFrom(_)
-            | Field::ChangeTo(_) => Val::Missing,
+            Field::MessageBody => Val::opt(self.message().map(|m| m.body.as_str())),
+            Field::MessageFrom => Val::opt(self.message().and_then(|m| m.from.as_deref())),
+            Field::MessageTo => Val::opt(self.message().and_then(|m| m.to.as_deref())),
+            Field::MessageKind => Val::opt(self.message().map(|m| m.kind.as_str())),
+            Field::EventName => Val::opt(self.event.map(|e| e.name.as_str())),
+            Field::EventTarget => Val::opt(self.event.and_then(|e| e.target.as_deref())),
+            Field::ChangeFrom(f) => self.change(f).map_or(Val::Missing, |c| json_val(&c.from)),
+            Field::ChangeTo(f) => self.change(f).map_or(Val::Missing, |c| json_val(&c.to)),
+            Field::SlaDueIn(_) => Val::Missing,
+        }
+    }
+}
+
+impl Facts<'_> {
+    fn message(&self) -> Option<&crate::rules::event::MessageCtx> {
+        self.event.and_then(|e| e.message.as_ref())
+    }
+}
+
+fn json_val(v: &serde_json::Value) -> Val {
+    match v {
+        serde_json::Value::Null => Val::Missing,
+        serde_json::Value::String(s) => Val::Text(s.clone()),
+        serde_json::Value::Array(a) => Val::List(
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect(),
+        ),
+        other => Val::Text(other.to_string()),
+    }
+}
+
+/// What a condition saw: for `desk rules test` and `desk tick --dry-run`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(untagged)]
+pub enum Trace {
+    Group {
+        kind: &'static str,
+        held: bool,
+        children: Vec<Trace>,
+    },
+    Test {
+        test: String,
+        saw: String,
+        held: bool,
+    },
+}
+
+impl Trace {
+    pub fn held(&self) -> bool {
+        match self {
+            Trace::Group { held, .. } | Trace::Test { held, .. } => *held,
         }
     }
 }
@@ -819,7 +950,43 @@ impl Condition {
             Condition::All(cs) => cs.iter().all(|c| c.eval(facts)),
             Condition::Any(cs) => cs.iter().any(|c| c.eval(facts)),
             Condition::Not(c) => !c.eval(facts),
-            Condition::Test(t) => t.eval(&facts.get(&t.field)),
+            Condition::Test(t) => t.holds(facts).0,
+        }
+    }
+
+    /// Evaluates every part (no short cut), recording what each test saw.
+    pub fn trace(&self, facts: &Facts<'_>) -> Trace {
+        match self {
+            Condition::All(cs) | Condition::Any(cs) => {
+                let children: Vec<Trace> = cs.iter().map(|c| c.trace(facts)).collect();
+                let all = matches!(self, Condition::All(_));
+                let held = if all {
+                    children.iter().all(Trace::held)
+                } else {
+                    children.iter().any(Trace::held)
+                };
+                Trace::Group {
+                    kind: if all { "all" } else { "any" },
+                    held,
+                    children,
+                }
+            }
+            Condition::Not(c) => {
+                let inner = c.trace(facts);
+                Trace::Group {
+                    kind: "not",
+                    held: !inner.held(),
+                    children: vec![inner],
+                }
+            }
+            Condition::Test(t) => {
+                let (held, saw) = t.holds(facts);
+                Trace::Test {
+                    test: t.to_string(),
+                    saw: saw.display(),
+                    held,
+                }
+            }
         }
     }
 
@@ -843,16 +1010,57 @@ impl Condition {
 }
 
 impl Test {
+    /// Whether the test holds, and the value it saw.
+    pub fn holds(&self, facts: &Facts<'_>) -> (bool, Val) {
+        if matches!(self.op, Op::Changed | Op::ChangedTo | Op::ChangedFrom) {
+            let c = facts.change(&self.field_name);
+            let want = match &self.value {
+                Operand::Strings(v) => v.first().map(String::as_str),
+                _ => None,
+            };
+            let held = match (self.op, c) {
+                (Op::Changed, Some(_)) => true,
+                (Op::ChangedTo, Some(c)) => Some(json_val(&c.to).display().as_str()) == want,
+                (Op::ChangedFrom, Some(c)) => Some(json_val(&c.from).display().as_str()) == want,
+                _ => false,
+            };
+            let saw = c.map_or(Val::Text("(unchanged)".into()), |c| {
+                Val::Text(format!(
+                    "{} → {}",
+                    json_val(&c.from).display(),
+                    json_val(&c.to).display()
+                ))
+            });
+            return (held, saw);
+        }
+        let val = facts.get(&self.field);
+        let held = match (&self.value, facts.me) {
+            (Operand::Strings(ss), me) if ss.iter().any(|s| s == ME) => {
+                let ss: Vec<String> = ss
+                    .iter()
+                    .filter_map(|s| if s == ME { me.map(str::to_string) } else { Some(s.clone()) })
+                    .collect();
+                let t = Test {
+                    value: Operand::Strings(ss),
+                    ..self.clone()
+                };
+                t.eval(&val, facts)
+            }
+            _ => self.eval(&val, facts),
+        };
+        (held, val)
+    }
+
     /// Whether the test holds for a value of its field.
-    pub fn eval(&self, val: &Val) -> bool {
+    fn eval(&self, val: &Val, facts: &Facts<'_>) -> bool {
         match self.op {
             Op::Exists => !matches!(val, Val::Missing) && *val != Val::List(vec![]),
             Op::Missing => matches!(val, Val::Missing) || *val == Val::List(vec![]),
             Op::Is | Op::In => self.any_equal(val),
             Op::IsNot | Op::NotIn => !self.any_equal(val),
-            Op::Contains => self.contains(val, false),
-            Op::ContainsAll => self.contains(val, true),
-            Op::NotContains => !self.contains(val, false),
+            Op::Contains => self.contains(val, false, facts),
+            Op::ContainsAll => self.contains(val, true, facts),
+            Op::NotContains => !self.contains(val, false, facts),
             Op::Matches => match (&self.value, val) {
                 (Operand::Regex(re), Val::List(l)) => l.iter().any(|s| re.is_match(s)),
                 (Operand::Regex(re), Val::Missing) => re.is_match(""),
@@ -890,7 +1098,7 @@ impl Test {
                     _ => ord != Ordering::Greater,
                 }
             }
-            // Changes exist only while rules handle an event; the rule engine answers these.
+            // Answered by `holds`, which knows the event.
             Op::Changed | Op::ChangedTo | Op::ChangedFrom => false,
         }
     }
@@ -908,7 +1116,7 @@ impl Test {
         }
     }
 
-    fn contains(&self, val: &Val, all: bool) -> bool {
+    fn contains(&self, val: &Val, all: bool, facts: &Facts<'_>) -> bool {
         let Operand::Phrases(raw, phrases) = &self.value else {
             return false;
         };
@@ -923,7 +1131,7 @@ impl Test {
                 }
             }
             v => {
-                let hay = text::words(&v.display());
+                let hay = facts.words_of(&v.display());
                 let has = |p: &Vec<String>| text::has_phrase(&hay, p);
                 if all {
                     phrases.iter().all(has)
@@ -1004,4 +1212,63 @@ pub fn from_filters(filters: &[String], settings: &Settings) -> Result<Condition
         all.push(cond);
     }
     Ok(Condition::All(all))
+}
+
+impl fmt::Display for Operand {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let list = |f: &mut fmt::Formatter<'_>, v: &[String]| {
+            if v.len() == 1 {
+                write!(f, "{}", v[0])
+            } else {
+                write!(f, "[{}]", v.join(", "))
+            }
+        };
+        match self {
+            Operand::None => Ok(()),
+            Operand::Strings(v) | Operand::Phrases(v, _) => list(f, v),
+            Operand::Regex(r) => write!(f, "/{}/", r.as_str()),
+            Operand::Duration(d) => write!(f, "{d}"),
+            Operand::Priority(p) => write!(f, "{p}"),
+            Operand::Time(t) => write!(f, "{}", crate::time::format_utc(*t)),
+            Operand::Number(n) => write!(f, "{n}"),
+            Operand::Bool(b) => write!(f, "{b}"),
+        }
+    }
+}
+
+impl fmt::Display for Test {
+    /// `subject contains [invoice, faktura]`
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.field_name, self.op.name())?;
+        if !matches!(self.value, Operand::None) {
+            write!(f, " {}", self.value)?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Condition {
+    /// One line: `all(a, b)`, `any(a, b)`, `not(a)`, and tests as written.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let join = |f: &mut fmt::Formatter<'_>, sep: &str, cs: &[Condition]| -> fmt::Result {
+            for (i, c) in cs.iter().enumerate() {
+                if i > 0 {
+                    f.write_str(sep)?;
+                }
+                match c {
+                    Condition::Test(_) | Condition::Not(_) => write!(f, "{c}")?,
+                    _ => write!(f, "({c})")?,
+                }
+            }
+            Ok(())
+        };
+        match self {
+            Condition::All(cs) if cs.len() == 1 => write!(f, "{}", cs[0]),
+            Condition::Any(cs) if cs.len() == 1 => write!(f, "{}", cs[0]),
+            Condition::All(cs) => join(f, " and ", cs),
+            Condition::Any(cs) => join(f, " or ", cs),
+            Condition::Not(c) => write!(f, "not ({c})"),
+            Condition::Test(t) => write!(f, "{t}"),
+        }
+    }
 }

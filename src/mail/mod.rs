@@ -1,0 +1,5 @@
+//! Mail: building outgoing messages, the outbox, and the rules that keep automatic mail
+//! from going where it must not.
+
+pub mod outgoing;
+pub mod safety;

@@ -1,0 +1,309 @@
+//! Changes to one ticket, validated against desk.toml and recorded as field changes.
+//! Commands and rule actions both edit tickets through this, so a value a person may not
+//! set, a rule may not set either.
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::model::customer::validate_email;
+use crate::model::settings::Category;
+use crate::model::ticket::{Sla, normalize_tag};
+use crate::model::{Change, Message, MessageKind, Priority, Settings, Ticket};
+
+fn opt_value(v: &Option<String>) -> Value {
+    v.as_ref().map_or(Value::Null, |s| Value::String(s.clone()))
+}
+
+/// Changes being made to one ticket, validated against desk.toml and recorded.
+pub struct Edit<'a> {
+    pub ticket: &'a mut Ticket,
+    settings: &'a Settings,
+    at: DateTime<Utc>,
+    /// Who messages added through this edit are from (`agent:ID`, `rule:NAME`, ...).
+    pub author: String,
+    changes: Vec<Change>,
+    pub messages_added: Vec<MessageKind>,
+}
+
+impl<'a> Edit<'a> {
+    pub fn new(ticket: &'a mut Ticket, settings: &'a Settings, at: DateTime<Utc>) -> Self {
+        Edit {
+            ticket,
+            settings,
+            at,
+            author: "system".into(),
+            changes: Vec::new(),
+            messages_added: Vec::new(),
+        }
+    }
+
+    pub fn settings(&self) -> &Settings {
+        self.settings
+    }
+
+    /// Records a change, merging repeated changes of one field into one from → to.
+    fn record(&mut self, field: &str, from: Value, to: Value) {
+        if let Some(c) = self.changes.iter_mut().find(|c| c.field == field) {
+            c.to = to;
+        } else if from != to {
+            self.changes.push(Change {
+                field: field.to_string(),
+                from,
+                to,
+            });
+        }
+    }
+
+    /// The changes made, without those undone again.
+    pub fn finish(&mut self) -> Vec<Change> {
+        self.changes.retain(|c| c.from != c.to);
+        std::mem::take(&mut self.changes)
+    }
+
+    /// Sets `FIELD=VALUE` as `desk set` and rule actions do; an empty value clears.
+    pub fn set(&mut self, field: &str, value: &str) -> Result<()> {
+        let value = value.trim();
+        let invalid = |m: String| Error::Invalid(m);
+        let opt = |v: &str| (!v.is_empty()).then(|| v.to_string());
+        match field {
+            "subject" => {
+                if value.is_empty() {
+                    return Err(invalid("the subject must not be empty".into()));
+                }
+                let old = std::mem::replace(&mut self.ticket.subject, value.to_string());
+                self.record(field, Value::String(old), Value::String(value.into()));
+            }
+            "status" => {
+                let kind = self.ticket.kind.clone();
+                self.settings.check_status(&kind, value).map_err(invalid)?;
+                let old = std::mem::replace(&mut self.ticket.status, value.to_string());
+                self.record(field, Value::String(old), Value::String(value.into()));
+                if self.settings.category(&kind, value) != Category::Waiting
+                    && self.ticket.snoozed_until.is_some()
+                {
+                    self.set_snoozed(None);
+                }
+            }
+            "type" => {
+                self.settings.check_type(value).map_err(invalid)?;
+                let old = std::mem::replace(&mut self.ticket.kind, value.to_string());
+                self.record(field, Value::String(old), Value::String(value.into()));
+                let ttype = self.settings.ticket_type(value);
+                if let Some(t) = ttype
+                    && t.status(&self.ticket.status).is_none()
+                {
+                    // Keep the ticket's place in its life: same category if the new type has one.
+                    let cat = self
+                        .settings
+                        .category(&self.ticket.kind, &self.ticket.status);
+                    let new = t.status_for(cat).unwrap_or(t.initial_status()).to_string();
+                    let old = std::mem::replace(&mut self.ticket.status, new.clone());
+                    self.record("status", Value::String(old), Value::String(new));
+                }
+            }
+            "priority" => {
+                let p: Priority = value.parse().map_err(invalid)?;
+                let old = std::mem::replace(&mut self.ticket.priority, p);
+                self.record(
+                    field,
+                    Value::String(old.to_string()),
+                    Value::String(p.to_string()),
+                );
+            }
+            "department" => {
+                if !value.is_empty() {
+                    self.settings.check_department(value).map_err(invalid)?;
+                }
+                let old = std::mem::replace(&mut self.ticket.department, opt(value));
+                self.record(
+                    field,
+                    opt_value(&old),
+                    opt_value(&self.ticket.department.clone()),
+                );
+            }
+            "assignee" => {
+                let value = value.strip_prefix("agent:").unwrap_or(value);
+                if !value.is_empty() {
+                    self.settings.check_agent(value).map_err(invalid)?;
+                }
+                let old = std::mem::replace(&mut self.ticket.assignee, opt(value));
+                self.record(
+                    field,
+                    opt_value(&old),
+                    opt_value(&self.ticket.assignee.clone()),
+                );
+            }
+            "requester" => {
+                let new = if value.is_empty() {
+                    None
+                } else {
+                    Some(validate_email(value).map_err(invalid)?)
+                };
+                let old = std::mem::replace(&mut self.ticket.requester, new);
+                self.record(
+                    field,
+                    opt_value(&old),
+                    opt_value(&self.ticket.requester.clone()),
+                );
+            }
+            "shop" => {
+                if !value.is_empty() {
+                    self.settings.check_shop(value).map_err(invalid)?;
+                }
+                let old = std::mem::replace(&mut self.ticket.shop, opt(value));
+                self.record(field, opt_value(&old), opt_value(&self.ticket.shop.clone()));
+            }
+            "channel" => {
+                if value.is_empty() {
+                    return Err(invalid("the channel must not be empty".into()));
+                }
+                let old = std::mem::replace(&mut self.ticket.channel, value.to_string());
+                self.record(field, Value::String(old), Value::String(value.into()));
+            }
+            "tags" => {
+                return Err(invalid("set tags with `+TAG` and `-TAG`".into()));
+            }
+            "snoozed_until" => {
+                return Err(invalid(
+                    "use `desk snooze ID --until WHEN` to snooze".into(),
+                ));
+            }
+            "sla" => {
+                let new = (!value.is_empty()).then(|| Sla {
+                    policy: value.to_string(),
+                    targets: Default::default(),
+                });
+                let old = std::mem::replace(&mut self.ticket.sla, new);
+                let name = |s: &Option<Sla>| s.as_ref().map_or(Value::Null, |s| Value::String(s.policy.clone()));
+                let to = name(&self.ticket.sla);
+                self.record(field, name(&old), to);
+            }
+            "id" | "created_at" | "updated_at" | "messages" | "history" => {
+                return Err(invalid(format!("`{field}` cannot be set by hand")));
+            }
+            _ => {
+                let Some(name) = field.strip_prefix("fields.") else {
+                    const SETTABLE: [&str; 10] = [
+                        "subject",
+                        "status",
+                        "type",
+                        "priority",
+                        "department",
+                        "assignee",
+                        "requester",
+                        "shop",
+                        "channel",
+                        "fields.NAME",
+                    ];
+                    return Err(invalid(format!(
+                        "unknown field `{field}`{}",
+                        crate::error::suggest(field, SETTABLE)
+                    )));
+                };
+                if name.is_empty() || name.chars().any(|c| c.is_whitespace() || c == '=') {
+                    return Err(invalid(format!("`{name}` is not a field name")));
+                }
+                let old = if value.is_empty() {
+                    self.ticket.fields.remove(name)
+                } else {
+                    self.ticket
+                        .fields
+                        .insert(name.to_string(), value.to_string())
+                };
+                let new = self.ticket.fields.get(name).cloned();
+                self.record(field, opt_value(&old), opt_value(&new));
+            }
+        }
+        Ok(())
+    }
+
+    fn set_tags(&mut self, tags: Vec<String>) {
+        let old = std::mem::replace(&mut self.ticket.tags, tags);
+        let new = self.ticket.tags.clone();
+        self.record("tags", Value::from(old), Value::from(new));
+    }
+
+    pub fn add_tag(&mut self, tag: &str) -> Result<()> {
+        let tag = normalize_tag(tag).map_err(Error::Invalid)?;
+        let mut tags = self.ticket.tags.clone();
+        if let Err(pos) = tags.binary_search(&tag) {
+            tags.insert(pos, tag);
+            self.set_tags(tags);
+        }
+        Ok(())
+    }
+
+    pub fn remove_tag(&mut self, tag: &str) -> Result<()> {
+        let tag = normalize_tag(tag).map_err(Error::Invalid)?;
+        let mut tags = self.ticket.tags.clone();
+        if let Ok(pos) = tags.binary_search(&tag) {
+            tags.remove(pos);
+            self.set_tags(tags);
+        }
+        Ok(())
+    }
+
+    fn set_snoozed(&mut self, until: Option<DateTime<Utc>>) {
+        let old = std::mem::replace(&mut self.ticket.snoozed_until, until);
+        let v = |t: Option<DateTime<Utc>>| {
+            t.map_or(Value::Null, |t| Value::String(crate::time::format_utc(t)))
+        };
+        self.record("snoozed_until", v(old), v(until));
+    }
+
+    /// Moves the ticket to the status its type uses for `category`.
+    pub fn set_category(&mut self, category: Category) -> Result<()> {
+        let kind = self.ticket.kind.clone();
+        let status = self
+            .settings
+            .ticket_type(&kind)
+            .and_then(|t| t.status_for(category))
+            .ok_or_else(|| {
+                Error::Invalid(format!(
+                    "type `{kind}` has no status of category `{}`",
+                    category.as_str()
+                ))
+            })?
+            .to_string();
+        self.set("status", &status)
+    }
+
+    /// Sets the type's waiting status and the time the ticket wakes up.
+    pub fn snooze(&mut self, until: DateTime<Utc>) -> Result<()> {
+        if until <= self.at {
+            return Err(Error::Invalid(format!(
+                "cannot snooze until {}: that is not in the future",
+                crate::time::format_utc(until)
+            )));
+        }
+        let kind = self.ticket.kind.clone();
+        let status = self
+            .settings
+            .ticket_type(&kind)
+            .and_then(|t| t.snooze_status())
+            .ok_or_else(|| {
+                Error::Invalid(format!("type `{kind}` has no waiting status to snooze in"))
+            })?
+            .to_string();
+        self.set("status", &status)?;
+        self.set_snoozed(Some(until));
+        Ok(())
+    }
+
+    /// Adds a message written by the acting person (or `author` if given).
+    pub fn add_message(&mut self, kind: MessageKind, body: &str, message_id: Option<String>) -> Result<()> {
+        if body.trim().is_empty() {
+            return Err(Error::Invalid("the message is empty".into()));
+        }
+        self.ticket.messages.push(Message {
+            at: self.at,
+            author: self.author.clone(),
+            kind,
+            body: body.to_string(),
+            message_id,
+        });
+        self.messages_added.push(kind);
+        Ok(())
+    }
+}

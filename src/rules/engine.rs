@@ -1,0 +1,411 @@
+//! The rule engine: a ticket and the events that happened to it in, the rules' changes,
+//! mail to queue and a trace out. It touches no files; the caller saves what it returns.
+//!
+//! Semantics (DESIGN §4): rules run in file order and each sees the changes of the rules
+//! before it; the changes a rule makes raise their own events, which run the rules
+//! again; a rule fires at most once per ticket for one incoming change, so no cascade
+//! runs forever; `stop` ends the rules for the event at hand.
+
+use std::collections::{HashSet, VecDeque};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::error::Result;
+use crate::mail::outgoing::{self, Kind, Outgoing};
+use crate::mail::safety::refuse_auto_mail;
+use crate::model::{Change, Customer, Edit, HistoryEntry, MessageKind, Settings, Ticket};
+use crate::rules::condition::{Facts, Trace};
+use crate::rules::event::Event;
+use crate::rules::ruleset::{Action, AssignHow, NotifyTarget, Rule, RuleSet, SnoozeFor};
+use crate::rules::template;
+
+/// Picks agents for `assign = "least_loaded"` and `"round_robin"`; the store knows the load.
+pub trait Assigner {
+    fn least_loaded(&mut self, department: &str) -> Result<Option<String>>;
+    fn round_robin(&mut self, department: &str) -> Result<Option<String>>;
+}
+
+/// Everything the rules may read besides the ticket.
+pub struct Env<'a> {
+    pub settings: &'a Settings,
+    pub rules: &'a RuleSet,
+    pub customer: Option<&'a Customer>,
+    pub now: DateTime<Utc>,
+    /// The acting agent's ID, for `@me`.
+    pub me: Option<&'a str>,
+}
+
+/// A message to queue in outbox/.
+#[derive(Debug, Clone)]
+pub struct Mail {
+    /// File name in outbox/, without `.eml`.
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// The conditions held and the actions ran.
+    Fired,
+    /// The conditions did not hold.
+    NotMatched,
+    /// It fired already for this incoming change.
+    AlreadyFired,
+    /// An earlier rule had `stop = true` for this event.
+    Stopped,
+}
+
+/// What one rule did with one event, for `desk rules test` and `desk tick --dry-run`.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleTrace {
+    pub rule: String,
+    pub event: String,
+    pub verdict: Verdict,
+    pub condition: Option<Trace>,
+    pub changes: Vec<Change>,
+    /// Mail queued, notifications, actions that could not be done.
+    pub effects: Vec<String>,
+}
+
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub history: Vec<HistoryEntry>,
+    pub mail: Vec<Mail>,
+    pub delete: bool,
+    pub trace: Vec<RuleTrace>,
+    /// Actions that failed; the rest of the rule still ran.
+    pub problems: Vec<String>,
+}
+
+/// Applies the rules listening for `incoming` (and for the events their changes raise).
+pub fn run(ticket: &mut Ticket, incoming: Vec<Event>, env: &Env<'_>, assigner: &mut dyn Assigner) -> Outcome {
+    let mut out = Outcome::default();
+    let mut queue: VecDeque<Event> = incoming.into();
+    let mut fired: HashSet<usize> = HashSet::new();
+    // Each rule fires at most once, so this many events is more than any cascade raises.
+    let mut budget = (env.rules.rules.len() + 1) * 8;
+    while let Some(event) = queue.pop_front() {
+        if budget == 0 {
+            break;
+        }
+        budget -= 1;
+        let mut stopped_by: Option<String> = None;
+        for (i, rule) in env.rules.rules.iter().enumerate() {
+            if !rule.listens_to(&event.name) {
+                continue;
+            }
+            let mut trace = RuleTrace {
+                rule: rule.name.clone(),
+                event: event.name.clone(),
+                verdict: Verdict::NotMatched,
+                condition: None,
+                changes: Vec::new(),
+                effects: Vec::new(),
+            };
+            if let Some(by) = &stopped_by {
+                trace.verdict = Verdict::Stopped;
+                trace.effects.push(format!("stopped by rule `{by}`"));
+                out.trace.push(trace);
+                continue;
+            }
+            if fired.contains(&i) {
+                trace.verdict = Verdict::AlreadyFired;
+                out.trace.push(trace);
+                continue;
+            }
+            let held = {
+                let facts = Facts::new(ticket, env.customer, env.settings, env.now)
+                    .with_event(Some(&event))
+                    .with_me(env.me);
+                match &rule.condition {
+                    Some(c) => {
+                        let t = c.trace(&facts);
+                        let held = t.held();
+                        trace.condition = Some(t);
+                        held
+                    }
+                    None => true,
+                }
+            };
+            if !held {
+                out.trace.push(trace);
+                continue;
+            }
+            fired.insert(i);
+            trace.verdict = Verdict::Fired;
+            let changes = apply(rule, ticket, &event, env, assigner, &mut trace, &mut out);
+            trace.changes = changes.clone();
+            let notes: Vec<String> = trace.effects.clone();
+            if !changes.is_empty() || !notes.is_empty() {
+                out.history.push(HistoryEntry {
+                    at: env.now,
+                    actor: format!("rule:{}", rule.name),
+                    event: event.name.clone(),
+                    changes: changes.clone(),
+                    note: (!notes.is_empty()).then(|| notes.join("; ")),
+                });
+            }
+            out.trace.push(trace);
+            if out.delete {
+                return out;
+            }
+            queue.extend(Event::derived(&changes));
+            if rule.stop {
+                stopped_by = Some(rule.name.clone());
+            }
+        }
+    }
+    out
+}
+
+/// Merges a step's changes into a rule's, keeping the first `from` and the last `to`.
+fn merge(into: &mut Vec<Change>, new: Vec<Change>) {
+    for c in new {
+        match into.iter_mut().find(|x| x.field == c.field) {
+            Some(x) => x.to = c.to,
+            None => into.push(c),
+        }
+    }
+    into.retain(|c| c.from != c.to);
+}
+
+fn apply(
+    rule: &Rule,
+    ticket: &mut Ticket,
+    event: &Event,
+    env: &Env<'_>,
+    assigner: &mut dyn Assigner,
+    trace: &mut RuleTrace,
+    out: &mut Outcome,
+) -> Vec<Change> {
+    let author = format!("rule:{}", rule.name);
+    let mut changes = Vec::new();
+    for action in &rule.actions {
+        let step = do_action(action, ticket, event, env, assigner, &author, out);
+        match step {
+            Ok((c, effect)) => {
+                merge(&mut changes, c);
+                if let Some(e) = effect {
+                    trace.effects.push(e);
+                }
+            }
+            Err(msg) => {
+                let m = format!("{}: {msg}", action.describe());
+                out.problems.push(format!("rule `{}`: {m}", rule.name));
+                trace.effects.push(format!("failed: {m}"));
+            }
+        }
+        if out.delete {
+            break;
+        }
+    }
+    changes
+}
+
+type Step = std::result::Result<(Vec<Change>, Option<String>), String>;
+
+fn edit_with<F>(ticket: &mut Ticket, env: &Env<'_>, author: &str, f: F) -> Step
+where
+    F: FnOnce(&mut Edit<'_>) -> Result<()>,
+{
+    let mut edit = Edit::new(ticket, env.settings, env.now);
+    edit.author = author.to_string();
+    f(&mut edit).map_err(|e| e.to_string())?;
+    Ok((edit.finish(), None))
+}
+
+fn do_action(
+    action: &Action,
+    ticket: &mut Ticket,
+    event: &Event,
+    env: &Env<'_>,
+    assigner: &mut dyn Assigner,
+    author: &str,
+    out: &mut Outcome,
+) -> Step {
+    match action {
+        Action::Set { field, to } => edit_with(ticket, env, author, |e| e.set(field, to)),
+        Action::AddTags(tags) => edit_with(ticket, env, author, |e| tags.iter().try_for_each(|t| e.add_tag(t))),
+        Action::RemoveTags(tags) => edit_with(ticket, env, author, |e| tags.iter().try_for_each(|t| e.remove_tag(t))),
+        Action::Assign(how) => {
+            let agent = match how {
+                AssignHow::Agent(a) => Some(a.clone()),
+                AssignHow::RoundRobin | AssignHow::LeastLoaded => {
+                    let dept = ticket
+                        .department
+                        .clone()
+                        .ok_or_else(|| "the ticket has no department to pick an agent from".to_string())?;
+                    let pick = if *how == AssignHow::RoundRobin {
+                        assigner.round_robin(&dept)
+                    } else {
+                        assigner.least_loaded(&dept)
+                    };
+                    match pick.map_err(|e| e.to_string())? {
+                        Some(a) => Some(a),
+                        None => return Err(format!("department `{dept}` has no agent who is not away")),
+                    }
+                }
+            };
+            let agent = agent.unwrap_or_default();
+            edit_with(ticket, env, author, |e| e.set("assignee", &agent))
+        }
+        Action::Note { text } => {
+            let body = {
+                let facts = Facts::new(ticket, env.customer, env.settings, env.now).with_event(Some(event));
+                template::render(text, &facts)
+            };
+            edit_with(ticket, env, author, |e| e.add_message(MessageKind::Note, &body, None))
+        }
+        Action::Snooze(how) => {
+            let until = match how {
+                SnoozeFor::Duration(d) => env.now + d.to_chrono(),
+                SnoozeFor::Until(t) => *t,
+            };
+            edit_with(ticket, env, author, |e| e.snooze(until))
+        }
+        Action::Delete => {
+            out.delete = true;
+            Ok((Vec::new(), Some("deleted the ticket".into())))
+        }
+        Action::Reply { template } => reply(template, ticket, event, env, author, out),
+        Action::Notify { to, template } => notify(to, template, ticket, event, env, out),
+    }
+}
+
+/// The department's identity for mail: (sender name, address).
+fn sender(ticket: &Ticket, settings: &Settings) -> std::result::Result<(Option<String>, String), String> {
+    let dept = ticket.department.as_deref().and_then(|d| settings.department(d));
+    let addr = dept
+        .and_then(|d| d.address.clone())
+        .or_else(|| settings.helpdesk.address.clone())
+        .ok_or("no sender address: set `address` in [helpdesk] or the department")?;
+    let name = dept
+        .and_then(|d| d.sender.clone().or_else(|| Some(d.name.clone())))
+        .or_else(|| Some(settings.helpdesk.name.clone()));
+    Ok((name, addr))
+}
+
+/// `[#ID]` in the subject lets replies find their ticket.
+fn tagged_subject(subject: &str, id: &str) -> String {
+    let tag = format!("[#{id}]");
+    if subject.contains(&tag) {
+        subject.to_string()
+    } else {
+        format!("{subject} {tag}").trim().to_string()
+    }
+}
+
+fn compose(
+    template: &str,
+    ticket: &Ticket,
+    event: &Event,
+    env: &Env<'_>,
+    to: Vec<String>,
+    kind: Kind,
+) -> std::result::Result<(Outgoing, String), String> {
+    let tpl = env
+        .rules
+        .templates
+        .get(template)
+        .ok_or_else(|| format!("template `{template}` is not loaded"))?;
+    let facts = Facts::new(ticket, env.customer, env.settings, env.now).with_event(Some(event));
+    let subject = tagged_subject(&template::render(&tpl.subject, &facts), &ticket.id);
+    let body = template::render(&tpl.body, &facts);
+    let (from_name, from) = sender(ticket, env.settings)?;
+    let domain = from.rsplit_once('@').map_or("desk.invalid", |(_, d)| d).to_string();
+    let ids: Vec<String> = ticket.messages.iter().filter_map(|m| m.message_id.clone()).collect();
+    let in_reply_to = ticket
+        .messages
+        .iter()
+        .rev()
+        .find(|m| m.kind == MessageKind::Customer && m.message_id.is_some())
+        .and_then(|m| m.message_id.clone());
+    let o = Outgoing {
+        from_name,
+        reply_to: Some(from.clone()),
+        from,
+        to,
+        subject,
+        body: body.clone(),
+        message_id: outgoing::new_message_id(&ticket.id, &domain),
+        in_reply_to,
+        references: ids,
+        date: env.now,
+        kind,
+    };
+    Ok((o, body))
+}
+
+fn queue(o: &Outgoing, out: &mut Outcome) -> std::result::Result<String, String> {
+    let bytes = outgoing::render(o).map_err(|e| e.to_string())?;
+    let name: String = o
+        .message_id
+        .trim_matches(['<', '>'])
+        .split('@')
+        .next()
+        .unwrap_or("mail")
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' })
+        .collect();
+    out.mail.push(Mail { name: name.clone(), bytes });
+    Ok(format!("outbox/{name}.eml"))
+}
+
+fn reply(template: &str, ticket: &mut Ticket, event: &Event, env: &Env<'_>, author: &str, out: &mut Outcome) -> Step {
+    let Some(to) = ticket.requester.clone() else {
+        return Ok((Vec::new(), Some(format!("no reply `{template}`: the ticket has no requester"))));
+    };
+    if let Some(why) = refuse_auto_mail(&to, env.settings) {
+        return Ok((Vec::new(), Some(format!("no reply `{template}`: {why}"))));
+    }
+    if event.message.as_ref().is_some_and(|m| m.no_auto_reply) {
+        return Ok((
+            Vec::new(),
+            Some(format!("no reply `{template}`: the message asked for no automatic answer")),
+        ));
+    }
+    let (o, body) = compose(template, ticket, event, env, vec![to.clone()], Kind::AutoReplied)?;
+    let file = queue(&o, out)?;
+    let id = o.message_id.clone();
+    let (changes, _) = edit_with(ticket, env, author, |e| e.add_message(MessageKind::Auto, &body, Some(id)))?;
+    Ok((changes, Some(format!("replied `{template}` to {to} ({file})"))))
+}
+
+fn notify(
+    target: &NotifyTarget,
+    template: &str,
+    ticket: &Ticket,
+    event: &Event,
+    env: &Env<'_>,
+    out: &mut Outcome,
+) -> Step {
+    let s = env.settings;
+    let agent_mail = |id: &str| s.agent(id).and_then(|a| a.email.clone());
+    let mut to: Vec<String> = match target {
+        NotifyTarget::Assignee => ticket.assignee.as_deref().and_then(agent_mail).into_iter().collect(),
+        NotifyTarget::Agent(a) => agent_mail(a).into_iter().collect(),
+        NotifyTarget::Department => match ticket.department.as_deref() {
+            Some(d) => s
+                .agents
+                .iter()
+                .filter(|a| !a.away && a.departments.iter().any(|x| x == d))
+                .filter_map(|a| a.email.clone())
+                .collect(),
+            None => Vec::new(),
+        },
+        NotifyTarget::Requester => ticket.requester.clone().into_iter().collect(),
+        NotifyTarget::Address(a) => vec![a.clone()],
+    };
+    if matches!(target, NotifyTarget::Requester | NotifyTarget::Address(_)) {
+        to.retain(|a| refuse_auto_mail(a, s).is_none());
+    }
+    to.dedup();
+    if to.is_empty() {
+        return Ok((Vec::new(), Some(format!("nobody to notify ({}, `{template}`)", target.describe()))));
+    }
+    let (o, _) = compose(template, ticket, event, env, to.clone(), Kind::AutoGenerated)?;
+    let file = queue(&o, out)?;
+    Ok((Vec::new(), Some(format!("notified {} `{template}` ({file})", to.join(", ")))))
+}

@@ -1,0 +1,693 @@
+//! `rules.toml`: event and time rules, SLA policies and schedules, parsed into typed
+//! rules and checked once against desk.toml, the templates and scripts/.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::Path;
+
+use toml::de::{DeTable, DeValue};
+
+use crate::error::{Diagnostic, Error, Result, suggest};
+use crate::model::Settings;
+use crate::rules::condition::{self, Condition, Context};
+use crate::rules::template::{self, Templates};
+use crate::source::{Reader, Source, Value};
+use crate::time::Duration;
+
+/// Events a rule can listen for (DESIGN §4), and `tick` for time rules.
+pub const EVENTS: [&str; 12] = [
+    "ticket.created",
+    "customer.replied",
+    "agent.replied",
+    "note.added",
+    "ticket.updated",
+    "status.changed",
+    "ticket.assigned",
+    "department.changed",
+    "ticket.woke",
+    "sla.warning",
+    "sla.breached",
+    "tick",
+];
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum AssignHow {
+    Agent(String),
+    RoundRobin,
+    LeastLoaded,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum NotifyTarget {
+    Assignee,
+    Department,
+    Requester,
+    Agent(String),
+    Address(String),
+}
+
+impl NotifyTarget {
+    pub fn describe(&self) -> String {
+        match self {
+            NotifyTarget::Assignee => "assignee".into(),
+            NotifyTarget::Department => "department".into(),
+            NotifyTarget::Requester => "requester".into(),
+            NotifyTarget::Agent(a) => format!("agent:{a}"),
+            NotifyTarget::Address(a) => a.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum SnoozeFor {
+    Duration(Duration),
+    Until(chrono::DateTime<chrono::Utc>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    Set { field: String, to: String },
+    AddTags(Vec<String>),
+    RemoveTags(Vec<String>),
+    Assign(AssignHow),
+    Reply { template: String },
+    Notify { to: NotifyTarget, template: String },
+    Note { text: String },
+    Snooze(SnoozeFor),
+    Delete,
+}
+
+impl Action {
+    /// One line for `desk rules list` and traces.
+    pub fn describe(&self) -> String {
+        match self {
+            Action::Set { field, to } if to.is_empty() => format!("clear {field}"),
+            Action::Set { field, to } => format!("set {field} = {to}"),
+            Action::AddTags(t) => format!("tag +{}", t.join(" +")),
+            Action::RemoveTags(t) => format!("untag -{}", t.join(" -")),
+            Action::Assign(AssignHow::Agent(a)) => format!("assign {a}"),
+            Action::Assign(AssignHow::RoundRobin) => "assign round_robin".into(),
+            Action::Assign(AssignHow::LeastLoaded) => "assign least_loaded".into(),
+            Action::Reply { template } => format!("reply {template}"),
+            Action::Notify { to, template } => format!("notify {} ({template})", to.describe()),
+            Action::Note { .. } => "note".into(),
+            Action::Snooze(SnoozeFor::Duration(d)) => format!("snooze {d}"),
+            Action::Snooze(SnoozeFor::Until(t)) => format!("snooze until {}", crate::time::format_utc(*t)),
+            Action::Delete => "delete".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub name: String,
+    pub on: Vec<String>,
+    pub condition: Option<Condition>,
+    pub actions: Vec<Action>,
+    pub stop: bool,
+    /// Line in rules.toml, for messages.
+    pub line: usize,
+}
+
+impl Rule {
+    pub fn listens_to(&self, event: &str) -> bool {
+        self.on.iter().any(|e| e == event)
+    }
+
+    pub fn is_time_rule(&self) -> bool {
+        self.listens_to("tick")
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SlaPolicy {
+    pub name: String,
+    pub condition: Option<Condition>,
+    pub calendar: Option<String>,
+    pub first_reply: Option<Duration>,
+    pub next_reply: Option<Duration>,
+    pub resolution: Option<Duration>,
+    pub warn_before: Option<Duration>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Schedule {
+    pub name: String,
+    pub every: String,
+    /// The ticket to create: subject and the fields `desk new` takes.
+    pub ticket: Vec<(String, ScheduleValue)>,
+}
+
+#[derive(Debug, Clone)]
+pub enum ScheduleValue {
+    Text(String),
+    List(Vec<String>),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RuleSet {
+    pub rules: Vec<Rule>,
+    pub slas: Vec<SlaPolicy>,
+    pub schedules: Vec<Schedule>,
+    pub templates: Templates,
+}
+
+impl RuleSet {
+    /// Loads rules.toml (absent: no rules) and the templates it names, checked against `settings`.
+    pub fn load(root: &Path, settings: &Settings) -> Result<RuleSet> {
+        let path = root.join("rules.toml");
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(RuleSet::default()),
+            Err(e) => return Err(Error::io(&path, e)),
+        };
+        let source = Source::new("rules.toml", text);
+        let mut templates = Templates::new(root);
+        let mut set = RuleSet::parse(&source, settings, &mut templates).map_err(Error::Config)?;
+        set.templates = templates;
+        Ok(set)
+    }
+
+    pub fn parse(source: &Source, settings: &Settings, templates: &mut Templates) -> Result<RuleSet, Vec<Diagnostic>> {
+        let doc = source.parse()?;
+        let mut r = Reader::new(source);
+        let set = read_ruleset(&mut r, doc.get_ref(), settings, templates);
+        let errors = r.finish();
+        if errors.is_empty() { Ok(set) } else { Err(errors) }
+    }
+}
+
+fn read_ruleset(r: &mut Reader<'_>, doc: &DeTable<'_>, settings: &Settings, templates: &mut Templates) -> RuleSet {
+    r.check_keys(doc, &["rule", "sla", "schedule"], "rules.toml");
+    let mut set = RuleSet::default();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for (span, t) in r.tables(doc, "rule") {
+        if let Some(rule) = read_rule(r, t, span, settings, templates, &mut seen) {
+            set.rules.push(rule);
+        }
+    }
+    let mut seen_sla: HashMap<String, usize> = HashMap::new();
+    for (span, t) in r.tables(doc, "sla") {
+        if let Some(p) = read_sla(r, t, span, settings, &mut seen_sla) {
+            set.slas.push(p);
+        }
+    }
+    let mut seen_schedule: HashMap<String, usize> = HashMap::new();
+    for (span, t) in r.tables(doc, "schedule") {
+        if let Some(s) = read_schedule(r, t, span, settings, &mut seen_schedule) {
+            set.schedules.push(s);
+        }
+    }
+    set
+}
+
+fn read_name(
+    r: &mut Reader<'_>,
+    t: &DeTable<'_>,
+    what: &str,
+    at: Range<usize>,
+    seen: &mut HashMap<String, usize>,
+) -> Option<String> {
+    let name = r.req_str(t, "name", what, at)?;
+    let span = name.span();
+    let name = name.into_inner();
+    if name.is_empty() || name.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        r.error(span, format!("{what} name `{name}` must be one word, like `billing-keywords`"));
+        return None;
+    }
+    if let Some(first) = seen.get(&name) {
+        let (line, _) = r.source.position(*first);
+        r.error(span, format!("duplicate {what} name `{name}` (first used on line {line})"));
+        return None;
+    }
+    seen.insert(name.clone(), span.start);
+    Some(name)
+}
+
+fn read_rule(
+    r: &mut Reader<'_>,
+    t: &DeTable<'_>,
+    span: Range<usize>,
+    settings: &Settings,
+    templates: &mut Templates,
+    seen: &mut HashMap<String, usize>,
+) -> Option<Rule> {
+    r.check_keys(t, &["name", "on", "if", "then", "stop"], "[[rule]]");
+    let (line, _) = r.source.position(span.start);
+    let name = read_name(r, t, "rule", span.clone(), seen);
+    let what = name.as_deref().map_or_else(|| "[[rule]]".to_string(), |n| format!("rule `{n}`"));
+    let mut ok = name.is_some();
+
+    let mut on = Vec::new();
+    match t.get("on") {
+        None => {
+            r.error(span.clone(), format!("{what} needs `on`, the events it runs on (e.g. on = [\"ticket.created\"])"));
+            ok = false;
+        }
+        Some(v) => {
+            let list = r.str_list(t, "on", &what);
+            if list.is_empty() && matches!(v.get_ref(), DeValue::Array(_)) {
+                r.error(v.span(), format!("{what}: `on` must name at least one event"));
+                ok = false;
+            }
+            if !matches!(v.get_ref(), DeValue::Array(_)) {
+                ok = false;
+            }
+            for e in list {
+                if EVENTS.contains(&e.get_ref().as_str()) {
+                    if !on.contains(e.get_ref()) {
+                        on.push(e.into_inner());
+                    }
+                } else {
+                    r.error(
+                        e.span(),
+                        format!("unknown event `{}`{}", e.get_ref(), suggest(e.get_ref(), EVENTS)),
+                    );
+                    ok = false;
+                }
+            }
+        }
+    }
+    let has_tick = on.iter().any(|e| e == "tick");
+    let has_event = on.iter().any(|e| e != "tick");
+    let ctx = match (has_tick, has_event) {
+        (true, true) => {
+            r.error(
+                key_or(t, "on", span.clone()),
+                format!("{what}: a rule runs on events or on `tick`, not both; split it in two"),
+            );
+            ok = false;
+            Context::Event
+        }
+        (true, false) => Context::Tick,
+        _ => Context::Event,
+    };
+
+    let condition = match t.get("if") {
+        Some(v) => {
+            let c = condition::parse_if(r, v, settings, ctx);
+            ok &= c.is_some();
+            c
+        }
+        None => None,
+    };
+
+    let mut actions = Vec::new();
+    match t.get("then") {
+        None => {
+            r.error(span.clone(), format!("{what} needs `then`, the actions it takes"));
+            ok = false;
+        }
+        Some(v) => {
+            if let Some(arr) = r.as_array(v, &format!("`then` of {what}")) {
+                if arr.is_empty() {
+                    r.error(v.span(), format!("{what}: `then` has no actions"));
+                    ok = false;
+                }
+                for item in arr.iter() {
+                    match read_action(r, item, settings, templates) {
+                        Some(a) => actions.push(a),
+                        None => ok = false,
+                    }
+                }
+            } else {
+                ok = false;
+            }
+        }
+    }
+    let stop = r.opt_bool(t, "stop", &what).unwrap_or(false);
+    ok.then(|| Rule {
+        name: name.unwrap_or_default(),
+        on,
+        condition,
+        actions,
+        stop,
+        line,
+    })
+}
+
+fn key_or(t: &DeTable<'_>, key: &str, span: Range<usize>) -> Range<usize> {
+    crate::source::key_span(t, key).unwrap_or(span)
+}
+
+const ACTIONS: [&str; 10] = [
+    "set",
+    "add_tags",
+    "remove_tags",
+    "assign",
+    "reply",
+    "notify",
+    "note",
+    "snooze",
+    "run",
+    "delete",
+];
+
+/// Fields the `set` action may change.
+pub const SETTABLE: [&str; 10] = [
+    "status",
+    "priority",
+    "type",
+    "department",
+    "assignee",
+    "shop",
+    "subject",
+    "channel",
+    "sla",
+    "fields.NAME",
+];
+
+fn read_action(r: &mut Reader<'_>, v: &Value<'_>, settings: &Settings, templates: &mut Templates) -> Option<Action> {
+    let t = r.as_table(v, "an action")?;
+    let Some((verb_key, _)) = t.iter().find(|(k, _)| ACTIONS.contains(&k.get_ref().as_ref())) else {
+        let first = t.keys().next();
+        match first {
+            Some(k) => {
+                let hint = suggest(k.get_ref(), ACTIONS);
+                r.error(k.span(), format!("unknown action `{}`{hint}", k.get_ref()));
+            }
+            None => r.error(v.span(), "an empty action: write e.g. { set = \"priority\", to = \"high\" }"),
+        }
+        return None;
+    };
+    let verb: String = verb_key.get_ref().to_string();
+    let allowed: &[&str] = match verb.as_str() {
+        "set" => &["set", "to"],
+        "notify" => &["notify", "template"],
+        "run" => &["run", "timeout"],
+        other => &[other],
+    };
+    // Two verbs in one table is a likely mistake: name it.
+    for k in t.keys() {
+        let k_s: &str = k.get_ref();
+        if k_s != verb && ACTIONS.contains(&k_s) {
+            r.error(k.span(), format!("one action per entry: `{verb}` and `{k_s}` are in the same table"));
+            return None;
+        }
+    }
+    r.check_keys(t, allowed, &format!("a `{verb}` action"));
+    let value = t.get(verb.as_str())?;
+    let what = format!("`{verb}`");
+    match verb.as_str() {
+        "set" => {
+            let field = r.as_str(value, &what)?;
+            let to = match t.get("to") {
+                Some(tv) => match tv.get_ref() {
+                    DeValue::String(s) => toml::Spanned::new(tv.span(), s.to_string()),
+                    DeValue::Integer(i) => toml::Spanned::new(tv.span(), i.as_str().to_string()),
+                    DeValue::Float(f) => toml::Spanned::new(tv.span(), f.as_str().to_string()),
+                    DeValue::Boolean(b) => toml::Spanned::new(tv.span(), b.to_string()),
+                    other => {
+                        r.error(tv.span(), format!("`to` must be a string, found {}", other.type_str()));
+                        return None;
+                    }
+                },
+                None => {
+                    r.error(v.span(), format!("`set = \"{}\"` needs `to` (\"\" clears)", field.get_ref()));
+                    return None;
+                }
+            };
+            check_set(r, &field, &to, settings)?;
+            Some(Action::Set {
+                field: field.into_inner(),
+                to: to.into_inner(),
+            })
+        }
+        "add_tags" | "remove_tags" => {
+            let tags = r.str_list(t, &verb, "the action");
+            if !matches!(value.get_ref(), DeValue::Array(_)) {
+                return None;
+            }
+            let mut out = Vec::new();
+            for tag in tags {
+                match crate::model::ticket::normalize_tag(tag.get_ref()) {
+                    Ok(n) => out.push(n),
+                    Err(m) => {
+                        r.error(tag.span(), m);
+                        return None;
+                    }
+                }
+            }
+            if out.is_empty() {
+                r.error(value.span(), format!("`{verb}` needs at least one tag"));
+                return None;
+            }
+            Some(if verb == "add_tags" { Action::AddTags(out) } else { Action::RemoveTags(out) })
+        }
+        "assign" => {
+            let who = r.as_str(value, &what)?;
+            let how = match who.get_ref().as_str() {
+                "round_robin" => AssignHow::RoundRobin,
+                "least_loaded" => AssignHow::LeastLoaded,
+                a => {
+                    if let Err(m) = settings.check_agent(a) {
+                        r.error(who.span(), format!("{m} (or `round_robin`, `least_loaded`)"));
+                        return None;
+                    }
+                    AssignHow::Agent(a.to_string())
+                }
+            };
+            Some(Action::Assign(how))
+        }
+        "reply" => {
+            let name = r.as_str(value, &what)?;
+            templates.require(r, &name, settings)?;
+            Some(Action::Reply {
+                template: name.into_inner(),
+            })
+        }
+        "notify" => {
+            let to = r.as_str(value, &what)?;
+            let target = match to.get_ref().as_str() {
+                "assignee" => NotifyTarget::Assignee,
+                "department" => NotifyTarget::Department,
+                "requester" => NotifyTarget::Requester,
+                s => {
+                    if let Some(a) = s.strip_prefix("agent:") {
+                        if let Err(m) = settings.check_agent(a) {
+                            r.error(to.span(), m);
+                            return None;
+                        }
+                        NotifyTarget::Agent(a.to_string())
+                    } else if s.contains('@') {
+                        match crate::model::customer::validate_email(s) {
+                            Ok(e) => NotifyTarget::Address(e),
+                            Err(m) => {
+                                r.error(to.span(), m);
+                                return None;
+                            }
+                        }
+                    } else {
+                        let hint = suggest(s, ["assignee", "department", "requester"]);
+                        r.error(
+                            to.span(),
+                            format!("cannot notify `{s}`: use assignee, department, requester, agent:ID or an address{hint}"),
+                        );
+                        return None;
+                    }
+                }
+            };
+            let tpl = r.req_str(t, "template", "a `notify` action", v.span())?;
+            templates.require(r, &tpl, settings)?;
+            Some(Action::Notify {
+                to: target,
+                template: tpl.into_inner(),
+            })
+        }
+        "note" => {
+            let text = r.as_str(value, &what)?;
+            if text.get_ref().trim().is_empty() {
+                r.error(text.span(), "a note must not be empty");
+                return None;
+            }
+            template::check_placeholders(r, text.get_ref(), text.span(), settings)?;
+            Some(Action::Note { text: text.into_inner() })
+        }
+        "snooze" => {
+            let when = r.as_str(value, &what)?;
+            if let Ok(d) = Duration::parse(when.get_ref()) {
+                if d.seconds <= 0 {
+                    r.error(when.span(), "snooze for a positive duration");
+                    return None;
+                }
+                return Some(Action::Snooze(SnoozeFor::Duration(d)));
+            }
+            match crate::time::parse_instant(when.get_ref(), settings.helpdesk.timezone) {
+                Some(t) => Some(Action::Snooze(SnoozeFor::Until(t))),
+                None => {
+                    r.error(
+                        when.span(),
+                        format!("`{}` is neither a duration like `2d` nor a time like `2026-12-01 09:00`", when.get_ref()),
+                    );
+                    None
+                }
+            }
+        }
+        "delete" => match value.get_ref() {
+            DeValue::Boolean(true) => Some(Action::Delete),
+            _ => {
+                r.error(value.span(), "write `{ delete = true }`");
+                None
+            }
+        },
+        "run" => {
+            r.error(
+                verb_key.span(),
+                "the `run` action (scripts) is not available in this version of desk yet",
+            );
+            None
+        }
+        _ => None,
+    }
+}
+
+/// Checks a `set` action's field and value against desk.toml, like `desk set` does.
+fn check_set(r: &mut Reader<'_>, field: &toml::Spanned<String>, to: &toml::Spanned<String>, settings: &Settings) -> Option<()> {
+    let f = field.get_ref().as_str();
+    let v = to.get_ref().as_str();
+    let res: std::result::Result<(), String> = match f {
+        "status" => {
+            let all = settings.types.iter().flat_map(|t| t.statuses.iter().map(|s| s.id.as_str()));
+            Settings::check_known("status", v, all)
+        }
+        "priority" => v.parse::<crate::model::Priority>().map(|_| ()),
+        "type" => settings.check_type(v),
+        "department" if !v.is_empty() => settings.check_department(v),
+        "assignee" if !v.is_empty() => settings.check_agent(v),
+        "shop" if !v.is_empty() => settings.check_shop(v),
+        "subject" | "channel" if v.trim().is_empty() => Err(format!("`{f}` must not be empty")),
+        "department" | "assignee" | "shop" | "subject" | "channel" | "sla" => Ok(()),
+        _ if f.strip_prefix("fields.").is_some_and(|n| !n.is_empty()) => Ok(()),
+        _ => {
+            r.error(
+                field.span(),
+                format!("cannot set `{f}`{} (settable: {})", suggest(f, SETTABLE), SETTABLE.join(", ")),
+            );
+            return None;
+        }
+    };
+    match res {
+        Ok(()) => Some(()),
+        Err(m) => {
+            r.error(to.span(), m);
+            None
+        }
+    }
+}
+
+fn read_duration(r: &mut Reader<'_>, t: &DeTable<'_>, key: &str, what: &str) -> Option<Duration> {
+    let s = r.opt_str(t, key, what)?;
+    match Duration::parse(s.get_ref()) {
+        Ok(d) if d.seconds > 0 => Some(d),
+        Ok(_) => {
+            r.error(s.span(), format!("`{key}` must be longer than zero"));
+            None
+        }
+        Err(m) => {
+            r.error(s.span(), m);
+            None
+        }
+    }
+}
+
+fn read_sla(
+    r: &mut Reader<'_>,
+    t: &DeTable<'_>,
+    span: Range<usize>,
+    settings: &Settings,
+    seen: &mut HashMap<String, usize>,
+) -> Option<SlaPolicy> {
+    r.check_keys(
+        t,
+        &["name", "if", "calendar", "first_reply", "next_reply", "resolution", "warn_before"],
+        "[[sla]]",
+    );
+    let name = read_name(r, t, "SLA policy", span.clone(), seen)?;
+    let what = format!("SLA policy `{name}`");
+    let condition = match t.get("if") {
+        Some(v) => Some(condition::parse_if(r, v, settings, Context::View)?),
+        None => None,
+    };
+    let calendar = r.opt_str(t, "calendar", &what);
+    if let Some(c) = &calendar
+        && let Err(m) = Settings::check_known("calendar", c.get_ref(), settings.calendars.keys().map(String::as_str))
+    {
+        r.error(c.span(), m);
+    }
+    let p = SlaPolicy {
+        calendar: calendar.map(|c| c.into_inner()),
+        first_reply: read_duration(r, t, "first_reply", &what),
+        next_reply: read_duration(r, t, "next_reply", &what),
+        resolution: read_duration(r, t, "resolution", &what),
+        warn_before: read_duration(r, t, "warn_before", &what),
+        condition,
+        name,
+    };
+    if p.first_reply.is_none() && p.next_reply.is_none() && p.resolution.is_none() {
+        r.error(span, format!("{what} needs a target: first_reply, next_reply or resolution"));
+    }
+    Some(p)
+}
+
+fn read_schedule(
+    r: &mut Reader<'_>,
+    t: &DeTable<'_>,
+    span: Range<usize>,
+    settings: &Settings,
+    seen: &mut HashMap<String, usize>,
+) -> Option<Schedule> {
+    r.check_keys(t, &["name", "every", "ticket"], "[[schedule]]");
+    let name = read_name(r, t, "schedule", span.clone(), seen)?;
+    let what = format!("schedule `{name}`");
+    let every = r.req_str(t, "every", &what, span.clone())?;
+    let fields: Vec<&str> = every.get_ref().split_whitespace().collect();
+    if fields.len() != 5 {
+        r.error(
+            every.span(),
+            format!("`every` is cron syntax with 5 fields (minute hour day month weekday), found {}", fields.len()),
+        );
+        return None;
+    }
+    let tv = match t.get("ticket") {
+        Some(v) => v,
+        None => {
+            r.error(span, format!("{what} needs `ticket`, e.g. ticket = {{ subject = \"...\" }}"));
+            return None;
+        }
+    };
+    let tt = r.as_table(tv, &format!("`ticket` of {what}"))?;
+    let keys = ["subject", "body", "department", "priority", "type", "shop", "tags", "assignee"];
+    r.check_keys(tt, &keys, &format!("`ticket` of {what}"));
+    let mut ticket = Vec::new();
+    for (k, v) in tt.iter() {
+        let key: &str = k.get_ref();
+        if key == "tags" {
+            let tags = r.str_list(tt, "tags", &what);
+            ticket.push(("tags".to_string(), ScheduleValue::List(tags.into_iter().map(|t| t.into_inner()).collect())));
+            continue;
+        }
+        let Some(s) = r.as_str(v, &format!("`{key}` of the ticket of {what}")) else {
+            continue;
+        };
+        let check = match key {
+            "department" => settings.check_department(s.get_ref()),
+            "assignee" => settings.check_agent(s.get_ref()),
+            "type" => settings.check_type(s.get_ref()),
+            "shop" => settings.check_shop(s.get_ref()),
+            "priority" => s.get_ref().parse::<crate::model::Priority>().map(|_| ()),
+            _ => Ok(()),
+        };
+        if let Err(m) = check {
+            r.error(s.span(), m);
+        }
+        ticket.push((key.to_string(), ScheduleValue::Text(s.into_inner())));
+    }
+    if !ticket.iter().any(|(k, _)| k == "subject") {
+        r.error(tv.span(), format!("the ticket of {what} needs a `subject`"));
+    }
+    Some(Schedule {
+        name,
+        every: every.into_inner(),
+        ticket,
+    })
+}

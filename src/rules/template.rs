@@ -1,0 +1,277 @@
+//! Message templates, `templates/NAME.txt`: a `Subject: ...` line, a blank line, the
+//! body. Placeholders `{{ticket.subject}}`, `{{customer.name}}`, `{{agent.name}}`,
+//! `{{department.signature}}` and any condition field are checked when rules load.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use toml::Spanned;
+
+use crate::error::{Diagnostic, suggest};
+use crate::model::Settings;
+use crate::rules::condition::{Facts, Field};
+use crate::source::{Reader, Source};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Template {
+    pub subject: String,
+    pub body: String,
+}
+
+/// The templates rules name, loaded once.
+#[derive(Debug, Clone, Default)]
+pub struct Templates {
+    dir: PathBuf,
+    pub loaded: BTreeMap<String, Template>,
+}
+
+const TICKET_KEYS: [&str; 15] = [
+    "id",
+    "subject",
+    "type",
+    "status",
+    "status_category",
+    "priority",
+    "department",
+    "assignee",
+    "requester",
+    "shop",
+    "channel",
+    "tags",
+    "created_at",
+    "updated_at",
+    "snoozed_until",
+];
+const AGENT_KEYS: [&str; 3] = ["id", "name", "email"];
+const DEPARTMENT_KEYS: [&str; 5] = ["id", "name", "address", "sender", "signature"];
+const HELPDESK_KEYS: [&str; 2] = ["name", "address"];
+
+/// Every placeholder spelled out, for did-you-mean.
+fn known_names() -> Vec<String> {
+    let mut v: Vec<String> = TICKET_KEYS.iter().map(|k| format!("ticket.{k}")).collect();
+    v.extend(AGENT_KEYS.iter().map(|k| format!("agent.{k}")));
+    v.extend(DEPARTMENT_KEYS.iter().map(|k| format!("department.{k}")));
+    v.extend(HELPDESK_KEYS.iter().map(|k| format!("helpdesk.{k}")));
+    v.extend(
+        ["customer.email", "customer.name", "customer.domain", "customer.group", "customer.organization"]
+            .iter()
+            .map(|s| s.to_string()),
+    );
+    v.extend(["sla.policy", "event.name", "event.target", "message.body"].iter().map(|s| s.to_string()));
+    v
+}
+
+/// Checks one placeholder name; `Err` carries the message.
+fn check_name(name: &str) -> Result<(), String> {
+    let ok = if let Some(k) = name.strip_prefix("ticket.") {
+        TICKET_KEYS.contains(&k) || k.strip_prefix("fields.").is_some_and(|n| !n.is_empty())
+    } else if let Some(k) = name.strip_prefix("agent.") {
+        AGENT_KEYS.contains(&k)
+    } else if let Some(k) = name.strip_prefix("department.") {
+        DEPARTMENT_KEYS.contains(&k)
+    } else if let Some(k) = name.strip_prefix("helpdesk.") {
+        HELPDESK_KEYS.contains(&k)
+    } else {
+        Field::parse(name).is_ok()
+    };
+    if ok {
+        Ok(())
+    } else {
+        let names = known_names();
+        Err(format!(
+            "unknown placeholder `{{{{{name}}}}}`{}",
+            suggest(name, names.iter().map(String::as_str))
+        ))
+    }
+}
+
+/// The placeholders of a text: (name, byte offset of `{{`).
+fn placeholders(text: &str) -> Vec<(String, usize)> {
+    let mut out = Vec::new();
+    let mut rest = 0;
+    while let Some(i) = text[rest..].find("{{") {
+        let start = rest + i;
+        match text[start + 2..].find("}}") {
+            Some(j) => {
+                out.push((text[start + 2..start + 2 + j].trim().to_string(), start));
+                rest = start + 2 + j + 2;
+            }
+            None => break,
+        }
+    }
+    out
+}
+
+/// Checks the placeholders of a text inside rules.toml (a `note` action).
+pub fn check_placeholders(r: &mut Reader<'_>, text: &str, span: Range<usize>, _settings: &Settings) -> Option<()> {
+    let mut ok = true;
+    for (name, _) in placeholders(text) {
+        if let Err(m) = check_name(&name) {
+            r.error(span.clone(), m);
+            ok = false;
+        }
+    }
+    ok.then_some(())
+}
+
+impl Templates {
+    pub fn new(root: &Path) -> Self {
+        Templates {
+            dir: root.join("templates"),
+            loaded: BTreeMap::new(),
+        }
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Template> {
+        self.loaded.get(name)
+    }
+
+    fn available(&self) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(&self.dir)
+            .map(|rd| {
+                rd.filter_map(|e| e.ok())
+                    .filter_map(|e| e.file_name().to_str().and_then(|n| n.strip_suffix(".txt")).map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        v.sort();
+        v
+    }
+
+    /// Loads and checks the template a rule names; reports problems at the rule or in the template.
+    pub fn require(&mut self, r: &mut Reader<'_>, name: &Spanned<String>, _settings: &Settings) -> Option<()> {
+        let n = name.get_ref();
+        if self.loaded.contains_key(n) {
+            return Some(());
+        }
+        let valid = !n.is_empty() && n.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_');
+        let path = self.dir.join(format!("{n}.txt"));
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) if valid => t,
+            _ => {
+                let avail = self.available();
+                let hint = suggest(n, avail.iter().map(String::as_str));
+                r.error(name.span(), format!("unknown template `{n}` (no templates/{n}.txt){hint}"));
+                return None;
+            }
+        };
+        let source = Source::new(format!("templates/{n}.txt"), text);
+        match parse(&source) {
+            Ok(t) => {
+                self.loaded.insert(n.clone(), t);
+                Some(())
+            }
+            Err(diags) => {
+                r.errors.extend(diags);
+                None
+            }
+        }
+    }
+}
+
+/// Parses a template file, checking its shape and every placeholder.
+pub fn parse(source: &Source) -> Result<Template, Vec<Diagnostic>> {
+    let text = source.text.replace("\r\n", "\n");
+    let mut errors = Vec::new();
+    let (first, rest) = text.split_once('\n').unwrap_or((text.as_str(), ""));
+    let subject = match first.strip_prefix("Subject:") {
+        Some(s) => s.trim().to_string(),
+        None => {
+            errors.push(source.diagnostic(0..0, "the first line must be `Subject: ...`"));
+            String::new()
+        }
+    };
+    let body = match rest.strip_prefix('\n') {
+        Some(b) => b.to_string(),
+        None if rest.is_empty() => String::new(),
+        None => {
+            errors.push(source.diagnostic(first.len() + 1..first.len() + 1, "a blank line must follow the subject"));
+            rest.to_string()
+        }
+    };
+    for (name, offset) in placeholders(&source.text) {
+        if let Err(m) = check_name(&name) {
+            errors.push(source.diagnostic(offset..offset, m));
+        }
+    }
+    if subject.contains('\n') || subject.contains('\r') {
+        errors.push(source.diagnostic(0..0, "the subject must be one line"));
+    }
+    if errors.is_empty() {
+        Ok(Template { subject, body })
+    } else {
+        Err(errors)
+    }
+}
+
+/// Fills placeholders. Missing values become empty, but `customer.name` falls back to the
+/// address, so "Hello {{customer.name}}" always greets somebody.
+pub fn render(text: &str, facts: &Facts<'_>) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = 0;
+    for (name, start) in placeholders(text) {
+        out.push_str(&text[rest..start]);
+        let end = text[start..].find("}}").map_or(text.len(), |j| start + j + 2);
+        out.push_str(&value(&name, facts));
+        rest = end;
+    }
+    out.push_str(&text[rest..]);
+    out
+}
+
+fn value(name: &str, facts: &Facts<'_>) -> String {
+    let t = facts.ticket;
+    let s = facts.settings;
+    let opt = |o: Option<&str>| o.unwrap_or("").to_string();
+    if let Some(k) = name.strip_prefix("agent.") {
+        let agent = t.assignee.as_deref().and_then(|a| s.agent(a));
+        return match k {
+            "id" => opt(t.assignee.as_deref()),
+            "name" => opt(agent.map(|a| a.name.as_str())),
+            "email" => opt(agent.and_then(|a| a.email.as_deref())),
+            _ => String::new(),
+        };
+    }
+    if let Some(k) = name.strip_prefix("department.") {
+        let d = t.department.as_deref().and_then(|d| s.department(d));
+        return match k {
+            "id" => opt(t.department.as_deref()),
+            "name" => opt(d.map(|d| d.name.as_str())).if_empty(&s.helpdesk.name),
+            "address" => opt(d.and_then(|d| d.address.as_deref())).if_empty(s.helpdesk.address.as_deref().unwrap_or("")),
+            "sender" => opt(d.and_then(|d| d.sender.as_deref())).if_empty(&s.helpdesk.name),
+            "signature" => opt(d.map(|d| d.signature.as_str())).if_empty(&s.helpdesk.name),
+            _ => String::new(),
+        };
+    }
+    if let Some(k) = name.strip_prefix("helpdesk.") {
+        return match k {
+            "name" => s.helpdesk.name.clone(),
+            "address" => opt(s.helpdesk.address.as_deref()),
+            _ => String::new(),
+        };
+    }
+    if name == "customer.name" {
+        let n = facts.customer.and_then(|c| c.name.clone()).unwrap_or_default();
+        return n.if_empty(t.requester.as_deref().unwrap_or(""));
+    }
+    let field = name.strip_prefix("ticket.").unwrap_or(name);
+    match Field::parse(field) {
+        Ok(f) => match facts.get(&f) {
+            crate::rules::condition::Val::Missing => String::new(),
+            crate::rules::condition::Val::List(l) => l.join(", "),
+            v => v.display(),
+        },
+        Err(_) => String::new(),
+    }
+}
+
+trait IfEmpty {
+    fn if_empty(self, other: &str) -> String;
+}
+
+impl IfEmpty for String {
+    fn if_empty(self, other: &str) -> String {
+        if self.is_empty() { other.to_string() } else { self }
+    }
+}
