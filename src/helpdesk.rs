@@ -3,7 +3,7 @@
 //! module validates it against desk.toml, records each change in the history with its
 //! actor and event, runs the rules on the events it raised, and writes the files.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
@@ -198,9 +198,7 @@ impl Helpdesk {
         ticket.id = self.store.next_id(self.now)?;
         let outcome = self.run_rules(&mut ticket, vec![event], &rules, customer.as_ref(), false)?;
         self.write_mail(&outcome.mail)?;
-        if !outcome.delete {
-            self.store.create_ticket(&ticket)?;
-        }
+        self.save(&ticket, outcome.delete, true)?;
         Ok(Outcome {
             ticket,
             changed: true,
@@ -334,11 +332,7 @@ impl Helpdesk {
         };
         let outcome = self.run_rules(&mut ticket, events, &rules, customer.as_ref(), false)?;
         self.write_mail(&outcome.mail)?;
-        if outcome.delete {
-            self.store.delete_ticket(&ticket.id)?;
-        } else {
-            self.store.save_ticket(&ticket)?;
-        }
+        self.save(&ticket, outcome.delete, false)?;
         Ok(Outcome {
             ticket,
             changed: true,
@@ -354,23 +348,42 @@ impl Helpdesk {
         if candidates.is_empty() {
             return Ok(None);
         }
-        let scan = self.store.scan()?;
-        let mut load: HashMap<&str, usize> = candidates.iter().map(|c| (c.as_str(), 0)).collect();
-        for t in &scan.tickets {
-            if t.id == exclude {
-                continue;
-            }
-            if let Some(a) = t.assignee.as_deref()
-                && let Some(n) = load.get_mut(a)
-                && !self.settings.category(&t.kind, &t.status).is_done()
-            {
-                *n += 1;
-            }
+        let settings = &self.settings;
+        let mut load = self.store.loads().counts(
+            &candidates,
+            |t| !settings.category(&t.kind, &t.status).is_done(),
+            || Ok(self.store.scan()?.tickets),
+        )?;
+        // The ticket being assigned does not count towards its current agent's load.
+        if let Ok(t) = self.store.load_ticket(exclude)
+            && let Some(a) = &t.assignee
+            && !settings.category(&t.kind, &t.status).is_done()
+            && let Some(n) = load.get_mut(a)
+        {
+            *n = n.saturating_sub(1);
         }
         Ok(candidates
             .iter()
             .min_by_key(|c| load.get(c.as_str()).copied().unwrap_or(0))
             .cloned())
+    }
+
+    /// Saves (or deletes) a ticket and keeps the load index in step.
+    fn save(&self, ticket: &Ticket, deleted: bool, new: bool) -> Result<()> {
+        let loads = self.store.loads();
+        let before = loads.dir_stamp();
+        if deleted {
+            if !new {
+                self.store.delete_ticket(&ticket.id)?;
+            }
+        } else if new {
+            self.store.create_ticket(ticket)?;
+        } else {
+            self.store.save_ticket(ticket)?;
+        }
+        let open = !deleted && !self.settings.category(&ticket.kind, &ticket.status).is_done();
+        loads.note(&ticket.id, ticket.assignee.as_deref().filter(|_| open), before);
+        Ok(())
     }
 
     fn available_agents(&self, department: &str) -> Vec<String> {

@@ -736,3 +736,30 @@ fn usage_errors_exit_2() {
     let out = d.fails(2, ["set", "abcd", "nonsense"]);
     assert!(out.stderr.contains("FIELD=VALUE"), "{out}");
 }
+
+#[test]
+fn least_loaded_sees_tickets_written_behind_its_back() {
+    let d = desk();
+    let a = d.new_ticket("a", &["--department", "support"]);
+    d.ok(["assign", &a, "ingrid"]);
+    let b = d.new_ticket("b", &["--department", "support"]);
+    d.ok(["assign", &b, "--auto"]);
+    assert_eq!(d.ticket(&b)["assignee"], "ola", "ingrid has one open ticket");
+    // Two tickets for ola arrive by `git pull`: copies of b with other IDs.
+    let text = d.read(&format!("tickets/{b}.json"));
+    for other in ["06fzzzzzzzzzz1", "06fzzzzzzzzzz2"] {
+        d.write(&format!("tickets/{other}.json"), &text.replace(&b, other));
+    }
+    let c = d.new_ticket("c", &["--department", "support"]);
+    d.ok(["assign", &c, "--auto"]);
+    assert_eq!(d.ticket(&c)["assignee"], "ingrid", "ola has three now");
+    // Edited in place: ingrid's tickets are solved by hand, without desk.
+    for id in [&a, &c] {
+        let path = format!("tickets/{id}.json");
+        let solved = d.read(&path).replacen("\"status\": \"new\"", "\"status\": \"solved\"", 1);
+        std::fs::write(d.path(&path), solved).unwrap();
+    }
+    let e = d.new_ticket("e", &["--department", "support"]);
+    d.ok(["assign", &e, "--auto"]);
+    assert_eq!(d.ticket(&e)["assignee"], "ingrid", "ingrid's tickets are done");
+}

@@ -90,8 +90,9 @@ impl Summary {
     }
 }
 
+/// What identifies a file's version without reading it: size, modification time, inode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-struct Stamp {
+pub struct Stamp {
     len: u64,
     mtime: i64,
     mtime_nsec: i64,
@@ -99,13 +100,18 @@ struct Stamp {
 }
 
 impl Stamp {
-    fn of(m: &fs::Metadata) -> Stamp {
+    pub fn of(m: &fs::Metadata) -> Stamp {
         Stamp {
             len: m.len(),
             mtime: m.mtime(),
             mtime_nsec: m.mtime_nsec(),
             ino: m.ino(),
         }
+    }
+
+    /// The stamp of `path`, or `None` if it cannot be read.
+    pub fn of_path(path: &Path) -> Option<Stamp> {
+        fs::metadata(path).ok().map(|m| Stamp::of(&m))
     }
 }
 

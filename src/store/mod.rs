@@ -3,6 +3,7 @@
 
 pub mod atomic;
 pub mod cache;
+pub mod load;
 pub mod lock;
 
 use std::fs;
@@ -193,6 +194,11 @@ impl Store {
             });
         }
         cache::scan(&dir, &self.local_dir().join("cache").join("tickets.bin"))
+    }
+
+    /// The index of open tickets per agent.
+    pub fn loads(&self) -> load::Loads {
+        load::Loads::new(&self.local_dir(), &self.tickets_dir())
     }
 
     pub fn customer_path(&self, email: &str) -> PathBuf {

@@ -1,0 +1,140 @@
+//! Who is working on what: `.desk/index/load.bin` maps each open, assigned ticket to its
+//! agent, so `assign = "least_loaded"` counts agents' open tickets without reading every
+//! ticket file. Like the listing cache it is only a shortcut and never trusted blindly:
+//!
+//! - it records the stamp of `tickets/`; a file added, removed or renamed there (`git
+//!   pull`, a new ticket from another tool) changes that stamp and forces a rebuild;
+//! - each entry records its file's stamp, checked before use, so a ticket changed in
+//!   place is seen;
+//! - desk keeps it current as it writes tickets under the helpdesk lock.
+//!
+//! What it cannot see cheaply is a ticket *not* in it edited in place to become open and
+//! assigned; the next rebuild (any change to the directory) counts it.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+use crate::store::atomic;
+use crate::store::cache::{Stamp, Summary};
+
+const VERSION: u32 = 1;
+
+#[derive(Serialize, Deserialize, Default)]
+struct LoadIndex {
+    version: u32,
+    dir: Option<Stamp>,
+    /// Ticket ID → (assignee, stamp of its file).
+    entries: BTreeMap<String, (String, Stamp)>,
+}
+
+pub struct Loads {
+    path: PathBuf,
+    tickets: PathBuf,
+}
+
+impl Loads {
+    pub fn new(local: &Path, tickets: &Path) -> Loads {
+        Loads {
+            path: local.join("index").join("load.bin"),
+            tickets: tickets.to_path_buf(),
+        }
+    }
+
+    fn read(&self) -> Option<LoadIndex> {
+        let bytes = fs::read(&self.path).ok()?;
+        let idx: LoadIndex = postcard::from_bytes(&bytes).ok()?;
+        (idx.version == VERSION).then_some(idx)
+    }
+
+    fn write(&self, idx: &LoadIndex) {
+        // A shortcut: failing to write it only costs a rebuild later.
+        if let Ok(bytes) = postcard::to_stdvec(idx)
+            && let Some(parent) = self.path.parent()
+            && fs::create_dir_all(parent).is_ok()
+        {
+            let _ = atomic::replace(&self.path, &bytes);
+        }
+    }
+
+    pub fn dir_stamp(&self) -> Option<Stamp> {
+        Stamp::of_path(&self.tickets)
+    }
+
+    /// Open tickets per agent among `agents`, from the index when it can be trusted,
+    /// else rebuilt from `scan` (which lists every ticket) and saved.
+    pub fn counts(
+        &self,
+        agents: &[String],
+        is_open: impl Fn(&Summary) -> bool,
+        scan: impl FnOnce() -> Result<Vec<Summary>>,
+    ) -> Result<HashMap<String, usize>> {
+        let mut counts: HashMap<String, usize> = agents.iter().map(|a| (a.clone(), 0)).collect();
+        let dir = self.dir_stamp();
+        if let Some(idx) = self.read().filter(|i| i.dir.is_some() && i.dir == dir) {
+            let mut trusted = true;
+            for (id, (agent, stamp)) in &idx.entries {
+                if let Some(n) = counts.get_mut(agent) {
+                    if Stamp::of_path(&self.tickets.join(format!("{id}.json"))) != Some(*stamp) {
+                        trusted = false;
+                        break;
+                    }
+                    *n += 1;
+                }
+            }
+            if trusted {
+                return Ok(counts);
+            }
+            counts.values_mut().for_each(|n| *n = 0);
+        }
+        // Rebuild. The directory's stamp is taken first, so a change during the scan
+        // makes the saved index stale rather than wrong.
+        let mut idx = LoadIndex {
+            version: VERSION,
+            dir,
+            entries: BTreeMap::new(),
+        };
+        for t in scan()? {
+            let Some(agent) = t.assignee.clone() else { continue };
+            if !is_open(&t) {
+                continue;
+            }
+            if let Some(stamp) = Stamp::of_path(&self.tickets.join(format!("{}.json", t.id))) {
+                if let Some(n) = counts.get_mut(&agent) {
+                    *n += 1;
+                }
+                idx.entries.insert(t.id.clone(), (agent, stamp));
+            }
+        }
+        self.write(&idx);
+        Ok(counts)
+    }
+
+    /// Records a ticket desk just wrote (or deleted: `assignee` None). `dir_before` is the
+    /// stamp of tickets/ before the write: if the index matched it, the index stays
+    /// trusted; otherwise it is left for the next rebuild.
+    pub fn note(&self, id: &str, open_assignee: Option<&str>, dir_before: Option<Stamp>) {
+        let Some(mut idx) = self.read() else { return };
+        if idx.dir.is_none() || idx.dir != dir_before {
+            return;
+        }
+        match open_assignee {
+            Some(a) => match Stamp::of_path(&self.tickets.join(format!("{id}.json"))) {
+                Some(stamp) => {
+                    idx.entries.insert(id.to_string(), (a.to_string(), stamp));
+                }
+                None => {
+                    idx.entries.remove(id);
+                }
+            },
+            None => {
+                idx.entries.remove(id);
+            }
+        }
+        idx.dir = self.dir_stamp();
+        self.write(&idx);
+    }
+}
