@@ -10,16 +10,18 @@ use chrono::{DateTime, Utc};
 
 use crate::error::{Error, Result};
 use crate::model::customer::validate_email;
-use crate::model::{Customer, Edit, HistoryEntry, Message, MessageKind, Priority, Settings, Ticket};
+use crate::model::{
+    Customer, Edit, HistoryEntry, Message, MessageKind, Priority, Settings, Ticket,
+};
+use crate::rules::RuleSet;
 use crate::rules::engine::{self, Assigner, Env};
 use crate::rules::event::{self as ev, Event, MessageCtx};
-use crate::rules::RuleSet;
 use crate::store::Store;
 use crate::store::atomic;
 use crate::time::{now_from_system, parse_instant};
 
 /// Events (DESIGN §4) raised by commands.
-pub use crate::rules::event as event;
+pub use crate::rules::event;
 
 /// An open helpdesk: where it is, its settings, the clock and who is acting.
 pub struct Helpdesk {
@@ -70,7 +72,10 @@ impl Helpdesk {
             })?,
             None => now_from_system(),
         };
-        let actor = match agent.map(str::trim).filter(|s| !s.is_empty() && *s != "system") {
+        let actor = match agent
+            .map(str::trim)
+            .filter(|s| !s.is_empty() && *s != "system")
+        {
             Some(a) => {
                 let a = a.strip_prefix("agent:").unwrap_or(a);
                 settings
@@ -381,8 +386,16 @@ impl Helpdesk {
         } else {
             self.store.save_ticket(ticket)?;
         }
-        let open = !deleted && !self.settings.category(&ticket.kind, &ticket.status).is_done();
-        loads.note(&ticket.id, ticket.assignee.as_deref().filter(|_| open), before);
+        let open = !deleted
+            && !self
+                .settings
+                .category(&ticket.kind, &ticket.status)
+                .is_done();
+        loads.note(
+            &ticket.id,
+            ticket.assignee.as_deref().filter(|_| open),
+            before,
+        );
         Ok(())
     }
 
@@ -407,14 +420,18 @@ impl Helpdesk {
             .ok()
             .and_then(|s| serde_json::from_str(&s).ok())
             .unwrap_or_default();
-        let next = match state.get(department).and_then(|last| candidates.iter().position(|c| c == last)) {
+        let next = match state
+            .get(department)
+            .and_then(|last| candidates.iter().position(|c| c == last))
+        {
             Some(i) => candidates[(i + 1) % candidates.len()].clone(),
             None => candidates[0].clone(),
         };
         if !dry_run {
             state.insert(department.to_string(), next.clone());
             let bytes = serde_json::to_vec_pretty(&state).unwrap_or_default();
-            std::fs::create_dir_all(self.store.local_dir()).map_err(|e| Error::io(self.store.local_dir(), e))?;
+            std::fs::create_dir_all(self.store.local_dir())
+                .map_err(|e| Error::io(self.store.local_dir(), e))?;
             atomic::replace(&path, &bytes)?;
         }
         Ok(Some(next))

@@ -59,6 +59,24 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
     i
 }
 
+/// Words people reach for instead of ours, too far apart for a spelling suggestion.
+const ALIASES: [(&str, &str); 14] = [
+    ("operator", "op"),
+    ("values", "value"),
+    ("val", "value"),
+    ("fields", "field"),
+    ("when", "if"),
+    ("conditions", "if"),
+    ("actions", "then"),
+    ("do", "then"),
+    ("events", "on"),
+    ("event", "on"),
+    ("first_response", "first_reply"),
+    ("response", "first_reply"),
+    ("resolve", "resolution"),
+    ("warning", "warn_before"),
+];
+
 /// Collects diagnostics while walking a spanned TOML tree.
 pub struct Reader<'s> {
     pub source: &'s Source,
@@ -88,14 +106,24 @@ impl<'s> Reader<'s> {
     }
 
     /// Reports every key of `table` not in `allowed`, with a did-you-mean.
-    pub fn check_keys(&mut self, table: &DeTable<'_>, allowed: &[&str], what: &str) {
+    /// Returns false if some key was unknown.
+    pub fn check_keys(&mut self, table: &DeTable<'_>, allowed: &[&str], what: &str) -> bool {
+        let mut ok = true;
         for key in table.keys() {
             let k: &str = key.get_ref();
             if !allowed.contains(&k) {
-                let hint = suggest(k, allowed.iter().copied());
+                ok = false;
+                let hint = match ALIASES
+                    .iter()
+                    .find(|(from, to)| *from == k && allowed.contains(to))
+                {
+                    Some((_, to)) => format!(", did you mean `{to}`?"),
+                    None => suggest(k, allowed.iter().copied()),
+                };
                 self.error(key.span(), format!("unknown key `{k}` in {what}{hint}"));
             }
         }
+        ok
     }
 
     pub fn as_table<'v, 'i>(&mut self, v: &'v Value<'i>, what: &str) -> Option<&'v DeTable<'i>> {
@@ -199,6 +227,13 @@ impl<'s> Reader<'s> {
         let Some(v) = t.get(key) else {
             return Vec::new();
         };
+        if let DeValue::Table(_) = v.get_ref() {
+            self.error(
+                v.span(),
+                format!("write `[[{key}]]` (double brackets): there can be many, so `{key}` is a list of tables"),
+            );
+            return Vec::new();
+        }
         let Some(arr) = self.as_array(v, &format!("`{key}`")) else {
             return Vec::new();
         };

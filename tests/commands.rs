@@ -566,7 +566,10 @@ fn list_filters_views_sort_and_limit() {
     };
     assert_eq!(ids(&["department=billing"]), [b.as_str()]);
     assert_eq!(ids(&["department!=billing"]), [a.as_str(), c.as_str()]);
-    assert_eq!(ids(&["department=support,billing"]), [a.as_str(), b.as_str()]);
+    assert_eq!(
+        ids(&["department=support,billing"]),
+        [a.as_str(), b.as_str()]
+    );
     assert_eq!(
         ids(&["department="]),
         [c.as_str()],
@@ -744,7 +747,11 @@ fn least_loaded_sees_tickets_written_behind_its_back() {
     d.ok(["assign", &a, "ingrid"]);
     let b = d.new_ticket("b", &["--department", "support"]);
     d.ok(["assign", &b, "--auto"]);
-    assert_eq!(d.ticket(&b)["assignee"], "ola", "ingrid has one open ticket");
+    assert_eq!(
+        d.ticket(&b)["assignee"],
+        "ola",
+        "ingrid has one open ticket"
+    );
     // Two tickets for ola arrive by `git pull`: copies of b with other IDs.
     let text = d.read(&format!("tickets/{b}.json"));
     for other in ["06fzzzzzzzzzz1", "06fzzzzzzzzzz2"] {
@@ -756,10 +763,16 @@ fn least_loaded_sees_tickets_written_behind_its_back() {
     // Edited in place: ingrid's tickets are solved by hand, without desk.
     for id in [&a, &c] {
         let path = format!("tickets/{id}.json");
-        let solved = d.read(&path).replacen("\"status\": \"new\"", "\"status\": \"solved\"", 1);
+        let solved = d
+            .read(&path)
+            .replacen("\"status\": \"new\"", "\"status\": \"solved\"", 1);
         std::fs::write(d.path(&path), solved).unwrap();
     }
     let e = d.new_ticket("e", &["--department", "support"]);
     d.ok(["assign", &e, "--auto"]);
-    assert_eq!(d.ticket(&e)["assignee"], "ingrid", "ingrid's tickets are done");
+    assert_eq!(
+        d.ticket(&e)["assignee"],
+        "ingrid",
+        "ingrid's tickets are done"
+    );
 }

@@ -111,7 +111,8 @@ fn working_a_ticket_in_the_example() {
     assert!(
         history
             .iter()
-            .any(|h| h["actor"] == "rule:agent-reply-sets-pending" && h["changes"][0]["to"] == "pending"),
+            .any(|h| h["actor"] == "rule:agent-reply-sets-pending"
+                && h["changes"][0]["to"] == "pending"),
         "the reply rule is credited: {history:?}"
     );
     assert!(t["snoozed_until"].is_string());

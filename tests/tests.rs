@@ -7,4 +7,6 @@ mod commands;
 mod config;
 mod example;
 mod failures;
+mod rules;
+mod rules_check;
 mod shell;

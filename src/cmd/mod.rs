@@ -70,7 +70,8 @@ pub fn report_problems(ctx: &Ctx, outcome: &Outcome) {
 pub fn report(ctx: &Ctx, outcome: &Outcome, verb: &str) {
     report_problems(ctx, outcome);
     if outcome.deleted {
-        ctx.out.status(format!("{}: deleted by the rules", outcome.ticket.id));
+        ctx.out
+            .status(format!("{}: deleted by the rules", outcome.ticket.id));
     } else if outcome.changed {
         ctx.out.status(format!("{verb} {}", outcome.ticket.id));
     } else {

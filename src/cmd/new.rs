@@ -88,7 +88,8 @@ pub fn run(ctx: &Ctx, args: NewArgs) -> Result<()> {
     })?;
     super::report_problems(ctx, &outcome);
     if outcome.deleted {
-        ctx.out.status(format!("{}: deleted by the rules", outcome.ticket.id));
+        ctx.out
+            .status(format!("{}: deleted by the rules", outcome.ticket.id));
     }
     if args.json {
         print(&outcome.ticket.to_json())

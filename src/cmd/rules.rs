@@ -151,11 +151,17 @@ fn list(ctx: &Ctx, format: Format) -> Result<()> {
             }
             print(&s)
         }
-        Format::Ids => print(&rows.iter().map(|r| format!("{}\n", r.name)).collect::<String>()),
+        Format::Ids => print(
+            &rows
+                .iter()
+                .map(|r| format!("{}\n", r.name))
+                .collect::<String>(),
+        ),
         Format::Csv => {
             let mut w = csv::Writer::from_writer(Vec::new());
             let err = |e: csv::Error| Error::Invalid(e.to_string());
-            w.write_record(["name", "on", "if", "then", "stop", "line"]).map_err(err)?;
+            w.write_record(["name", "on", "if", "then", "stop", "line"])
+                .map_err(err)?;
             for r in &rows {
                 w.write_record([
                     r.name.as_str(),
@@ -177,7 +183,11 @@ fn list(ctx: &Ctx, format: Format) -> Result<()> {
                     Some(c) => format!("if {c} then {}", r.then.join(", ")),
                     None => format!("always {}", r.then.join(", ")),
                 };
-                let what = if r.stop { format!("{what}; stop") } else { what };
+                let what = if r.stop {
+                    format!("{what}; stop")
+                } else {
+                    what
+                };
                 t.add_row(vec![r.name.clone(), r.on.join(", "), what]);
             }
             let text: String = t.lines().map(|l| l.trim_end().to_string() + "\n").collect();
@@ -223,10 +233,15 @@ struct Draft {
     fields: BTreeMap<String, String>,
 }
 
-fn draft_ticket(path: &PathBuf, settings: &Settings, now: chrono::DateTime<chrono::Utc>) -> Result<(Ticket, Option<String>)> {
+fn draft_ticket(
+    path: &PathBuf,
+    settings: &Settings,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(Ticket, Option<String>)> {
     let text = if path.as_os_str() == "-" {
         let mut s = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s).map_err(|e| Error::io("<stdin>", e))?;
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+            .map_err(|e| Error::io("<stdin>", e))?;
         s
     } else {
         std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?
@@ -286,10 +301,16 @@ fn draft_ticket(path: &PathBuf, settings: &Settings, now: chrono::DateTime<chron
         for (k, v) in &d.fields {
             e.set(&format!("fields.{k}"), v)?;
         }
-        e.author = requester.as_ref().map_or("system".into(), |r| format!("customer:{r}"));
+        e.author = requester
+            .as_ref()
+            .map_or("system".into(), |r| format!("customer:{r}"));
         if let Some(b) = &d.body {
             e.add_message(
-                if requester.is_some() { crate::model::MessageKind::Customer } else { crate::model::MessageKind::Note },
+                if requester.is_some() {
+                    crate::model::MessageKind::Customer
+                } else {
+                    crate::model::MessageKind::Note
+                },
                 b,
                 None,
             )?;
@@ -310,7 +331,10 @@ struct TestReport<'a> {
 fn test(ctx: &Ctx, args: TestArgs) -> Result<()> {
     let hd = ctx.helpdesk()?;
     let rules = hd.rules()?;
-    let event_name = args.event.clone().unwrap_or_else(|| ev::CREATED.to_string());
+    let event_name = args
+        .event
+        .clone()
+        .unwrap_or_else(|| ev::CREATED.to_string());
     if !EVENTS.contains(&event_name.as_str()) {
         return Err(Error::Invalid(format!(
             "unknown event `{event_name}`{}",
@@ -381,21 +405,37 @@ fn test(ctx: &Ctx, args: TestArgs) -> Result<()> {
         render_trace(&mut s, t, &ctx.out, &event_name);
     }
     if !not_listening.is_empty() {
-        let _ = writeln!(s, "Not listening to {event_name}: {}", not_listening.join(", "));
+        let _ = writeln!(
+            s,
+            "Not listening to {event_name}: {}",
+            not_listening.join(", ")
+        );
     }
-    let fired = outcome.trace.iter().filter(|t| t.verdict == Verdict::Fired).count();
+    let fired = outcome
+        .trace
+        .iter()
+        .filter(|t| t.verdict == Verdict::Fired)
+        .count();
     let _ = writeln!(
         s,
         "\n{} fired; {} would be queued{}",
         plural(fired, "rule"),
         plural(outcome.mail.len(), "message"),
-        if outcome.delete { "; the ticket would be deleted" } else { "" }
+        if outcome.delete {
+            "; the ticket would be deleted"
+        } else {
+            ""
+        }
     );
     print(&s)
 }
 
 fn mark(out: &Out, held: bool) -> String {
-    if held { out.paint("32", "✓") } else { out.paint("31", "✗") }
+    if held {
+        out.paint("32", "✓")
+    } else {
+        out.paint("31", "✗")
+    }
 }
 
 fn render_trace(s: &mut String, t: &RuleTrace, out: &Out, incoming: &str) {
@@ -410,13 +450,22 @@ fn render_trace(s: &mut String, t: &RuleTrace, out: &Out, incoming: &str) {
         Verdict::AlreadyFired => "skipped: it already fired for this change".into(),
         Verdict::Stopped => "skipped: an earlier rule has stop = true".into(),
     };
-    let _ = writeln!(s, "{} {}{on}  {verdict}", mark(out, t.verdict == Verdict::Fired), out.bold(&t.rule));
+    let _ = writeln!(
+        s,
+        "{} {}{on}  {verdict}",
+        mark(out, t.verdict == Verdict::Fired),
+        out.bold(&t.rule)
+    );
     if let Some(c) = &t.condition {
         render_cond(s, c, 1, out);
     }
     if t.verdict == Verdict::Fired {
         let tz = chrono_tz::UTC;
-        let mut did: Vec<String> = t.changes.iter().map(|c| super::show::describe_change(c, tz)).collect();
+        let mut did: Vec<String> = t
+            .changes
+            .iter()
+            .map(|c| super::show::describe_change(c, tz))
+            .collect();
         did.extend(t.effects.iter().cloned());
         if did.is_empty() {
             did.push("no change (already so)".into());
@@ -430,7 +479,11 @@ fn render_trace(s: &mut String, t: &RuleTrace, out: &Out, incoming: &str) {
 fn render_cond(s: &mut String, c: &Trace, depth: usize, out: &Out) {
     let pad = "  ".repeat(depth + 1);
     match c {
-        Trace::Group { kind, held, children } => {
+        Trace::Group {
+            kind,
+            held,
+            children,
+        } => {
             // A group of one adds nothing to read.
             if children.len() == 1 && *kind != "not" {
                 render_cond(s, &children[0], depth, out);
@@ -451,7 +504,12 @@ fn render_cond(s: &mut String, c: &Trace, depth: usize, out: &Out) {
             if saw.chars().count() > 60 {
                 saw = saw.chars().take(57).collect::<String>() + "...";
             }
-            let _ = writeln!(s, "{pad}{} {test}  {}", mark(out, *held), out.dim(&format!("(saw: {saw})")));
+            let _ = writeln!(
+                s,
+                "{pad}{} {test}  {}",
+                mark(out, *held),
+                out.dim(&format!("(saw: {saw})"))
+            );
         }
     }
 }

@@ -7,15 +7,27 @@ use crate::model::Settings;
 pub fn refuse_auto_mail(address: &str, settings: &Settings) -> Option<String> {
     let a = address.trim().to_lowercase();
     let local = a.split('@').next().unwrap_or("");
-    let robot = ["mailer-daemon", "postmaster", "no-reply", "noreply", "do-not-reply", "donotreply", "bounce", "bounces"];
-    if robot.iter().any(|r| local == *r || local.starts_with(&format!("{r}+")) || local.starts_with(&format!("{r}-"))) {
+    let robot = [
+        "mailer-daemon",
+        "postmaster",
+        "no-reply",
+        "noreply",
+        "do-not-reply",
+        "donotreply",
+        "bounce",
+        "bounces",
+    ];
+    if robot.iter().any(|r| {
+        local == *r || local.starts_with(&format!("{r}+")) || local.starts_with(&format!("{r}-"))
+    }) {
         return Some(format!("{a} is an automatic sender"));
     }
-    let own = settings
-        .helpdesk
-        .address
-        .iter()
-        .chain(settings.departments.iter().filter_map(|d| d.address.as_ref()));
+    let own = settings.helpdesk.address.iter().chain(
+        settings
+            .departments
+            .iter()
+            .filter_map(|d| d.address.as_ref()),
+    );
     for o in own {
         if *o == a {
             return Some(format!("{a} is the helpdesk's own address"));

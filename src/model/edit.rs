@@ -175,7 +175,10 @@ impl<'a> Edit<'a> {
                     targets: Default::default(),
                 });
                 let old = std::mem::replace(&mut self.ticket.sla, new);
-                let name = |s: &Option<Sla>| s.as_ref().map_or(Value::Null, |s| Value::String(s.policy.clone()));
+                let name = |s: &Option<Sla>| {
+                    s.as_ref()
+                        .map_or(Value::Null, |s| Value::String(s.policy.clone()))
+                };
                 let to = name(&self.ticket.sla);
                 self.record(field, name(&old), to);
             }
@@ -292,7 +295,12 @@ impl<'a> Edit<'a> {
     }
 
     /// Adds a message written by the acting person (or `author` if given).
-    pub fn add_message(&mut self, kind: MessageKind, body: &str, message_id: Option<String>) -> Result<()> {
+    pub fn add_message(
+        &mut self,
+        kind: MessageKind,
+        body: &str,
+        message_id: Option<String>,
+    ) -> Result<()> {
         if body.trim().is_empty() {
             return Err(Error::Invalid("the message is empty".into()));
         }

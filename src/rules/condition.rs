@@ -151,6 +151,22 @@ const OTHER_FIELDS: [&str; 22] = [
 
 const SLA_TARGETS: [&str; 3] = ["first_reply", "next_reply", "resolution"];
 
+/// Fields whose changes events carry.
+const CHANGEABLE: [&str; 12] = [
+    "subject",
+    "type",
+    "status",
+    "priority",
+    "department",
+    "assignee",
+    "requester",
+    "shop",
+    "channel",
+    "tags",
+    "snoozed_until",
+    "sla",
+];
+
 impl Field {
     pub fn parse(s: &str) -> Result<Field, String> {
         let f = match s {
@@ -204,10 +220,22 @@ impl Field {
                 {
                     Field::SlaDueIn(target.to_string())
                 } else if let Some(rest) = s.strip_prefix("changes.") {
+                    let check = |f: &str| -> Result<String, String> {
+                        let known = CHANGEABLE.contains(&f)
+                            || f.strip_prefix("fields.").is_some_and(|n| !n.is_empty());
+                        if known {
+                            Ok(f.to_string())
+                        } else {
+                            Err(format!(
+                                "`{s}`: no field `{f}` changes{}",
+                                suggest(f, CHANGEABLE)
+                            ))
+                        }
+                    };
                     if let Some(f) = rest.strip_suffix(".from").filter(|f| !f.is_empty()) {
-                        Field::ChangeFrom(f.to_string())
+                        Field::ChangeFrom(check(f)?)
                     } else if let Some(f) = rest.strip_suffix(".to").filter(|f| !f.is_empty()) {
-                        Field::ChangeTo(f.to_string())
+                        Field::ChangeTo(check(f)?)
                     } else {
                         return Err(format!(
                             "`{s}` must be `changes.FIELD.from` or `changes.FIELD.to`"
@@ -393,7 +421,16 @@ pub fn parse_if(
     ctx: Context,
 ) -> Option<Condition> {
     let t = r.as_table(v, "`if`")?;
-    r.check_keys(t, &["all", "any"], "`if`");
+    if t.contains_key("field") || t.contains_key("op") {
+        r.error(
+            v.span(),
+            "`if` takes lists of conditions: write if.all = [ { field = ..., op = ..., value = ... } ]",
+        );
+        return None;
+    }
+    if !r.check_keys(t, &["all", "any"], "`if`") {
+        return None;
+    }
     let mut parts = Vec::new();
     let mut ok = true;
     for key in ["all", "any"] {
@@ -422,6 +459,13 @@ fn parse_list(
     ctx: Context,
 ) -> Option<Vec<Condition>> {
     let arr = r.as_array(v, "a condition list")?;
+    if arr.is_empty() {
+        r.error(
+            v.span(),
+            "an empty condition list: give at least one condition",
+        );
+        return None;
+    }
     let mut out = Vec::new();
     let mut ok = true;
     for item in arr.iter() {
@@ -450,9 +494,18 @@ fn parse_entry(
     }
     if let Some(inner) = t.get("not") {
         r.check_keys(t, &["not"], "a `not` group");
+        if matches!(inner.get_ref(), DeValue::Array(_)) {
+            r.error(
+                inner.span(),
+                "`not` takes one condition; to negate several write { not = { any = [...] } }",
+            );
+            return None;
+        }
         return parse_entry(r, inner, settings, ctx).map(|c| Condition::Not(Box::new(c)));
     }
-    r.check_keys(t, &["field", "op", "value"], "a condition");
+    if !r.check_keys(t, &["field", "op", "value"], "a condition") {
+        return None;
+    }
     let field_s = r.req_str(t, "field", "a condition", v.span())?;
     let op_s = r.req_str(t, "op", "a condition", v.span())?;
     let field = match Field::parse(field_s.get_ref()) {
@@ -589,12 +642,26 @@ pub fn prepare(
         }
     };
     // Values naming things in desk.toml must exist, so a typo fails at load, not silently.
+    // `changes.status.to is "solvd"` is checked like `status is "solvd"`.
+    let changed_field;
+    let field_for_values = match field {
+        Field::ChangeFrom(f) | Field::ChangeTo(f) => {
+            changed_field = Field::parse(f).unwrap_or(Field::Custom(f.clone()));
+            &changed_field
+        }
+        other => other,
+    };
+    let names_things = matches!(
+        op,
+        Op::Is | Op::IsNot | Op::In | Op::NotIn | Op::ChangedTo | Op::ChangedFrom
+    ) || (matches!(op, Op::Contains | Op::ContainsAll | Op::NotContains)
+        && !matches!(
+            field,
+            Field::Tags | Field::Text | Field::Body | Field::Subject | Field::MessageBody
+        ));
     for (i, (v, _)) in values.iter().enumerate() {
-        if matches!(
-            op,
-            Op::Is | Op::IsNot | Op::In | Op::NotIn | Op::ChangedTo | Op::ChangedFrom
-        ) {
-            let known = match field {
+        if names_things {
+            let known = match field_for_values {
                 Field::Department => settings.check_department(v),
                 Field::Assignee if v == ME => Ok(()),
                 Field::Assignee => settings.check_agent(v),
@@ -615,7 +682,18 @@ pub fn prepare(
                 Field::MessageKind => ["customer", "reply", "note", "auto"]
                     .contains(&v.as_str())
                     .then_some(())
-                    .ok_or_else(|| format!("unknown message kind `{v}` (one of customer, reply, note, auto)")),
+                    .ok_or_else(|| {
+                        format!(
+                            "unknown message kind `{v}` (one of customer, reply, note, auto){}",
+                            suggest(v, ["customer", "reply", "note", "auto"])
+                        )
+                    }),
+                Field::EventName => Settings::check_known(
+                    "event",
+                    v,
+                    crate::rules::ruleset::EVENTS.iter().copied(),
+                ),
+                Field::EventTarget => Settings::check_known("SLA target", v, SLA_TARGETS.iter().copied()),
                 _ => Ok(()),
             };
             known.map_err(|m| (m, Some(i)))?;
@@ -704,6 +782,14 @@ pub fn prepare(
                 Duration::parse(&v)
                     .map(Operand::Duration)
                     .map_err(|m| (m, Some(0)))
+            } else if !matches!(field, Field::Custom(_) | Field::CustomerField(_)) {
+                Err((
+                    format!(
+                        "operator `{}` compares priorities, times, durations and numbers in `fields.NAME`; use `is`, `contains` or `matches` for text",
+                        op.name(),
+                    ),
+                    None,
+                ))
             } else {
                 v.parse::<f64>()
                     .map(Operand::Number)
@@ -1038,7 +1124,13 @@ impl Test {
             (Operand::Strings(ss), me) if ss.iter().any(|s| s == ME) => {
                 let ss: Vec<String> = ss
                     .iter()
-                    .filter_map(|s| if s == ME { me.map(str::to_string) } else { Some(s.clone()) })
+                    .filter_map(|s| {
+                        if s == ME {
+                            me.map(str::to_string)
+                        } else {
+                            Some(s.clone())
+                        }
+                    })
                     .collect();
                 let t = Test {
                     value: Operand::Strings(ss),

@@ -80,7 +80,12 @@ pub struct Outcome {
 }
 
 /// Applies the rules listening for `incoming` (and for the events their changes raise).
-pub fn run(ticket: &mut Ticket, incoming: Vec<Event>, env: &Env<'_>, assigner: &mut dyn Assigner) -> Outcome {
+pub fn run(
+    ticket: &mut Ticket,
+    incoming: Vec<Event>,
+    env: &Env<'_>,
+    assigner: &mut dyn Assigner,
+) -> Outcome {
     let mut out = Outcome::default();
     let mut queue: VecDeque<Event> = incoming.into();
     let mut fired: HashSet<usize> = HashSet::new();
@@ -227,16 +232,19 @@ fn do_action(
 ) -> Step {
     match action {
         Action::Set { field, to } => edit_with(ticket, env, author, |e| e.set(field, to)),
-        Action::AddTags(tags) => edit_with(ticket, env, author, |e| tags.iter().try_for_each(|t| e.add_tag(t))),
-        Action::RemoveTags(tags) => edit_with(ticket, env, author, |e| tags.iter().try_for_each(|t| e.remove_tag(t))),
+        Action::AddTags(tags) => edit_with(ticket, env, author, |e| {
+            tags.iter().try_for_each(|t| e.add_tag(t))
+        }),
+        Action::RemoveTags(tags) => edit_with(ticket, env, author, |e| {
+            tags.iter().try_for_each(|t| e.remove_tag(t))
+        }),
         Action::Assign(how) => {
             let agent = match how {
                 AssignHow::Agent(a) => Some(a.clone()),
                 AssignHow::RoundRobin | AssignHow::LeastLoaded => {
-                    let dept = ticket
-                        .department
-                        .clone()
-                        .ok_or_else(|| "the ticket has no department to pick an agent from".to_string())?;
+                    let dept = ticket.department.clone().ok_or_else(|| {
+                        "the ticket has no department to pick an agent from".to_string()
+                    })?;
                     let pick = if *how == AssignHow::RoundRobin {
                         assigner.round_robin(&dept)
                     } else {
@@ -244,7 +252,9 @@ fn do_action(
                     };
                     match pick.map_err(|e| e.to_string())? {
                         Some(a) => Some(a),
-                        None => return Err(format!("department `{dept}` has no agent who is not away")),
+                        None => {
+                            return Err(format!("department `{dept}` has no agent who is not away"));
+                        }
                     }
                 }
             };
@@ -253,10 +263,14 @@ fn do_action(
         }
         Action::Note { text } => {
             let body = {
-                let facts = Facts::new(ticket, env.customer, env.settings, env.now).with_event(Some(event));
+                let facts =
+                    Facts::new(ticket, env.customer, env.settings, env.now).with_event(Some(event));
                 template::render(text, &facts)
             };
-            edit_with(ticket, env, author, |e| e.add_message(MessageKind::Note, &body, None))
+            let (changes, _) = edit_with(ticket, env, author, |e| {
+                e.add_message(MessageKind::Note, &body, None)
+            })?;
+            Ok((changes, Some("added a note".into())))
         }
         Action::Snooze(how) => {
             let until = match how {
@@ -275,8 +289,14 @@ fn do_action(
 }
 
 /// The department's identity for mail: (sender name, address).
-fn sender(ticket: &Ticket, settings: &Settings) -> std::result::Result<(Option<String>, String), String> {
-    let dept = ticket.department.as_deref().and_then(|d| settings.department(d));
+fn sender(
+    ticket: &Ticket,
+    settings: &Settings,
+) -> std::result::Result<(Option<String>, String), String> {
+    let dept = ticket
+        .department
+        .as_deref()
+        .and_then(|d| settings.department(d));
     let addr = dept
         .and_then(|d| d.address.clone())
         .or_else(|| settings.helpdesk.address.clone())
@@ -314,8 +334,15 @@ fn compose(
     let subject = tagged_subject(&template::render(&tpl.subject, &facts), &ticket.id);
     let body = template::render(&tpl.body, &facts);
     let (from_name, from) = sender(ticket, env.settings)?;
-    let domain = from.rsplit_once('@').map_or("desk.invalid", |(_, d)| d).to_string();
-    let ids: Vec<String> = ticket.messages.iter().filter_map(|m| m.message_id.clone()).collect();
+    let domain = from
+        .rsplit_once('@')
+        .map_or("desk.invalid", |(_, d)| d)
+        .to_string();
+    let ids: Vec<String> = ticket
+        .messages
+        .iter()
+        .filter_map(|m| m.message_id.clone())
+        .collect();
     let in_reply_to = ticket
         .messages
         .iter()
@@ -347,15 +374,36 @@ fn queue(o: &Outgoing, out: &mut Outcome) -> std::result::Result<String, String>
         .next()
         .unwrap_or("mail")
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
-    out.mail.push(Mail { name: name.clone(), bytes });
+    out.mail.push(Mail {
+        name: name.clone(),
+        bytes,
+    });
     Ok(format!("outbox/{name}.eml"))
 }
 
-fn reply(template: &str, ticket: &mut Ticket, event: &Event, env: &Env<'_>, author: &str, out: &mut Outcome) -> Step {
+fn reply(
+    template: &str,
+    ticket: &mut Ticket,
+    event: &Event,
+    env: &Env<'_>,
+    author: &str,
+    out: &mut Outcome,
+) -> Step {
     let Some(to) = ticket.requester.clone() else {
-        return Ok((Vec::new(), Some(format!("no reply `{template}`: the ticket has no requester"))));
+        return Ok((
+            Vec::new(),
+            Some(format!(
+                "no reply `{template}`: the ticket has no requester"
+            )),
+        ));
     };
     if let Some(why) = refuse_auto_mail(&to, env.settings) {
         return Ok((Vec::new(), Some(format!("no reply `{template}`: {why}"))));
@@ -363,14 +411,28 @@ fn reply(template: &str, ticket: &mut Ticket, event: &Event, env: &Env<'_>, auth
     if event.message.as_ref().is_some_and(|m| m.no_auto_reply) {
         return Ok((
             Vec::new(),
-            Some(format!("no reply `{template}`: the message asked for no automatic answer")),
+            Some(format!(
+                "no reply `{template}`: the message asked for no automatic answer"
+            )),
         ));
     }
-    let (o, body) = compose(template, ticket, event, env, vec![to.clone()], Kind::AutoReplied)?;
+    let (o, body) = compose(
+        template,
+        ticket,
+        event,
+        env,
+        vec![to.clone()],
+        Kind::AutoReplied,
+    )?;
     let file = queue(&o, out)?;
     let id = o.message_id.clone();
-    let (changes, _) = edit_with(ticket, env, author, |e| e.add_message(MessageKind::Auto, &body, Some(id)))?;
-    Ok((changes, Some(format!("replied `{template}` to {to} ({file})"))))
+    let (changes, _) = edit_with(ticket, env, author, |e| {
+        e.add_message(MessageKind::Auto, &body, Some(id))
+    })?;
+    Ok((
+        changes,
+        Some(format!("replied `{template}` to {to} ({file})")),
+    ))
 }
 
 fn notify(
@@ -384,7 +446,12 @@ fn notify(
     let s = env.settings;
     let agent_mail = |id: &str| s.agent(id).and_then(|a| a.email.clone());
     let mut to: Vec<String> = match target {
-        NotifyTarget::Assignee => ticket.assignee.as_deref().and_then(agent_mail).into_iter().collect(),
+        NotifyTarget::Assignee => ticket
+            .assignee
+            .as_deref()
+            .and_then(agent_mail)
+            .into_iter()
+            .collect(),
         NotifyTarget::Agent(a) => agent_mail(a).into_iter().collect(),
         NotifyTarget::Department => match ticket.department.as_deref() {
             Some(d) => s
@@ -403,9 +470,25 @@ fn notify(
     }
     to.dedup();
     if to.is_empty() {
-        return Ok((Vec::new(), Some(format!("nobody to notify ({}, `{template}`)", target.describe()))));
+        return Ok((
+            Vec::new(),
+            Some(format!(
+                "nobody to notify ({}, `{template}`)",
+                target.describe()
+            )),
+        ));
     }
-    let (o, _) = compose(template, ticket, event, env, to.clone(), Kind::AutoGenerated)?;
+    let (o, _) = compose(
+        template,
+        ticket,
+        event,
+        env,
+        to.clone(),
+        Kind::AutoGenerated,
+    )?;
     let file = queue(&o, out)?;
-    Ok((Vec::new(), Some(format!("notified {} `{template}` ({file})", to.join(", ")))))
+    Ok((
+        Vec::new(),
+        Some(format!("notified {} `{template}` ({file})", to.join(", "))),
+    ))
 }

@@ -92,7 +92,9 @@ impl Action {
             Action::Notify { to, template } => format!("notify {} ({template})", to.describe()),
             Action::Note { .. } => "note".into(),
             Action::Snooze(SnoozeFor::Duration(d)) => format!("snooze {d}"),
-            Action::Snooze(SnoozeFor::Until(t)) => format!("snooze until {}", crate::time::format_utc(*t)),
+            Action::Snooze(SnoozeFor::Until(t)) => {
+                format!("snooze until {}", crate::time::format_utc(*t))
+            }
             Action::Delete => "delete".into(),
         }
     }
@@ -168,16 +170,29 @@ impl RuleSet {
         Ok(set)
     }
 
-    pub fn parse(source: &Source, settings: &Settings, templates: &mut Templates) -> Result<RuleSet, Vec<Diagnostic>> {
+    pub fn parse(
+        source: &Source,
+        settings: &Settings,
+        templates: &mut Templates,
+    ) -> Result<RuleSet, Vec<Diagnostic>> {
         let doc = source.parse()?;
         let mut r = Reader::new(source);
         let set = read_ruleset(&mut r, doc.get_ref(), settings, templates);
         let errors = r.finish();
-        if errors.is_empty() { Ok(set) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(set)
+        } else {
+            Err(errors)
+        }
     }
 }
 
-fn read_ruleset(r: &mut Reader<'_>, doc: &DeTable<'_>, settings: &Settings, templates: &mut Templates) -> RuleSet {
+fn read_ruleset(
+    r: &mut Reader<'_>,
+    doc: &DeTable<'_>,
+    settings: &Settings,
+    templates: &mut Templates,
+) -> RuleSet {
     r.check_keys(doc, &["rule", "sla", "schedule"], "rules.toml");
     let mut set = RuleSet::default();
     let mut seen: HashMap<String, usize> = HashMap::new();
@@ -190,6 +205,29 @@ fn read_ruleset(r: &mut Reader<'_>, doc: &DeTable<'_>, settings: &Settings, temp
     for (span, t) in r.tables(doc, "sla") {
         if let Some(p) = read_sla(r, t, span, settings, &mut seen_sla) {
             set.slas.push(p);
+        }
+    }
+    // `set sla` must name a policy of this file; policies may come after the rules.
+    for (span, t) in r.tables(doc, "rule") {
+        let _ = span;
+        let Some(DeValue::Array(then)) = t.get("then").map(|v| v.get_ref()) else {
+            continue;
+        };
+        for a in then.iter() {
+            if let DeValue::Table(at) = a.get_ref()
+                && at.get("set").and_then(|v| v.get_ref().as_str()) == Some("sla")
+                && let Some(to) = at.get("to")
+                && let Some(name) = to.get_ref().as_str()
+                && !name.is_empty()
+                && !set.slas.iter().any(|p| p.name == name)
+            {
+                let known: Vec<&str> = set.slas.iter().map(|p| p.name.as_str()).collect();
+                let hint = suggest(name, known.iter().copied());
+                r.error(
+                    to.span(),
+                    format!("unknown SLA policy `{name}`{hint} (policies are the [[sla]] entries of rules.toml)"),
+                );
+            }
         }
     }
     let mut seen_schedule: HashMap<String, usize> = HashMap::new();
@@ -212,12 +250,18 @@ fn read_name(
     let span = name.span();
     let name = name.into_inner();
     if name.is_empty() || name.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        r.error(span, format!("{what} name `{name}` must be one word, like `billing-keywords`"));
+        r.error(
+            span,
+            format!("{what} name `{name}` must be one word, like `billing-keywords`"),
+        );
         return None;
     }
     if let Some(first) = seen.get(&name) {
         let (line, _) = r.source.position(*first);
-        r.error(span, format!("duplicate {what} name `{name}` (first used on line {line})"));
+        r.error(
+            span,
+            format!("duplicate {what} name `{name}` (first used on line {line})"),
+        );
         return None;
     }
     seen.insert(name.clone(), span.start);
@@ -235,19 +279,29 @@ fn read_rule(
     r.check_keys(t, &["name", "on", "if", "then", "stop"], "[[rule]]");
     let (line, _) = r.source.position(span.start);
     let name = read_name(r, t, "rule", span.clone(), seen);
-    let what = name.as_deref().map_or_else(|| "[[rule]]".to_string(), |n| format!("rule `{n}`"));
+    let what = name
+        .as_deref()
+        .map_or_else(|| "[[rule]]".to_string(), |n| format!("rule `{n}`"));
     let mut ok = name.is_some();
 
     let mut on = Vec::new();
     match t.get("on") {
         None => {
-            r.error(span.clone(), format!("{what} needs `on`, the events it runs on (e.g. on = [\"ticket.created\"])"));
+            r.error(
+                span.clone(),
+                format!(
+                    "{what} needs `on`, the events it runs on (e.g. on = [\"ticket.created\"])"
+                ),
+            );
             ok = false;
         }
         Some(v) => {
             let list = r.str_list(t, "on", &what);
             if list.is_empty() && matches!(v.get_ref(), DeValue::Array(_)) {
-                r.error(v.span(), format!("{what}: `on` must name at least one event"));
+                r.error(
+                    v.span(),
+                    format!("{what}: `on` must name at least one event"),
+                );
                 ok = false;
             }
             if !matches!(v.get_ref(), DeValue::Array(_)) {
@@ -261,7 +315,11 @@ fn read_rule(
                 } else {
                     r.error(
                         e.span(),
-                        format!("unknown event `{}`{}", e.get_ref(), suggest(e.get_ref(), EVENTS)),
+                        format!(
+                            "unknown event `{}`{}",
+                            e.get_ref(),
+                            suggest(e.get_ref(), EVENTS)
+                        ),
                     );
                     ok = false;
                 }
@@ -295,7 +353,10 @@ fn read_rule(
     let mut actions = Vec::new();
     match t.get("then") {
         None => {
-            r.error(span.clone(), format!("{what} needs `then`, the actions it takes"));
+            r.error(
+                span.clone(),
+                format!("{what} needs `then`, the actions it takes"),
+            );
             ok = false;
         }
         Some(v) => {
@@ -357,16 +418,29 @@ pub const SETTABLE: [&str; 10] = [
     "fields.NAME",
 ];
 
-fn read_action(r: &mut Reader<'_>, v: &Value<'_>, settings: &Settings, templates: &mut Templates) -> Option<Action> {
+fn read_action(
+    r: &mut Reader<'_>,
+    v: &Value<'_>,
+    settings: &Settings,
+    templates: &mut Templates,
+) -> Option<Action> {
     let t = r.as_table(v, "an action")?;
-    let Some((verb_key, _)) = t.iter().find(|(k, _)| ACTIONS.contains(&k.get_ref().as_ref())) else {
+    // The verb written first is the action; keys are kept sorted, so order by place.
+    let Some((verb_key, _)) = t
+        .iter()
+        .filter(|(k, _)| ACTIONS.contains(&k.get_ref().as_ref()))
+        .min_by_key(|(k, _)| k.span().start)
+    else {
         let first = t.keys().next();
         match first {
             Some(k) => {
                 let hint = suggest(k.get_ref(), ACTIONS);
                 r.error(k.span(), format!("unknown action `{}`{hint}", k.get_ref()));
             }
-            None => r.error(v.span(), "an empty action: write e.g. { set = \"priority\", to = \"high\" }"),
+            None => r.error(
+                v.span(),
+                "an empty action: write e.g. { set = \"priority\", to = \"high\" }",
+            ),
         }
         return None;
     };
@@ -381,7 +455,10 @@ fn read_action(r: &mut Reader<'_>, v: &Value<'_>, settings: &Settings, templates
     for k in t.keys() {
         let k_s: &str = k.get_ref();
         if k_s != verb && ACTIONS.contains(&k_s) {
-            r.error(k.span(), format!("one action per entry: `{verb}` and `{k_s}` are in the same table"));
+            r.error(
+                k.span(),
+                format!("one action per entry: `{verb}` and `{k_s}` are in the same table"),
+            );
             return None;
         }
     }
@@ -398,12 +475,18 @@ fn read_action(r: &mut Reader<'_>, v: &Value<'_>, settings: &Settings, templates
                     DeValue::Float(f) => toml::Spanned::new(tv.span(), f.as_str().to_string()),
                     DeValue::Boolean(b) => toml::Spanned::new(tv.span(), b.to_string()),
                     other => {
-                        r.error(tv.span(), format!("`to` must be a string, found {}", other.type_str()));
+                        r.error(
+                            tv.span(),
+                            format!("`to` must be a string, found {}", other.type_str()),
+                        );
                         return None;
                     }
                 },
                 None => {
-                    r.error(v.span(), format!("`set = \"{}\"` needs `to` (\"\" clears)", field.get_ref()));
+                    r.error(
+                        v.span(),
+                        format!("`set = \"{}\"` needs `to` (\"\" clears)", field.get_ref()),
+                    );
                     return None;
                 }
             };
@@ -432,7 +515,11 @@ fn read_action(r: &mut Reader<'_>, v: &Value<'_>, settings: &Settings, templates
                 r.error(value.span(), format!("`{verb}` needs at least one tag"));
                 return None;
             }
-            Some(if verb == "add_tags" { Action::AddTags(out) } else { Action::RemoveTags(out) })
+            Some(if verb == "add_tags" {
+                Action::AddTags(out)
+            } else {
+                Action::RemoveTags(out)
+            })
         }
         "assign" => {
             let who = r.as_str(value, &what)?;
@@ -441,7 +528,10 @@ fn read_action(r: &mut Reader<'_>, v: &Value<'_>, settings: &Settings, templates
                 "least_loaded" => AssignHow::LeastLoaded,
                 a => {
                     if let Err(m) = settings.check_agent(a) {
-                        r.error(who.span(), format!("{m} (or `round_robin`, `least_loaded`)"));
+                        r.error(
+                            who.span(),
+                            format!("{m} (or `round_robin`, `least_loaded`)"),
+                        );
                         return None;
                     }
                     AssignHow::Agent(a.to_string())
@@ -501,7 +591,9 @@ fn read_action(r: &mut Reader<'_>, v: &Value<'_>, settings: &Settings, templates
                 return None;
             }
             template::check_placeholders(r, text.get_ref(), text.span(), settings)?;
-            Some(Action::Note { text: text.into_inner() })
+            Some(Action::Note {
+                text: text.into_inner(),
+            })
         }
         "snooze" => {
             let when = r.as_str(value, &what)?;
@@ -542,12 +634,20 @@ fn read_action(r: &mut Reader<'_>, v: &Value<'_>, settings: &Settings, templates
 }
 
 /// Checks a `set` action's field and value against desk.toml, like `desk set` does.
-fn check_set(r: &mut Reader<'_>, field: &toml::Spanned<String>, to: &toml::Spanned<String>, settings: &Settings) -> Option<()> {
+fn check_set(
+    r: &mut Reader<'_>,
+    field: &toml::Spanned<String>,
+    to: &toml::Spanned<String>,
+    settings: &Settings,
+) -> Option<()> {
     let f = field.get_ref().as_str();
     let v = to.get_ref().as_str();
     let res: std::result::Result<(), String> = match f {
         "status" => {
-            let all = settings.types.iter().flat_map(|t| t.statuses.iter().map(|s| s.id.as_str()));
+            let all = settings
+                .types
+                .iter()
+                .flat_map(|t| t.statuses.iter().map(|s| s.id.as_str()));
             Settings::check_known("status", v, all)
         }
         "priority" => v.parse::<crate::model::Priority>().map(|_| ()),
@@ -561,7 +661,11 @@ fn check_set(r: &mut Reader<'_>, field: &toml::Spanned<String>, to: &toml::Spann
         _ => {
             r.error(
                 field.span(),
-                format!("cannot set `{f}`{} (settable: {})", suggest(f, SETTABLE), SETTABLE.join(", ")),
+                format!(
+                    "cannot set `{f}`{} (settable: {})",
+                    suggest(f, SETTABLE),
+                    SETTABLE.join(", ")
+                ),
             );
             return None;
         }
@@ -599,7 +703,15 @@ fn read_sla(
 ) -> Option<SlaPolicy> {
     r.check_keys(
         t,
-        &["name", "if", "calendar", "first_reply", "next_reply", "resolution", "warn_before"],
+        &[
+            "name",
+            "if",
+            "calendar",
+            "first_reply",
+            "next_reply",
+            "resolution",
+            "warn_before",
+        ],
         "[[sla]]",
     );
     let name = read_name(r, t, "SLA policy", span.clone(), seen)?;
@@ -610,7 +722,11 @@ fn read_sla(
     };
     let calendar = r.opt_str(t, "calendar", &what);
     if let Some(c) = &calendar
-        && let Err(m) = Settings::check_known("calendar", c.get_ref(), settings.calendars.keys().map(String::as_str))
+        && let Err(m) = Settings::check_known(
+            "calendar",
+            c.get_ref(),
+            settings.calendars.keys().map(String::as_str),
+        )
     {
         r.error(c.span(), m);
     }
@@ -624,7 +740,10 @@ fn read_sla(
         name,
     };
     if p.first_reply.is_none() && p.next_reply.is_none() && p.resolution.is_none() {
-        r.error(span, format!("{what} needs a target: first_reply, next_reply or resolution"));
+        r.error(
+            span,
+            format!("{what} needs a target: first_reply, next_reply or resolution"),
+        );
     }
     Some(p)
 }
@@ -644,31 +763,56 @@ fn read_schedule(
     if fields.len() != 5 {
         r.error(
             every.span(),
-            format!("`every` is cron syntax with 5 fields (minute hour day month weekday), found {}", fields.len()),
+            format!(
+                "`every` is cron syntax with 5 fields (minute hour day month weekday), found {}",
+                fields.len()
+            ),
         );
         return None;
     }
     let tv = match t.get("ticket") {
         Some(v) => v,
         None => {
-            r.error(span, format!("{what} needs `ticket`, e.g. ticket = {{ subject = \"...\" }}"));
+            r.error(
+                span,
+                format!("{what} needs `ticket`, e.g. ticket = {{ subject = \"...\" }}"),
+            );
             return None;
         }
     };
     let tt = r.as_table(tv, &format!("`ticket` of {what}"))?;
-    let keys = ["subject", "body", "department", "priority", "type", "shop", "tags", "assignee"];
+    let keys = [
+        "subject",
+        "body",
+        "department",
+        "priority",
+        "type",
+        "shop",
+        "tags",
+        "assignee",
+    ];
     r.check_keys(tt, &keys, &format!("`ticket` of {what}"));
     let mut ticket = Vec::new();
     for (k, v) in tt.iter() {
         let key: &str = k.get_ref();
         if key == "tags" {
             let tags = r.str_list(tt, "tags", &what);
-            ticket.push(("tags".to_string(), ScheduleValue::List(tags.into_iter().map(|t| t.into_inner()).collect())));
+            ticket.push((
+                "tags".to_string(),
+                ScheduleValue::List(tags.into_iter().map(|t| t.into_inner()).collect()),
+            ));
             continue;
         }
         let Some(s) = r.as_str(v, &format!("`{key}` of the ticket of {what}")) else {
             continue;
         };
+        if key == "subject" && s.get_ref().trim().is_empty() {
+            r.error(
+                s.span(),
+                format!("the ticket of {what} needs a subject that is not empty"),
+            );
+            continue;
+        }
         let check = match key {
             "department" => settings.check_department(s.get_ref()),
             "assignee" => settings.check_agent(s.get_ref()),

@@ -54,11 +54,21 @@ fn known_names() -> Vec<String> {
     v.extend(DEPARTMENT_KEYS.iter().map(|k| format!("department.{k}")));
     v.extend(HELPDESK_KEYS.iter().map(|k| format!("helpdesk.{k}")));
     v.extend(
-        ["customer.email", "customer.name", "customer.domain", "customer.group", "customer.organization"]
+        [
+            "customer.email",
+            "customer.name",
+            "customer.domain",
+            "customer.group",
+            "customer.organization",
+        ]
+        .iter()
+        .map(|s| s.to_string()),
+    );
+    v.extend(
+        ["sla.policy", "event.name", "event.target", "message.body"]
             .iter()
             .map(|s| s.to_string()),
     );
-    v.extend(["sla.policy", "event.name", "event.target", "message.body"].iter().map(|s| s.to_string()));
     v
 }
 
@@ -104,11 +114,21 @@ fn placeholders(text: &str) -> Vec<(String, usize)> {
 }
 
 /// Checks the placeholders of a text inside rules.toml (a `note` action).
-pub fn check_placeholders(r: &mut Reader<'_>, text: &str, span: Range<usize>, _settings: &Settings) -> Option<()> {
+pub fn check_placeholders(
+    r: &mut Reader<'_>,
+    text: &str,
+    span: Range<usize>,
+    _settings: &Settings,
+) -> Option<()> {
     let mut ok = true;
-    for (name, _) in placeholders(text) {
+    let raw = r.source.text.get(span.clone()).unwrap_or("").to_string();
+    for (name, offset) in placeholders(text) {
         if let Err(m) = check_name(&name) {
-            r.error(span.clone(), m);
+            // Point at the placeholder itself when the string is written plainly.
+            let at = raw
+                .find(&text[offset..offset + 2 + text[offset + 2..].find("}}").unwrap_or(0)])
+                .map_or(span.start, |i| span.start + i);
+            r.error(at..at, m);
             ok = false;
         }
     }
@@ -131,7 +151,12 @@ impl Templates {
         let mut v: Vec<String> = std::fs::read_dir(&self.dir)
             .map(|rd| {
                 rd.filter_map(|e| e.ok())
-                    .filter_map(|e| e.file_name().to_str().and_then(|n| n.strip_suffix(".txt")).map(str::to_string))
+                    .filter_map(|e| {
+                        e.file_name()
+                            .to_str()
+                            .and_then(|n| n.strip_suffix(".txt"))
+                            .map(str::to_string)
+                    })
                     .collect()
             })
             .unwrap_or_default();
@@ -140,19 +165,29 @@ impl Templates {
     }
 
     /// Loads and checks the template a rule names; reports problems at the rule or in the template.
-    pub fn require(&mut self, r: &mut Reader<'_>, name: &Spanned<String>, _settings: &Settings) -> Option<()> {
+    pub fn require(
+        &mut self,
+        r: &mut Reader<'_>,
+        name: &Spanned<String>,
+        _settings: &Settings,
+    ) -> Option<()> {
         let n = name.get_ref();
         if self.loaded.contains_key(n) {
             return Some(());
         }
-        let valid = !n.is_empty() && n.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_');
+        let valid = !n.is_empty()
+            && n.chars()
+                .all(|c| c.is_alphanumeric() || c == '-' || c == '_');
         let path = self.dir.join(format!("{n}.txt"));
         let text = match std::fs::read_to_string(&path) {
             Ok(t) if valid => t,
             _ => {
                 let avail = self.available();
                 let hint = suggest(n, avail.iter().map(String::as_str));
-                r.error(name.span(), format!("unknown template `{n}` (no templates/{n}.txt){hint}"));
+                r.error(
+                    name.span(),
+                    format!("unknown template `{n}` (no templates/{n}.txt){hint}"),
+                );
                 return None;
             }
         };
@@ -186,7 +221,10 @@ pub fn parse(source: &Source) -> Result<Template, Vec<Diagnostic>> {
         Some(b) => b.to_string(),
         None if rest.is_empty() => String::new(),
         None => {
-            errors.push(source.diagnostic(first.len() + 1..first.len() + 1, "a blank line must follow the subject"));
+            errors.push(source.diagnostic(
+                first.len() + 1..first.len() + 1,
+                "a blank line must follow the subject",
+            ));
             rest.to_string()
         }
     };
@@ -212,7 +250,9 @@ pub fn render(text: &str, facts: &Facts<'_>) -> String {
     let mut rest = 0;
     for (name, start) in placeholders(text) {
         out.push_str(&text[rest..start]);
-        let end = text[start..].find("}}").map_or(text.len(), |j| start + j + 2);
+        let end = text[start..]
+            .find("}}")
+            .map_or(text.len(), |j| start + j + 2);
         out.push_str(&value(&name, facts));
         rest = end;
     }
@@ -238,7 +278,8 @@ fn value(name: &str, facts: &Facts<'_>) -> String {
         return match k {
             "id" => opt(t.department.as_deref()),
             "name" => opt(d.map(|d| d.name.as_str())).if_empty(&s.helpdesk.name),
-            "address" => opt(d.and_then(|d| d.address.as_deref())).if_empty(s.helpdesk.address.as_deref().unwrap_or("")),
+            "address" => opt(d.and_then(|d| d.address.as_deref()))
+                .if_empty(s.helpdesk.address.as_deref().unwrap_or("")),
             "sender" => opt(d.and_then(|d| d.sender.as_deref())).if_empty(&s.helpdesk.name),
             "signature" => opt(d.map(|d| d.signature.as_str())).if_empty(&s.helpdesk.name),
             _ => String::new(),
@@ -252,7 +293,10 @@ fn value(name: &str, facts: &Facts<'_>) -> String {
         };
     }
     if name == "customer.name" {
-        let n = facts.customer.and_then(|c| c.name.clone()).unwrap_or_default();
+        let n = facts
+            .customer
+            .and_then(|c| c.name.clone())
+            .unwrap_or_default();
         return n.if_empty(t.requester.as_deref().unwrap_or(""));
     }
     let field = name.strip_prefix("ticket.").unwrap_or(name);
@@ -272,6 +316,10 @@ trait IfEmpty {
 
 impl IfEmpty for String {
     fn if_empty(self, other: &str) -> String {
-        if self.is_empty() { other.to_string() } else { self }
+        if self.is_empty() {
+            other.to_string()
+        } else {
+            self
+        }
     }
 }

@@ -98,7 +98,9 @@ impl Loads {
             entries: BTreeMap::new(),
         };
         for t in scan()? {
-            let Some(agent) = t.assignee.clone() else { continue };
+            let Some(agent) = t.assignee.clone() else {
+                continue;
+            };
             if !is_open(&t) {
                 continue;
             }

@@ -37,6 +37,11 @@ impl Duration {
                 digits.push(c);
                 continue;
             }
+            if c.is_whitespace() {
+                return Err(format!(
+                    "`{text}` is not a duration: write it without spaces, like `3d` or `1d12h`"
+                ));
+            }
             let Some(pos) = UNITS.iter().position(|(u, _)| *u == c) else {
                 return Err(format!(
                     "`{text}` is not a duration: unknown unit `{c}` (use w, d, h, m, s as in `1d12h`)"
