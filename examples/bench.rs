@@ -1,0 +1,410 @@
+//! Measures the release `desk` binary on generated helpdesks of 1,000 and N tickets.
+//!
+//! ```text
+//! cargo build --release && cargo run --release --example bench -- [--tickets 100000] [--runs 21] [--keep DIR]
+//! ```
+//!
+//! The binary is `<CARGO_MANIFEST_DIR>/target/release/desk` (or `$CARGO_TARGET_DIR/release/desk`).
+//! Each helpdesk is made by `examples/generate.rs` (seeded, so runs are comparable) in a
+//! temporary directory, or under `--keep DIR` where it stays for a look afterwards. After
+//! generating, the files are synced and the first `desk list` (which builds the listing
+//! cache) is timed on its own. Then every command runs once uncounted and `--runs` times
+//! counted on each helpdesk, interleaved, with its output discarded, `DESK_NOW` unset and the helpdesk as its working
+//! directory; the report is a markdown table of median, min and max wall-clock times, and
+//! how they compare with the project's targets.
+
+#[path = "generate.rs"]
+mod generate;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant, SystemTime};
+
+use generate::BoxError;
+
+const USAGE: &str = "usage: bench [--tickets N] [--runs R] [--keep DIR]";
+const SEED: u64 = 42;
+const SMALL: usize = 1000;
+
+struct Args {
+    tickets: usize,
+    runs: usize,
+    keep: Option<PathBuf>,
+}
+
+fn parse_args(args: &[String]) -> Result<Args, BoxError> {
+    let mut out = Args {
+        tickets: 100_000,
+        runs: 21,
+        keep: None,
+    };
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
+            _ => (arg.as_str(), None),
+        };
+        let mut value = |name: &str| -> Result<String, BoxError> {
+            inline
+                .clone()
+                .or_else(|| it.next().cloned())
+                .ok_or_else(|| format!("{name} needs a value\n{USAGE}").into())
+        };
+        match flag {
+            "--tickets" | "-n" => {
+                let v = value("--tickets")?;
+                out.tickets = v
+                    .parse()
+                    .map_err(|_| format!("--tickets `{v}`: not a count\n{USAGE}"))?;
+            }
+            "--runs" => {
+                let v = value("--runs")?;
+                out.runs =
+                    v.parse::<usize>().ok().filter(|r| *r > 0).ok_or_else(|| {
+                        format!("--runs `{v}`: give a count of at least 1\n{USAGE}")
+                    })?;
+            }
+            "--keep" => out.keep = Some(PathBuf::from(value("--keep")?)),
+            _ => return Err(format!("unexpected argument `{arg}`\n{USAGE}").into()),
+        }
+    }
+    Ok(out)
+}
+
+/// The release binary, and a warning when it is older than the sources.
+fn desk_binary() -> Result<PathBuf, BoxError> {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let target = match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(t) if !t.is_empty() => std::env::current_dir()?.join(t),
+        _ => manifest.join("target"),
+    };
+    let bin = target.join("release").join("desk");
+    if !bin.is_file() {
+        return Err(format!(
+            "no release binary at {}: run `cargo build --release` first",
+            bin.display()
+        )
+        .into());
+    }
+    let built = bin.metadata()?.modified()?;
+    if let Some(newest) = newest_file(&manifest.join("src"))
+        && newest > built
+    {
+        eprintln!(
+            "bench: warning: {} is older than the newest file in src/; run `cargo build --release`",
+            bin.display()
+        );
+    }
+    Ok(bin)
+}
+
+fn newest_file(dir: &Path) -> Option<SystemTime> {
+    let mut newest = None;
+    for entry in std::fs::read_dir(dir).ok()?.flatten() {
+        let path = entry.path();
+        let t = if path.is_dir() {
+            newest_file(&path)
+        } else {
+            entry.metadata().ok().and_then(|m| m.modified().ok())
+        };
+        newest = newest.max(t);
+    }
+    newest
+}
+
+fn desk(bin: &Path, dir: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(bin);
+    cmd.args(args)
+        .current_dir(dir)
+        .env_remove("DESK_NOW")
+        .env_remove("DESK_DIR")
+        .env_remove("DESK_AGENT")
+        .stdin(Stdio::null());
+    cmd
+}
+
+/// Runs `desk ARGS` once with its output discarded; on failure, runs it again to show why.
+fn time_once(bin: &Path, dir: &Path, args: &[&str]) -> Result<Duration, BoxError> {
+    let started = Instant::now();
+    let status = desk(bin, dir, args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()?;
+    let elapsed = started.elapsed();
+    if !status.success() {
+        let out = desk(bin, dir, args).output()?;
+        return Err(format!(
+            "`desk {}` in {} failed ({status}): {}",
+            args.join(" "),
+            dir.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        )
+        .into());
+    }
+    Ok(elapsed)
+}
+
+struct Row {
+    command: String,
+    tickets: usize,
+    /// Milliseconds, sorted.
+    times: Vec<f64>,
+}
+
+impl Row {
+    fn median(&self) -> f64 {
+        let n = self.times.len();
+        if n == 0 {
+            return f64::NAN;
+        }
+        if n % 2 == 1 {
+            self.times[n / 2]
+        } else {
+            (self.times[n / 2 - 1] + self.times[n / 2]) / 2.0
+        }
+    }
+
+    fn min(&self) -> f64 {
+        self.times.first().copied().unwrap_or(f64::NAN)
+    }
+
+    fn max(&self) -> f64 {
+        self.times.last().copied().unwrap_or(f64::NAN)
+    }
+}
+
+/// A generated helpdesk ready to be measured.
+struct Desk {
+    dir: PathBuf,
+    tickets: usize,
+    /// An existing ticket (the middle one by ID) for `desk show`.
+    show_id: String,
+}
+
+/// Generates a helpdesk of `n` tickets in `dir`.
+fn make_helpdesk(dir: &Path, n: usize) -> Result<Desk, BoxError> {
+    let started = Instant::now();
+    let made = generate::generate(dir, n, SEED, "shop")?;
+    let show_id = made
+        .ids
+        .get(made.ids.len() / 2)
+        .cloned()
+        .ok_or("the generated helpdesk has no tickets")?;
+    eprintln!(
+        "bench: generated {n} tickets ({} example, {} departments, {} agents, {} customers) in {:.1}s",
+        made.example,
+        made.departments,
+        made.agents,
+        made.customers,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(Desk {
+        dir: dir.to_path_buf(),
+        tickets: n,
+        show_id,
+    })
+}
+
+/// The measured commands: a label and the arguments for a helpdesk.
+fn cases(desk: &Desk) -> Vec<(&'static str, Vec<String>)> {
+    let v = |args: &[&str]| args.iter().map(|a| a.to_string()).collect::<Vec<_>>();
+    vec![
+        ("`desk list`", v(&["list"])),
+        ("`desk list --format ids`", v(&["list", "--format", "ids"])),
+        (
+            "`desk list --all --format ids`",
+            v(&["list", "--all", "--format", "ids"]),
+        ),
+        (
+            "`desk show ID --json`",
+            v(&["show", &desk.show_id, "--json"]),
+        ),
+        ("`desk show ID`", v(&["show", &desk.show_id])),
+        (
+            "`desk new`",
+            v(&[
+                "new",
+                "-s",
+                "Bench",
+                "-m",
+                "body",
+                "--from",
+                "bench@example.com",
+            ]),
+        ),
+    ]
+}
+
+/// Measures every command on every helpdesk. Runs are interleaved (run 1 on each
+/// helpdesk, then run 2...) so that drift in the machine's speed hits all sizes alike.
+fn measure_all(bin: &Path, desks: &[Desk], runs: usize) -> Result<Vec<Row>, BoxError> {
+    let mut rows = Vec::new();
+    for d in desks {
+        let first = time_once(bin, &d.dir, &["list"])?.as_secs_f64() * 1000.0;
+        eprintln!(
+            "bench: {:>7} tickets  first `desk list` (builds the cache) {first:.1} ms",
+            d.tickets
+        );
+        rows.push(Row {
+            command: "`desk list` (first: builds cache)".into(),
+            tickets: d.tickets,
+            times: vec![first],
+        });
+    }
+    // The first listings wrote the caches: flush them too before timing `desk new`'s fsyncs.
+    sync();
+    let plans: Vec<Vec<(&'static str, Vec<String>)>> = desks.iter().map(cases).collect();
+    let labels: Vec<&'static str> = plans
+        .first()
+        .map(|p| p.iter().map(|(label, _)| *label).collect())
+        .unwrap_or_default();
+    for (case, label) in labels.iter().enumerate() {
+        let args: Vec<Vec<&str>> = plans
+            .iter()
+            .map(|p| p[case].1.iter().map(String::as_str).collect())
+            .collect();
+        // One uncounted run each, so every command starts with warm caches.
+        for (d, args) in desks.iter().zip(&args) {
+            time_once(bin, &d.dir, args)?;
+        }
+        let mut times = vec![Vec::with_capacity(runs); desks.len()];
+        for _ in 0..runs {
+            for ((d, args), t) in desks.iter().zip(&args).zip(times.iter_mut()) {
+                t.push(time_once(bin, &d.dir, args)?.as_secs_f64() * 1000.0);
+            }
+        }
+        for (d, mut t) in desks.iter().zip(times) {
+            t.sort_by(f64::total_cmp);
+            let row = Row {
+                command: label.to_string(),
+                tickets: d.tickets,
+                times: t,
+            };
+            eprintln!(
+                "bench: {:>7} tickets  {:<32} median {:8.1} ms",
+                d.tickets,
+                row.command,
+                row.median()
+            );
+            rows.push(row);
+        }
+    }
+    Ok(rows)
+}
+
+/// Flushes the generated files to disk, so that their write-back does not slow the
+/// `fsync`s of `desk new` while it is being measured.
+fn sync() {
+    let _ = Command::new("sync").status();
+}
+
+fn nproc() -> String {
+    Command::new("nproc")
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map_or_else(|_| "?".into(), |n| n.get().to_string())
+        })
+}
+
+fn find<'a>(rows: &'a [Row], command: &str, tickets: usize) -> Option<&'a Row> {
+    rows.iter()
+        .find(|r| r.command == command && r.tickets == tickets)
+}
+
+fn run() -> Result<(), BoxError> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "-h" || a == "--help") {
+        println!("{USAGE}");
+        return Ok(());
+    }
+    let args = parse_args(&args)?;
+    let bin = desk_binary()?;
+
+    let temp;
+    let base = match &args.keep {
+        Some(dir) => {
+            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            dir.clone()
+        }
+        None => {
+            temp = tempfile::Builder::new().prefix("desk-bench.").tempdir()?;
+            temp.path().to_path_buf()
+        }
+    };
+    let mut sizes = vec![SMALL, args.tickets];
+    sizes.dedup();
+
+    let mut desks = Vec::new();
+    for n in &sizes {
+        desks.push(make_helpdesk(&base.join(format!("helpdesk-{n}")), *n)?);
+    }
+    sync();
+    // The listing cache distrusts files modified within about a second of its own writing.
+    std::thread::sleep(Duration::from_secs(2));
+    let rows = measure_all(&bin, &desks, args.runs)?;
+
+    println!();
+    println!("desk: {}", bin.display());
+    println!(
+        "nproc: {}, runs per command: {}, seed: {SEED}",
+        nproc(),
+        args.runs
+    );
+    println!();
+    println!("| command | tickets | median ms | min | max |");
+    println!("|---|---:|---:|---:|---:|");
+    for r in &rows {
+        println!(
+            "| {} | {} | {:.1} | {:.1} | {:.1} |",
+            r.command,
+            r.tickets,
+            r.median(),
+            r.min(),
+            r.max()
+        );
+    }
+    println!();
+
+    let big = args.tickets;
+    let median = |cmd: &str, n: usize| find(&rows, cmd, n).map_or(f64::NAN, Row::median);
+    let ratio = median("`desk new`", big) / median("`desk new`", SMALL);
+    println!("median(new at {big}) / median(new at {SMALL}) = {ratio:.2}");
+    println!();
+    println!("Targets at {big} tickets:");
+    let check = |ok: bool| if ok { "met" } else { "MISSED" };
+    let new = median("`desk new`", big);
+    println!(
+        "- `desk new` median < 20 ms: {new:.1} ms, {}",
+        check(new < 20.0)
+    );
+    // "No slower at N than at 1,000", with 10 % allowed for noise.
+    println!(
+        "- `desk new` no slower at {big} than at {SMALL}: ratio {ratio:.2}, {}",
+        check(ratio <= 1.10)
+    );
+    for cmd in ["`desk show ID --json`", "`desk show ID`"] {
+        let m = median(cmd, big);
+        println!("- {cmd} median < 10 ms: {m:.1} ms, {}", check(m < 10.0));
+    }
+    let list = median("`desk list`", big);
+    println!(
+        "- `desk list` (open tickets, after a warm-up) < 500 ms: {list:.1} ms, {}",
+        check(list < 500.0)
+    );
+    match &args.keep {
+        Some(dir) => println!("\nThe helpdesks are kept under {}", dir.display()),
+        None => eprintln!("bench: removing the generated helpdesks"),
+    }
+    Ok(())
+}
+
+fn main() {
+    if let Err(e) = run() {
+        eprintln!("bench: {e}");
+        std::process::exit(1);
+    }
+}
