@@ -357,7 +357,12 @@ impl Helpdesk {
         let mut load = self.store.loads().counts(
             &candidates,
             |t| !settings.category(&t.kind, &t.status).is_done(),
-            || Ok(self.store.scan()?.tickets),
+            || {
+                let scan = self
+                    .store
+                    .scan_where(&|kind, status| !settings.category(kind, status).is_done())?;
+                Ok(scan.tickets)
+            },
         )?;
         // The ticket being assigned does not count towards its current agent's load.
         if let Ok(t) = self.store.load_ticket(exclude)

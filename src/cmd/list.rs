@@ -147,7 +147,9 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
         )));
     }
 
-    let scan = hd.store.scan()?;
+    let scan = hd
+        .store
+        .scan_where(&|kind, status| !hide_done || !settings.category(kind, status).is_done())?;
     let mut failed = scan.problems.len();
     for p in &scan.problems {
         eprintln!("desk: {}: {} (skipped)", p.path.display(), p.message);
@@ -155,9 +157,6 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
     let mut customers: HashMap<String, Option<Customer>> = HashMap::new();
     let mut rows: Vec<&Summary> = Vec::new();
     for s in &scan.tickets {
-        if hide_done && settings.category(&s.kind, &s.status).is_done() {
-            continue;
-        }
         if let Condition::All(p) = &cond
             && p.is_empty()
         {
@@ -296,39 +295,27 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
                 ctx.out.status("no tickets");
             } else {
                 let tz = settings.helpdesk.timezone;
-                let mut table = ctx.out.table(&[
-                    "ID",
-                    "STATUS",
-                    "PRIORITY",
-                    "DEPARTMENT",
-                    "ASSIGNEE",
-                    "UPDATED",
-                    "SUBJECT",
-                ]);
-                for s in &rows {
-                    let updated = DateTime::from_timestamp(s.updated_at, 0)
-                        .unwrap_or_default()
-                        .with_timezone(&tz)
-                        .format("%Y-%m-%d %H:%M")
-                        .to_string();
-                    table.add_row(vec![
-                        s.id.as_str(),
-                        s.status.as_str(),
-                        s.priority.as_str(),
-                        s.department.as_deref().unwrap_or("-"),
-                        s.assignee.as_deref().unwrap_or("-"),
-                        updated.as_str(),
-                        s.subject.as_str(),
-                    ]);
-                }
-                let mut text: String = table
-                    .lines()
-                    .map(|l| l.trim_end().to_string() + "\n")
+                let cells: Vec<Vec<String>> = rows
+                    .iter()
+                    .map(|s| {
+                        let updated = DateTime::from_timestamp(s.updated_at, 0)
+                            .unwrap_or_default()
+                            .with_timezone(&tz)
+                            .format("%Y-%m-%d %H:%M")
+                            .to_string();
+                        vec![
+                            s.id.clone(),
+                            s.status.clone(),
+                            s.priority.to_string(),
+                            s.department.clone().unwrap_or_else(|| "-".into()),
+                            s.assignee.clone().unwrap_or_else(|| "-".into()),
+                            updated,
+                            s.subject.clone(),
+                        ]
+                    })
                     .collect();
-                if text.is_empty() {
-                    text.push('\n');
-                }
-                print(&text)?;
+                let headers = ["ID", "STATUS", "PRIORITY", "DEPARTMENT", "ASSIGNEE", "UPDATED", "SUBJECT"];
+                print(&ctx.out.render_table(&headers, &cells))?;
                 ctx.out.status(plural(rows.len(), "ticket"));
             }
         }

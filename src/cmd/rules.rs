@@ -177,21 +177,18 @@ fn list(ctx: &Ctx, format: Format) -> Result<()> {
             print(&String::from_utf8_lossy(&bytes))
         }
         Format::Table => {
-            let mut t = ctx.out.table(&["RULE", "ON", "WHAT IT DOES"]);
-            for r in &rows {
-                let what = match &r.condition {
-                    Some(c) => format!("if {c} then {}", r.then.join(", ")),
-                    None => format!("always {}", r.then.join(", ")),
-                };
-                let what = if r.stop {
-                    format!("{what}; stop")
-                } else {
-                    what
-                };
-                t.add_row(vec![r.name.clone(), r.on.join(", "), what]);
-            }
-            let text: String = t.lines().map(|l| l.trim_end().to_string() + "\n").collect();
-            print(&text)?;
+            let cells: Vec<Vec<String>> = rows
+                .iter()
+                .map(|r| {
+                    let what = match &r.condition {
+                        Some(c) => format!("if {c} then {}", r.then.join(", ")),
+                        None => format!("always {}", r.then.join(", ")),
+                    };
+                    let what = if r.stop { format!("{what}; stop") } else { what };
+                    vec![r.name.clone(), r.on.join(", "), what]
+                })
+                .collect();
+            print(&ctx.out.render_table(&["RULE", "ON", "WHAT IT DOES"], &cells))?;
             ctx.out.status(plural(rows.len(), "rule"));
             Ok(())
         }

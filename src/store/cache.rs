@@ -3,7 +3,7 @@
 //! stats every file and re-reads any whose stamp differs, so a file edited by hand or
 //! changed by `git pull` is seen, and deleting `.desk/` loses nothing.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fs;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::model::{Priority, Ticket};
 use crate::store::atomic;
 
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
 
 /// What a listing needs of a ticket: every field but messages, history and SLA details.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -115,13 +115,27 @@ impl Stamp {
     }
 }
 
+/// The cache file. Summaries are kept as postcard bytes of their own, so a listing
+/// decodes only the summaries it shows: every entry's name, stamp, type and status are
+/// read in place (no copies), and open tickets are picked before anything is decoded.
 #[derive(Serialize, Deserialize)]
-struct CacheFile {
+struct CacheFile<'a> {
     version: u32,
     /// When the cache was written (seconds). Entries modified within a second of it
     /// may have changed again unseen in the same clock tick, so they are re-read.
     written_at: i64,
-    entries: Vec<(String, Stamp, Summary)>,
+    /// Sorted by name.
+    #[serde(borrow)]
+    entries: Vec<Entry<'a>>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Entry<'a> {
+    name: &'a str,
+    stamp: Stamp,
+    kind: &'a str,
+    status: &'a str,
+    summary: &'a [u8],
 }
 
 /// A ticket file that could not be read or parsed.
@@ -131,72 +145,151 @@ pub struct Problem {
 }
 
 pub struct Scan {
-    /// Sorted by ID, which is creation order.
+    /// The tickets asked for, sorted by ID, which is creation order.
     pub tickets: Vec<Summary>,
     pub problems: Vec<Problem>,
 }
 
-fn load(path: &Path) -> Option<CacheFile> {
-    let bytes = fs::read(path).ok()?;
-    let c: CacheFile = postcard::from_bytes(&bytes).ok()?;
-    (c.version == VERSION).then_some(c)
+/// A fresh entry, for a file read in this scan.
+struct Fresh {
+    name: String,
+    stamp: Stamp,
+    kind: String,
+    status: String,
+    bytes: Vec<u8>,
 }
 
-/// Lists every ticket in `dir`, using and refreshing the cache at `cache_path`.
-pub fn scan(dir: &Path, cache_path: &Path) -> Result<Scan> {
-    let mut files = Vec::new();
-    let rd = fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
-    for entry in rd {
+/// The names of the ticket files in `dir`, sorted.
+fn names(dir: &Path) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for entry in fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
         let entry = entry.map_err(|e| Error::io(dir, e))?;
-        let name = entry.file_name();
-        let Some(name) = name.to_str() else { continue };
-        if name.starts_with('.') || !name.ends_with(".json") {
-            continue;
-        }
-        match entry.metadata() {
-            Ok(m) if m.is_file() => files.push((name.to_string(), Stamp::of(&m))),
-            Ok(_) => {}
-            // Removed between readdir and stat: it is simply gone.
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(Error::io(entry.path(), e)),
+        if let Some(name) = entry.file_name().to_str()
+            && !name.starts_with('.')
+            && name.ends_with(".json")
+        {
+            out.push(name.to_string());
         }
     }
-    files.sort_by(|a, b| a.0.cmp(&b.0));
+    out.sort_unstable();
+    Ok(out)
+}
 
-    let old = load(cache_path);
-    let trusted_before = old.as_ref().map_or(i64::MIN, |c| c.written_at - 1);
-    let mut known: HashMap<String, (Stamp, Summary)> = old
+/// Stats every file, on as many threads as there are cores: a stat is a system call
+/// each, and 100,000 of them are most of a listing's time.
+fn stat_all(dir: &Path, names: &[String]) -> Vec<Option<Stamp>> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4);
+    let stat = |chunk: &[String]| -> Vec<Option<Stamp>> {
+        chunk
+            .iter()
+            .map(|n| match fs::symlink_metadata(dir.join(n)) {
+                Ok(m) if m.is_file() => Some(Stamp::of(&m)),
+                _ => None,
+            })
+            .collect()
+    };
+    if threads < 2 || names.len() < 2000 {
+        return stat(names);
+    }
+    let size = names.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = names.chunks(size).map(|c| scope.spawn(move || stat(c))).collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    })
+}
+
+/// Lists the tickets in `dir` for which `want(type, status)` holds, using and
+/// refreshing the cache at `cache_path`.
+pub fn scan(dir: &Path, cache_path: &Path, want: &dyn Fn(&str, &str) -> bool) -> Result<Scan> {
+    let names = names(dir)?;
+    let stamps = stat_all(dir, &names);
+
+    let bytes = fs::read(cache_path).unwrap_or_default();
+    let old: Vec<Entry<'_>> = postcard::from_bytes::<CacheFile<'_>>(&bytes)
+        .ok()
+        .filter(|c| c.version == VERSION)
         .map(|c| {
+            let trusted_before = c.written_at - 1;
             c.entries
                 .into_iter()
-                .map(|(n, s, sum)| (n, (s, sum)))
+                .filter(|e| e.stamp.mtime < trusted_before)
                 .collect()
         })
         .unwrap_or_default();
-    let mut dirty = known.len() != files.len();
-    let mut tickets = Vec::with_capacity(files.len());
+
+    let mut dirty = false;
+    let mut tickets = Vec::new();
     let mut problems = Vec::new();
-    let mut entries = Vec::with_capacity(files.len());
-    for (name, stamp) in files {
-        if let Some((s, sum)) = known.remove(&name)
-            && s == stamp
-            && stamp.mtime < trusted_before
-        {
-            tickets.push(sum.clone());
-            entries.push((name, stamp, sum));
-            continue;
+    // Index into `old` (reused, borrowed) or into `fresh` (read now).
+    let mut keep: Vec<std::result::Result<usize, usize>> = Vec::with_capacity(names.len());
+    let mut fresh: Vec<Fresh> = Vec::new();
+    let mut j = 0;
+    for (name, stamp) in names.iter().zip(stamps) {
+        // Removed between readdir and stat: it is simply gone.
+        let Some(stamp) = stamp else { continue };
+        while j < old.len() && old[j].name < name.as_str() {
+            j += 1;
+            dirty = true;
+        }
+        if j < old.len() && old[j].name == name && old[j].stamp == stamp {
+            let e = &old[j];
+            j += 1;
+            if !want(e.kind, e.status) {
+                keep.push(Ok(j - 1));
+                continue;
+            }
+            if let Ok(sum) = postcard::from_bytes::<Summary>(e.summary) {
+                tickets.push(sum);
+                keep.push(Ok(j - 1));
+                continue;
+            }
         }
         dirty = true;
-        let path = dir.join(&name);
-        match read_summary(&path, &name) {
+        let path = dir.join(name);
+        match read_summary(&path, name) {
             Ok(sum) => {
-                tickets.push(sum.clone());
-                entries.push((name, stamp, sum));
+                let bytes = postcard::to_stdvec(&sum).unwrap_or_default();
+                keep.push(Err(fresh.len()));
+                fresh.push(Fresh {
+                    name: name.clone(),
+                    stamp,
+                    kind: sum.kind.clone(),
+                    status: sum.status.clone(),
+                    bytes,
+                });
+                if want(&sum.kind, &sum.status) {
+                    tickets.push(sum);
+                }
             }
             Err(message) => problems.push(Problem { path, message }),
         }
     }
+    if j < old.len() {
+        dirty = true;
+    }
     if dirty {
+        let entries = keep
+            .iter()
+            .map(|k| match k {
+                Ok(i) => Entry {
+                    name: old[*i].name,
+                    stamp: old[*i].stamp,
+                    kind: old[*i].kind,
+                    status: old[*i].status,
+                    summary: old[*i].summary,
+                },
+                Err(i) => Entry {
+                    name: &fresh[*i].name,
+                    stamp: fresh[*i].stamp,
+                    kind: &fresh[*i].kind,
+                    status: &fresh[*i].status,
+                    summary: &fresh[*i].bytes,
+                },
+            })
+            .collect();
         let cache = CacheFile {
             version: VERSION,
             written_at: Utc::now().timestamp(),
@@ -217,10 +310,7 @@ fn read_summary(path: &Path, name: &str) -> Result<Summary, String> {
     let text = fs::read_to_string(path).map_err(|e| e.to_string())?;
     let t = Ticket::from_json(&text)?;
     if format!("{}.json", t.id) != name {
-        return Err(format!(
-            "holds ticket `{}`, not the one its name says",
-            t.id
-        ));
+        return Err(format!("holds ticket `{}`, not the one its name says", t.id));
     }
     Ok(Summary::of(&t))
 }

@@ -186,6 +186,11 @@ impl Store {
 
     /// Every ticket's summary, through the cache; unreadable files are listed as problems.
     pub fn scan(&self) -> Result<Scan> {
+        self.scan_where(&|_, _| true)
+    }
+
+    /// The summaries of tickets whose (type, status) passes `want`; only those are decoded.
+    pub fn scan_where(&self, want: &dyn Fn(&str, &str) -> bool) -> Result<Scan> {
         let dir = self.tickets_dir();
         if !dir.is_dir() {
             return Ok(Scan {
@@ -193,7 +198,7 @@ impl Store {
                 problems: Vec::new(),
             });
         }
-        cache::scan(&dir, &self.local_dir().join("cache").join("tickets.bin"))
+        cache::scan(&dir, &self.local_dir().join("cache").join("tickets.bin"), want)
     }
 
     /// The index of open tickets per agent.
