@@ -177,7 +177,7 @@ fn names(dir: &Path) -> Result<Vec<String>> {
 
 /// Stats every file, on as many threads as there are cores: a stat is a system call
 /// each, and 100,000 of them are most of a listing's time.
-fn stat_all(dir: &Path, names: &[String]) -> Vec<Option<Stamp>> {
+pub(crate) fn stat_all(dir: &Path, names: &[String]) -> Vec<Option<Stamp>> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4);
     let stat = |chunk: &[String]| -> Vec<Option<Stamp>> {
         chunk

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 use crate::store::atomic;
-use crate::store::cache::{Stamp, Summary};
+use crate::store::cache::{Stamp, Summary, stat_all};
 
 const VERSION: u32 = 1;
 
@@ -75,20 +75,27 @@ impl Loads {
         let mut counts: HashMap<String, usize> = agents.iter().map(|a| (a.clone(), 0)).collect();
         let dir = self.dir_stamp();
         if let Some(idx) = self.read().filter(|i| i.dir.is_some() && i.dir == dir) {
-            let mut trusted = true;
-            for (id, (agent, stamp)) in &idx.entries {
-                if let Some(n) = counts.get_mut(agent) {
-                    if Stamp::of_path(&self.tickets.join(format!("{id}.json"))) != Some(*stamp) {
-                        trusted = false;
-                        break;
+            let relevant: Vec<(&String, &Stamp)> = idx
+                .entries
+                .iter()
+                .filter(|(_, (agent, _))| counts.contains_key(agent))
+                .map(|(_, (agent, stamp))| (agent, stamp))
+                .collect();
+            let names: Vec<String> = idx
+                .entries
+                .iter()
+                .filter(|(_, (agent, _))| counts.contains_key(agent))
+                .map(|(id, _)| format!("{id}.json"))
+                .collect();
+            let now = stat_all(&self.tickets, &names);
+            if relevant.iter().zip(&now).all(|((_, stamp), seen)| seen.as_ref() == Some(*stamp)) {
+                for (agent, _) in relevant {
+                    if let Some(n) = counts.get_mut(agent) {
+                        *n += 1;
                     }
-                    *n += 1;
                 }
-            }
-            if trusted {
                 return Ok(counts);
             }
-            counts.values_mut().for_each(|n| *n = 0);
         }
         // Rebuild. The directory's stamp is taken first, so a change during the scan
         // makes the saved index stale rather than wrong.
