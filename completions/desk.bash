@@ -64,6 +64,9 @@ _desk() {
             desk,solve)
                 cmd="desk__subcmd__solve"
                 ;;
+            desk,tick)
+                cmd="desk__subcmd__tick"
+                ;;
             desk,transfer)
                 cmd="desk__subcmd__transfer"
                 ;;
@@ -115,6 +118,9 @@ _desk() {
             desk__subcmd__help,solve)
                 cmd="desk__subcmd__help__subcmd__solve"
                 ;;
+            desk__subcmd__help,tick)
+                cmd="desk__subcmd__help__subcmd__tick"
+                ;;
             desk__subcmd__help,transfer)
                 cmd="desk__subcmd__help__subcmd__transfer"
                 ;;
@@ -158,7 +164,7 @@ _desk() {
 
     case "${cmd}" in
         desk)
-            opts="-C -q -h -V --dir --as --now --color --quiet --help --version init new list show reply note set assign transfer snooze solve close reopen rules completions man help"
+            opts="-C -q -h -V --dir --as --now --color --quiet --help --version init new list show reply note set assign transfer snooze solve close reopen tick rules completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -294,7 +300,7 @@ _desk() {
             return 0
             ;;
         desk__subcmd__help)
-            opts="init new list show reply note set assign transfer snooze solve close reopen rules completions man help"
+            opts="init new list show reply note set assign transfer snooze solve close reopen tick rules completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -560,6 +566,20 @@ _desk() {
             return 0
             ;;
         desk__subcmd__help__subcmd__solve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        desk__subcmd__help__subcmd__tick)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1243,6 +1263,40 @@ _desk() {
             ;;
         desk__subcmd__solve)
             opts="-C -q -h -V --dir --as --now --color --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        desk__subcmd__tick)
+            opts="-C -q -h -V --dry-run --json --dir --as --now --color --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -46,6 +46,7 @@ complete -c desk -n "__fish_desk_needs_command" -f -a "snooze" -d 'Snooze a tick
 complete -c desk -n "__fish_desk_needs_command" -f -a "solve" -d 'Change a ticket\'s status: solve, close or reopen it'
 complete -c desk -n "__fish_desk_needs_command" -f -a "close" -d 'Change a ticket\'s status: solve, close or reopen it'
 complete -c desk -n "__fish_desk_needs_command" -f -a "reopen" -d 'Change a ticket\'s status: solve, close or reopen it'
+complete -c desk -n "__fish_desk_needs_command" -f -a "tick" -d 'Wake snoozed tickets, raise SLA warnings and breaches, and run time rules, once'
 complete -c desk -n "__fish_desk_needs_command" -f -a "rules" -d 'Check, list and test the rules in rules.toml'
 complete -c desk -n "__fish_desk_needs_command" -f -a "completions" -d 'Print a completion script for a shell'
 complete -c desk -n "__fish_desk_needs_command" -f -a "man" -d 'Print the manual page (roff), as committed in man/desk.1'
@@ -87,7 +88,7 @@ json\t''
 jsonl\t''
 csv\t''
 ids\t''"
-complete -c desk -n "__fish_desk_using_subcommand list" -l sort -d 'Sort by a field (id, created_at, updated_at, priority, status, subject, department, assignee, requester, shop, type, channel); prefix `-` for descending [default: id]' -r
+complete -c desk -n "__fish_desk_using_subcommand list" -l sort -d 'Sort by a field (id, created_at, updated_at, priority, status, subject, department, assignee, requester, shop, type, channel, sla: nearest SLA due time first); prefix `-` for descending [default: id]' -r
 complete -c desk -n "__fish_desk_using_subcommand list" -l limit -d 'Print at most N tickets' -r
 complete -c desk -n "__fish_desk_using_subcommand list" -s C -l dir -d 'Run as if started in DIR (the helpdesk is DIR or its nearest ancestor with desk.toml)' -r -F
 complete -c desk -n "__fish_desk_using_subcommand list" -l as -d 'Act as this agent: the actor recorded in history for manual changes [default: system]' -r
@@ -195,6 +196,17 @@ never\t''"
 complete -c desk -n "__fish_desk_using_subcommand reopen" -s q -l quiet -d 'Print no status messages, only data and errors'
 complete -c desk -n "__fish_desk_using_subcommand reopen" -s h -l help -d 'Print help'
 complete -c desk -n "__fish_desk_using_subcommand reopen" -s V -l version -d 'Print version'
+complete -c desk -n "__fish_desk_using_subcommand tick" -s C -l dir -d 'Run as if started in DIR (the helpdesk is DIR or its nearest ancestor with desk.toml)' -r -F
+complete -c desk -n "__fish_desk_using_subcommand tick" -l as -d 'Act as this agent: the actor recorded in history for manual changes [default: system]' -r
+complete -c desk -n "__fish_desk_using_subcommand tick" -l now -d 'Pin the clock to this instant (RFC 3339), for tests and what-if runs' -r
+complete -c desk -n "__fish_desk_using_subcommand tick" -l color -d 'When to use color (NO_COLOR turns it off)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c desk -n "__fish_desk_using_subcommand tick" -l dry-run -d 'Change nothing; print what would happen, with the rules\' reasons'
+complete -c desk -n "__fish_desk_using_subcommand tick" -l json -d 'Print a machine summary on stdout'
+complete -c desk -n "__fish_desk_using_subcommand tick" -s q -l quiet -d 'Print no status messages, only data and errors'
+complete -c desk -n "__fish_desk_using_subcommand tick" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c desk -n "__fish_desk_using_subcommand tick" -s V -l version -d 'Print version'
 complete -c desk -n "__fish_desk_using_subcommand rules; and not __fish_seen_subcommand_from check list test help" -s C -l dir -d 'Run as if started in DIR (the helpdesk is DIR or its nearest ancestor with desk.toml)' -r -F
 complete -c desk -n "__fish_desk_using_subcommand rules; and not __fish_seen_subcommand_from check list test help" -l as -d 'Act as this agent: the actor recorded in history for manual changes [default: system]' -r
 complete -c desk -n "__fish_desk_using_subcommand rules; and not __fish_seen_subcommand_from check list test help" -l now -d 'Pin the clock to this instant (RFC 3339), for tests and what-if runs' -r
@@ -269,23 +281,24 @@ never\t''"
 complete -c desk -n "__fish_desk_using_subcommand man" -s q -l quiet -d 'Print no status messages, only data and errors'
 complete -c desk -n "__fish_desk_using_subcommand man" -s h -l help -d 'Print help'
 complete -c desk -n "__fish_desk_using_subcommand man" -s V -l version -d 'Print version'
-complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen rules completions man help" -f -a "init" -d 'Create a helpdesk: desk.toml, rules.toml, templates and the directories for tickets, customers, scripts and outgoing mail'
-complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen rules completions man help" -f -a "new" -d 'Open a ticket; prints its ID alone, so `id=$(desk new ...)` works'
-complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen rules completions man help" -f -a "list" -d 'List tickets: by default those not solved or closed'
-complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen rules completions man help" -f -a "show" -d 'Show a ticket with its conversation and history'
-complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen rules completions man help" -f -a "reply" -d 'Reply to the customer (opens $EDITOR when no body is given on a terminal)'
-complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen rules completions man help" -f -a "note" -d 'Add an internal note (opens $EDITOR when no body is given on a terminal)'
-complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen rules completions man help" -f -a "set" -d 'Change fields (FIELD=VALUE, an empty value clears) and tags (+TAG, -TAG)'
-complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen rules completions man help" -f -a "assign" -d 'Assign a ticket to an agent, or with --auto to the least loaded agent of its department who is not away'
-complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen rules completions man help" -f -a "transfer" -d 'Move a ticket to another department, keeping its messages and history; an assignee who is not in the new department is cleared'
-complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen rules completions man help" -f -a "snooze" -d 'Snooze a ticket: it waits (status pending) until WHEN, when `desk tick` wakes it; a customer reply wakes it early'
-complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen rules completions man help" -f -a "solve" -d 'Change a ticket\'s status: solve, close or reopen it'
-complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen rules completions man help" -f -a "close" -d 'Change a ticket\'s status: solve, close or reopen it'
-complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen rules completions man help" -f -a "reopen" -d 'Change a ticket\'s status: solve, close or reopen it'
-complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen rules completions man help" -f -a "rules" -d 'Check, list and test the rules in rules.toml'
-complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen rules completions man help" -f -a "completions" -d 'Print a completion script for a shell'
-complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen rules completions man help" -f -a "man" -d 'Print the manual page (roff), as committed in man/desk.1'
-complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen rules completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen tick rules completions man help" -f -a "init" -d 'Create a helpdesk: desk.toml, rules.toml, templates and the directories for tickets, customers, scripts and outgoing mail'
+complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen tick rules completions man help" -f -a "new" -d 'Open a ticket; prints its ID alone, so `id=$(desk new ...)` works'
+complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen tick rules completions man help" -f -a "list" -d 'List tickets: by default those not solved or closed'
+complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen tick rules completions man help" -f -a "show" -d 'Show a ticket with its conversation and history'
+complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen tick rules completions man help" -f -a "reply" -d 'Reply to the customer (opens $EDITOR when no body is given on a terminal)'
+complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen tick rules completions man help" -f -a "note" -d 'Add an internal note (opens $EDITOR when no body is given on a terminal)'
+complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen tick rules completions man help" -f -a "set" -d 'Change fields (FIELD=VALUE, an empty value clears) and tags (+TAG, -TAG)'
+complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen tick rules completions man help" -f -a "assign" -d 'Assign a ticket to an agent, or with --auto to the least loaded agent of its department who is not away'
+complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen tick rules completions man help" -f -a "transfer" -d 'Move a ticket to another department, keeping its messages and history; an assignee who is not in the new department is cleared'
+complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen tick rules completions man help" -f -a "snooze" -d 'Snooze a ticket: it waits (status pending) until WHEN, when `desk tick` wakes it; a customer reply wakes it early'
+complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen tick rules completions man help" -f -a "solve" -d 'Change a ticket\'s status: solve, close or reopen it'
+complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen tick rules completions man help" -f -a "close" -d 'Change a ticket\'s status: solve, close or reopen it'
+complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen tick rules completions man help" -f -a "reopen" -d 'Change a ticket\'s status: solve, close or reopen it'
+complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen tick rules completions man help" -f -a "tick" -d 'Wake snoozed tickets, raise SLA warnings and breaches, and run time rules, once'
+complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen tick rules completions man help" -f -a "rules" -d 'Check, list and test the rules in rules.toml'
+complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen tick rules completions man help" -f -a "completions" -d 'Print a completion script for a shell'
+complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen tick rules completions man help" -f -a "man" -d 'Print the manual page (roff), as committed in man/desk.1'
+complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen tick rules completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c desk -n "__fish_desk_using_subcommand help; and __fish_seen_subcommand_from rules" -f -a "check" -d 'Validate desk.toml, rules.toml and every template; list every mistake'
 complete -c desk -n "__fish_desk_using_subcommand help; and __fish_seen_subcommand_from rules" -f -a "list" -d 'List the rules, one line each'
 complete -c desk -n "__fish_desk_using_subcommand help; and __fish_seen_subcommand_from rules" -f -a "test" -d 'Show which rules would fire on a ticket and why, changing nothing'

@@ -50,6 +50,9 @@ pub enum Error {
         prefix: String,
         candidates: Vec<String>,
     },
+    /// Another process holds a lock this command does not wait for (exit 75, EX_TEMPFAIL).
+    #[error("{0}")]
+    Busy(String),
     /// Some items failed but the command did the rest; the failures were already reported.
     #[error("{0}")]
     Partial(String),
@@ -75,6 +78,7 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Usage(_) => 2,
+            Error::Busy(_) => 75,
             _ => 1,
         }
     }

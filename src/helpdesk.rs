@@ -146,6 +146,7 @@ impl Helpdesk {
             sla: None,
             messages: Vec::new(),
             history: Vec::new(),
+            time_rules: BTreeMap::new(),
         };
         // Validate everything through the same setters as `desk set`, before touching disk.
         {
@@ -202,6 +203,7 @@ impl Helpdesk {
         };
         ticket.id = self.store.next_id(self.now)?;
         let outcome = self.run_rules(&mut ticket, vec![event], &rules, customer.as_ref(), false)?;
+        self.refresh_sla(&mut ticket, &rules, customer.as_ref(), self.now);
         self.write_mail(&outcome.mail)?;
         self.save(&ticket, outcome.delete, true)?;
         Ok(Outcome {
@@ -238,12 +240,26 @@ impl Helpdesk {
         customer: Option<&Customer>,
         dry_run: bool,
     ) -> Result<engine::Outcome> {
+        self.run_rules_in(ticket, events, rules, customer, dry_run, &[])
+    }
+
+    /// As [`Helpdesk::run_rules`], with the time rules that are in their episode.
+    pub fn run_rules_in(
+        &self,
+        ticket: &mut Ticket,
+        events: Vec<Event>,
+        rules: &RuleSet,
+        customer: Option<&Customer>,
+        dry_run: bool,
+        in_episode: &[String],
+    ) -> Result<engine::Outcome> {
         let env = Env {
             settings: &self.settings,
             rules,
             customer,
             now: self.now,
             me: self.agent_id(),
+            in_episode,
         };
         let mut assigner = StoreAssigner {
             hd: self,
@@ -258,7 +274,37 @@ impl Helpdesk {
         Ok(outcome)
     }
 
-    fn write_mail(&self, mail: &[engine::Mail]) -> Result<()> {
+    /// Applies the SLA policies; a change of policy is recorded in the history.
+    pub fn refresh_sla(
+        &self,
+        ticket: &mut Ticket,
+        rules: &RuleSet,
+        customer: Option<&Customer>,
+        at: DateTime<Utc>,
+    ) {
+        let before = ticket.sla.as_ref().map(|s| s.policy.clone());
+        crate::time::sla::refresh(ticket, rules, &self.settings, customer, at);
+        let after = ticket.sla.as_ref().map(|s| s.policy.clone());
+        if before != after {
+            let v = |p: &Option<String>| {
+                p.clone()
+                    .map_or(serde_json::Value::Null, serde_json::Value::String)
+            };
+            ticket.history.push(HistoryEntry {
+                at,
+                actor: "system".into(),
+                event: crate::rules::event::UPDATED.into(),
+                changes: vec![crate::model::Change {
+                    field: "sla".into(),
+                    from: v(&before),
+                    to: v(&after),
+                }],
+                note: Some("the first matching SLA policy applies".into()),
+            });
+        }
+    }
+
+    pub(crate) fn write_mail(&self, mail: &[engine::Mail]) -> Result<()> {
         if mail.is_empty() {
             return Ok(());
         }
@@ -336,6 +382,7 @@ impl Helpdesk {
             None => None,
         };
         let outcome = self.run_rules(&mut ticket, events, &rules, customer.as_ref(), false)?;
+        self.refresh_sla(&mut ticket, &rules, customer.as_ref(), self.now);
         self.write_mail(&outcome.mail)?;
         self.save(&ticket, outcome.delete, false)?;
         Ok(Outcome {
@@ -379,7 +426,7 @@ impl Helpdesk {
     }
 
     /// Saves (or deletes) a ticket and keeps the load index in step.
-    fn save(&self, ticket: &Ticket, deleted: bool, new: bool) -> Result<()> {
+    pub(crate) fn save(&self, ticket: &Ticket, deleted: bool, new: bool) -> Result<()> {
         let loads = self.store.loads();
         let before = loads.dir_stamp();
         if deleted {

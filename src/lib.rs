@@ -13,6 +13,7 @@ pub mod output;
 pub mod rules;
 pub mod source;
 pub mod store;
+pub mod tick;
 pub mod time;
 
 pub use error::{Error, Result};

@@ -10,3 +10,4 @@ mod failures;
 mod rules;
 mod rules_check;
 mod shell;
+mod tick;

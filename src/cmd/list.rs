@@ -33,7 +33,8 @@ pub struct ListArgs {
     pub format: Format,
 
     /// Sort by a field (id, created_at, updated_at, priority, status, subject, department,
-    /// assignee, requester, shop, type, channel); prefix `-` for descending [default: id]
+    /// assignee, requester, shop, type, channel, sla: nearest SLA due time first); prefix `-`
+    /// for descending [default: id]
     #[arg(long, value_name = "FIELD", allow_hyphen_values = true)]
     pub sort: Option<String>,
 
@@ -46,8 +47,9 @@ pub struct ListArgs {
     pub all: bool,
 }
 
-const SORT_FIELDS: [&str; 12] = [
+const SORT_FIELDS: [&str; 13] = [
     "id",
+    "sla",
     "created_at",
     "updated_at",
     "priority",
@@ -92,6 +94,8 @@ fn sort_key<'a>(s: &'a Summary, field: &str) -> (Option<i64>, Option<&'a str>) {
     match field {
         "created_at" => (Some(s.created_at), None),
         "updated_at" => (Some(s.updated_at), None),
+        // Tickets with the nearest SLA due time first; those without last.
+        "sla" => (Some(s.sla_due.unwrap_or(i64::MAX)), None),
         "priority" => (Some(s.priority as i64), None),
         "status" => (None, Some(&s.status)),
         "subject" => (None, Some(&s.subject)),
@@ -314,7 +318,15 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
                         ]
                     })
                     .collect();
-                let headers = ["ID", "STATUS", "PRIORITY", "DEPARTMENT", "ASSIGNEE", "UPDATED", "SUBJECT"];
+                let headers = [
+                    "ID",
+                    "STATUS",
+                    "PRIORITY",
+                    "DEPARTMENT",
+                    "ASSIGNEE",
+                    "UPDATED",
+                    "SUBJECT",
+                ];
                 print(&ctx.out.render_table(&headers, &cells))?;
                 ctx.out.status(plural(rows.len(), "ticket"));
             }

@@ -13,6 +13,7 @@ pub mod set;
 pub mod show;
 pub mod snooze;
 pub mod status;
+pub mod tick;
 pub mod transfer;
 
 use std::io::{IsTerminal, Read};

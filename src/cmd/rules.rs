@@ -184,11 +184,18 @@ fn list(ctx: &Ctx, format: Format) -> Result<()> {
                         Some(c) => format!("if {c} then {}", r.then.join(", ")),
                         None => format!("always {}", r.then.join(", ")),
                     };
-                    let what = if r.stop { format!("{what}; stop") } else { what };
+                    let what = if r.stop {
+                        format!("{what}; stop")
+                    } else {
+                        what
+                    };
                     vec![r.name.clone(), r.on.join(", "), what]
                 })
                 .collect();
-            print(&ctx.out.render_table(&["RULE", "ON", "WHAT IT DOES"], &cells))?;
+            print(
+                &ctx.out
+                    .render_table(&["RULE", "ON", "WHAT IT DOES"], &cells),
+            )?;
             ctx.out.status(plural(rows.len(), "rule"));
             Ok(())
         }
@@ -278,6 +285,7 @@ fn draft_ticket(
         sla: None,
         messages: Vec::new(),
         history: Vec::new(),
+        time_rules: BTreeMap::new(),
     };
     {
         let mut e = crate::model::Edit::new(&mut t, settings, now);
@@ -446,6 +454,7 @@ fn render_trace(s: &mut String, t: &RuleTrace, out: &Out, incoming: &str) {
         Verdict::NotMatched => "did not fire: its conditions did not hold".into(),
         Verdict::AlreadyFired => "skipped: it already fired for this change".into(),
         Verdict::Stopped => "skipped: an earlier rule has stop = true".into(),
+        Verdict::InEpisode => "skipped: it fired already in this episode (until its conditions are false or someone acts)".into(),
     };
     let _ = writeln!(
         s,

@@ -35,7 +35,13 @@ pub fn run(ctx: &Ctx, args: ShowArgs) -> Result<()> {
         None => None,
     };
     let name = customer.as_ref().and_then(|c| c.name.clone());
-    print(&render(&ticket, name.as_deref(), &hd.settings, &ctx.out))
+    print(&render(
+        &ticket,
+        name.as_deref(),
+        &hd.settings,
+        &ctx.out,
+        hd.now,
+    ))
 }
 
 fn local(t: DateTime<Utc>, tz: Tz) -> String {
@@ -125,7 +131,44 @@ pub fn describe_entry(h: &HistoryEntry, tz: Tz) -> String {
     format!("{} {}", actor(&h.actor), parts.join(", "))
 }
 
-fn render(t: &Ticket, customer_name: Option<&str>, settings: &Settings, out: &Out) -> String {
+/// A rounded span for people: `42m`, `1h05m`, `3d4h`.
+fn span(secs: i64) -> String {
+    let m = secs.abs() / 60;
+    match m {
+        0 => format!("{}s", secs.abs()),
+        1..60 => format!("{m}m"),
+        60..1440 => format!("{}h{:02}m", m / 60, m % 60),
+        _ => format!("{}d{}h", m / 1440, (m % 1440) / 60),
+    }
+}
+
+/// `due in 42m`, `met after 1h05m`, `breached 2h ago`, `paused (3h10m left)`.
+fn describe_target(g: &crate::model::ticket::SlaTarget, now: DateTime<Utc>) -> String {
+    match (g.met_at, g.breached_at, g.due) {
+        (Some(met), Some(b), _) => format!("met {} late", span((met - b).num_seconds())),
+        (Some(_), None, _) => "met".to_string(),
+        (None, Some(b), _) => format!("breached {} ago", span((now - b).num_seconds())),
+        (None, None, Some(due)) if due > now => {
+            format!("due in {}", span((due - now).num_seconds()))
+        }
+        (None, None, Some(due)) => format!(
+            "due {} ago (tick will record the breach)",
+            span((now - due).num_seconds())
+        ),
+        (None, None, None) => match g.remaining {
+            Some(left) => format!("paused while waiting ({} left)", span(left)),
+            None => "-".into(),
+        },
+    }
+}
+
+fn render(
+    t: &Ticket,
+    customer_name: Option<&str>,
+    settings: &Settings,
+    out: &Out,
+    now: DateTime<Utc>,
+) -> String {
     let tz = settings.helpdesk.timezone;
     let mut s = String::new();
     let _ = writeln!(s, "{}  {}", out.paint("33", &t.id), out.bold(&t.subject));
@@ -170,6 +213,11 @@ fn render(t: &Ticket, customer_name: Option<&str>, settings: &Settings, out: &Ou
     }
     if let Some(sla) = &t.sla {
         rows.push(("sla", sla.policy.clone()));
+        for name in crate::time::sla::TARGETS {
+            if let Some(g) = sla.targets.get(name) {
+                rows.push((name, describe_target(g, now)));
+            }
+        }
     }
     rows.push(("created", local(t.created_at, tz)));
     rows.push(("updated", local(t.updated_at, tz)));

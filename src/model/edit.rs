@@ -170,8 +170,17 @@ impl<'a> Edit<'a> {
                 ));
             }
             "sla" => {
+                if self
+                    .ticket
+                    .sla
+                    .as_ref()
+                    .is_some_and(|s| s.policy == value && s.pinned)
+                {
+                    return Ok(());
+                }
                 let new = (!value.is_empty()).then(|| Sla {
                     policy: value.to_string(),
+                    pinned: true,
                     targets: Default::default(),
                 });
                 let old = std::mem::replace(&mut self.ticket.sla, new);

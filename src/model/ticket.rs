@@ -113,12 +113,30 @@ pub struct HistoryEntry {
     pub note: Option<String>,
 }
 
-/// SLA state of a ticket: the policy and its targets. Filled by the SLA engine.
+/// SLA state of a ticket: the policy and, per target (`first_reply`, `next_reply`,
+/// `resolution`), when it is due and what became of it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Sla {
     pub policy: String,
+    /// Set by a person or a rule (`set sla`): automatic selection leaves it alone.
     #[serde(default)]
-    pub targets: BTreeMap<String, Value>,
+    pub pinned: bool,
+    #[serde(default)]
+    pub targets: BTreeMap<String, SlaTarget>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlaTarget {
+    /// When it is due; `None` while the clock is paused (resolution while waiting).
+    pub due: Option<DateTime<Utc>>,
+    /// Business seconds left, kept while paused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remaining: Option<i64>,
+    pub met_at: Option<DateTime<Utc>>,
+    pub warned_at: Option<DateTime<Utc>>,
+    pub breached_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -145,6 +163,11 @@ pub struct Ticket {
     pub sla: Option<Sla>,
     pub messages: Vec<Message>,
     pub history: Vec<HistoryEntry>,
+    /// Time rules in their current episode: rule name → when it fired. A rule here does
+    /// not fire again until its conditions are seen false or a person or the customer
+    /// acts on the ticket. One key per rule, so clones merge cleanly.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub time_rules: BTreeMap<String, DateTime<Utc>>,
 }
 
 impl Ticket {
@@ -168,6 +191,17 @@ impl Ticket {
         self.messages
             .iter()
             .find(|m| m.kind == MessageKind::Customer)
+    }
+
+    /// The earliest due time among SLA targets neither met nor breached.
+    pub fn sla_next_due(&self) -> Option<DateTime<Utc>> {
+        self.sla
+            .as_ref()?
+            .targets
+            .values()
+            .filter(|t| t.met_at.is_none() && t.breached_at.is_none())
+            .filter_map(|t| t.due)
+            .min()
     }
 
     pub fn has_tag(&self, tag: &str) -> bool {

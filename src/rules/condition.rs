@@ -810,6 +810,8 @@ pub struct Facts<'a> {
     pub event: Option<&'a Event>,
     /// The acting agent, for `@me`.
     pub me: Option<&'a str>,
+    /// Moments for `since.*` when the ticket is a summary without messages and history.
+    pub stats: Option<&'a crate::store::cache::Stats>,
     /// Texts already split into words, so fifty `contains` tests split each text once.
     words: RefCell<HashMap<String, Rc<Vec<String>>>>,
 }
@@ -861,12 +863,18 @@ impl<'a> Facts<'a> {
             now,
             event: None,
             me: None,
+            stats: None,
             words: RefCell::new(HashMap::new()),
         }
     }
 
     pub fn with_event(mut self, event: Option<&'a Event>) -> Self {
         self.event = event;
+        self
+    }
+
+    pub fn with_stats(mut self, stats: Option<&'a crate::store::cache::Stats>) -> Self {
+        self.stats = stats;
         self
     }
 
@@ -945,6 +953,19 @@ impl<'a> Facts<'a> {
                     .and_then(|c| c.fields.get(n))
                     .map(String::as_str),
             ),
+            Field::Since(what)
+                if self.stats.is_some() && !matches!(what, Since::Created | Since::Updated) =>
+            {
+                let s = self.stats.cloned().unwrap_or_default();
+                let at = match what {
+                    Since::StatusChanged => s.status_changed.or(Some(t.created_at.timestamp())),
+                    Since::Assigned => s.assigned,
+                    Since::LastCustomerMessage => s.last_customer_message,
+                    Since::LastAgentMessage => s.last_agent_message,
+                    Since::Created | Since::Updated => None,
+                };
+                since(at.and_then(|a| DateTime::from_timestamp(a, 0)))
+            }
             Field::Since(what) => since(match what {
                 Since::Created => Some(t.created_at),
                 Since::Updated => Some(t.updated_at),
@@ -964,8 +985,11 @@ impl<'a> Facts<'a> {
                     .map(|m| m.at),
             }),
             Field::SlaPolicy => Val::opt(t.sla.as_ref().map(|s| s.policy.as_str())),
-            // SLA targets, messages and events are filled in by the engines that own them.
-            Field::SlaBreached => Val::Bool(false),
+            Field::SlaBreached => Val::Bool(t.sla.as_ref().is_some_and(|s| {
+                s.targets
+                    .values()
+                    .any(|g| g.breached_at.is_some() && g.met_at.is_none())
+            })),
             Field::MessageBody => Val::opt(self.message().map(|m| m.body.as_str())),
             Field::MessageFrom => Val::opt(self.message().and_then(|m| m.from.as_deref())),
             Field::MessageTo => Val::opt(self.message().and_then(|m| m.to.as_deref())),
@@ -974,7 +998,15 @@ impl<'a> Facts<'a> {
             Field::EventTarget => Val::opt(self.event.and_then(|e| e.target.as_deref())),
             Field::ChangeFrom(f) => self.change(f).map_or(Val::Missing, |c| json_val(&c.from)),
             Field::ChangeTo(f) => self.change(f).map_or(Val::Missing, |c| json_val(&c.to)),
-            Field::SlaDueIn(_) => Val::Missing,
+            Field::SlaDueIn(target) => t
+                .sla
+                .as_ref()
+                .and_then(|s| s.targets.get(target))
+                .filter(|g| g.met_at.is_none())
+                .and_then(|g| g.due)
+                .map_or(Val::Missing, |due| {
+                    Val::Duration(Duration::from_secs((due - self.now).num_seconds()))
+                }),
         }
     }
 }
@@ -1088,6 +1120,39 @@ impl Condition {
 
     pub fn needs_full_ticket(&self) -> bool {
         self.fields().iter().any(|f| f.needs_full_ticket())
+    }
+
+    /// Three-valued evaluation for a ticket known only in part: `None` when the answer
+    /// depends on a field for which `unknown` holds. Used to skip tickets that cannot
+    /// match before reading their files.
+    pub fn eval3(&self, facts: &Facts<'_>, unknown: &dyn Fn(&Field) -> bool) -> Option<bool> {
+        match self {
+            Condition::All(cs) => {
+                let mut result = Some(true);
+                for c in cs {
+                    match c.eval3(facts, unknown) {
+                        Some(false) => return Some(false),
+                        None => result = None,
+                        Some(true) => {}
+                    }
+                }
+                result
+            }
+            Condition::Any(cs) => {
+                let mut result = Some(false);
+                for c in cs {
+                    match c.eval3(facts, unknown) {
+                        Some(true) => return Some(true),
+                        None => result = None,
+                        Some(false) => {}
+                    }
+                }
+                result
+            }
+            Condition::Not(c) => c.eval3(facts, unknown).map(|b| !b),
+            Condition::Test(t) if unknown(&t.field) => None,
+            Condition::Test(t) => Some(t.holds(facts).0),
+        }
     }
 
     pub fn needs_customer(&self) -> bool {
@@ -1247,6 +1312,20 @@ impl Test {
     }
 }
 
+/// `priority>=high`, `sla.first_reply.due_in<1h`: (field, operator, value).
+fn compare_filter(f: &str) -> Option<(&str, &'static str, &str)> {
+    for op in ["<=", ">=", "<", ">"] {
+        if let Some((k, v)) = f.split_once(op)
+            && !k.is_empty()
+            && !v.is_empty()
+            && !k.contains(['=', '!'])
+        {
+            return Some((k, op, v));
+        }
+    }
+    None
+}
+
 /// Builds a condition from `desk list` filter words: `field=value`, `field!=value`,
 /// `+tag`, `-tag`; anything else is free text matched against subject and messages.
 pub fn from_filters(filters: &[String], settings: &Settings) -> Result<Condition, String> {
@@ -1282,6 +1361,17 @@ pub fn from_filters(filters: &[String], settings: &Settings) -> Result<Condition
             test("tags", Op::Contains, Some(vec![tag]))?
         } else if let Some(tag) = f.strip_prefix('-').filter(|t| !t.is_empty()) {
             test("tags", Op::NotContains, Some(vec![tag]))?
+        } else if let Some((k, op, v)) = compare_filter(f) {
+            let duration = Field::parse(k).is_ok_and(|x| x.is_duration());
+            let op = match (op, duration) {
+                ("<", true) => Op::Under,
+                (">", true) => Op::Over,
+                ("<", false) => Op::Lt,
+                (">", false) => Op::Gt,
+                ("<=", _) => Op::Lte,
+                _ => Op::Gte,
+            };
+            test(k, op, Some(vec![v]))?
         } else if let Some((k, v)) = f.split_once("!=") {
             if v.is_empty() {
                 test(k, Op::Exists, None)?

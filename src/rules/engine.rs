@@ -34,6 +34,8 @@ pub struct Env<'a> {
     pub now: DateTime<Utc>,
     /// The acting agent's ID, for `@me`.
     pub me: Option<&'a str>,
+    /// Time rules in their episode on this ticket: they do not fire again yet.
+    pub in_episode: &'a [String],
 }
 
 /// A message to queue in outbox/.
@@ -55,6 +57,8 @@ pub enum Verdict {
     AlreadyFired,
     /// An earlier rule had `stop = true` for this event.
     Stopped,
+    /// A time rule that fired already in this episode.
+    InEpisode,
 }
 
 /// What one rule did with one event, for `desk rules test` and `desk tick --dry-run`.
@@ -120,6 +124,7 @@ pub fn run(
                 out.trace.push(trace);
                 continue;
             }
+
             let held = {
                 let facts = Facts::new(ticket, env.customer, env.settings, env.now)
                     .with_event(Some(&event))
@@ -135,6 +140,12 @@ pub fn run(
                 }
             };
             if !held {
+                out.trace.push(trace);
+                continue;
+            }
+            // Conditions are still true, but this episode has had its firing.
+            if rule.is_time_rule() && env.in_episode.contains(&rule.name) {
+                trace.verdict = Verdict::InEpisode;
                 out.trace.push(trace);
                 continue;
             }
@@ -253,7 +264,9 @@ fn do_action(
                     match pick.map_err(|e| e.to_string())? {
                         Some(a) => Some(a),
                         None => {
-                            return Err(format!("department `{dept}` has no agent who is not away"));
+                            return Err(format!(
+                                "department `{dept}` has no agent who is not away"
+                            ));
                         }
                     }
                 }

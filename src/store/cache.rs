@@ -15,10 +15,10 @@ use crate::error::{Error, Result};
 use crate::model::{Priority, Ticket};
 use crate::store::atomic;
 
-const VERSION: u32 = 2;
+const VERSION: u32 = 3;
 
 /// What a listing needs of a ticket: every field but messages, history and SLA details.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
     pub id: String,
     pub subject: String,
@@ -36,6 +36,58 @@ pub struct Summary {
     pub updated_at: i64,
     pub snoozed_until: Option<i64>,
     pub messages: u32,
+    /// The earliest SLA due time not yet met or breached, for `desk tick`.
+    pub sla_due: Option<i64>,
+    /// When things last happened, for `since.*` without reading the file.
+    pub stats: Stats,
+    /// Time rules in their episode, and when each fired.
+    pub time_rules: Vec<(String, i64)>,
+}
+
+/// The moments `since.*` conditions measure from, and the last time a person (an agent
+/// or the customer) acted, which ends time-rule episodes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stats {
+    pub status_changed: Option<i64>,
+    pub assigned: Option<i64>,
+    pub last_customer_message: Option<i64>,
+    pub last_agent_message: Option<i64>,
+    pub person_acted: Option<i64>,
+}
+
+impl Stats {
+    pub fn of(t: &Ticket) -> Stats {
+        use crate::model::MessageKind;
+        let last_change = |field: &str| {
+            t.history
+                .iter()
+                .rev()
+                .find(|h| h.changes.iter().any(|c| c.field == field))
+                .map(|h| h.at.timestamp())
+        };
+        Stats {
+            status_changed: last_change("status"),
+            assigned: last_change("assignee"),
+            last_customer_message: t
+                .messages
+                .iter()
+                .rev()
+                .find(|m| m.kind == MessageKind::Customer)
+                .map(|m| m.at.timestamp()),
+            last_agent_message: t
+                .messages
+                .iter()
+                .rev()
+                .find(|m| matches!(m.kind, MessageKind::Reply | MessageKind::Auto))
+                .map(|m| m.at.timestamp()),
+            person_acted: t
+                .history
+                .iter()
+                .filter(|h| h.actor.starts_with("agent:") || h.actor.starts_with("customer:"))
+                .map(|h| h.at.timestamp())
+                .max(),
+        }
+    }
 }
 
 fn time(secs: i64) -> DateTime<Utc> {
@@ -61,6 +113,13 @@ impl Summary {
             updated_at: t.updated_at.timestamp(),
             snoozed_until: t.snoozed_until.map(|s| s.timestamp()),
             messages: u32::try_from(t.messages.len()).unwrap_or(u32::MAX),
+            sla_due: t.sla_next_due().map(|d| d.timestamp()),
+            stats: Stats::of(t),
+            time_rules: t
+                .time_rules
+                .iter()
+                .map(|(k, v)| (k.clone(), v.timestamp()))
+                .collect(),
         }
     }
 
@@ -86,6 +145,7 @@ impl Summary {
             sla: None,
             messages: Vec::new(),
             history: Vec::new(),
+            time_rules: BTreeMap::new(),
         }
     }
 }
@@ -178,7 +238,9 @@ fn names(dir: &Path) -> Result<Vec<String>> {
 /// Stats every file, on as many threads as there are cores: a stat is a system call
 /// each, and 100,000 of them are most of a listing's time.
 pub(crate) fn stat_all(dir: &Path, names: &[String]) -> Vec<Option<Stamp>> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(4);
     let stat = |chunk: &[String]| -> Vec<Option<Stamp>> {
         chunk
             .iter()
@@ -193,7 +255,10 @@ pub(crate) fn stat_all(dir: &Path, names: &[String]) -> Vec<Option<Stamp>> {
     }
     let size = names.len().div_ceil(threads);
     std::thread::scope(|scope| {
-        let handles: Vec<_> = names.chunks(size).map(|c| scope.spawn(move || stat(c))).collect();
+        let handles: Vec<_> = names
+            .chunks(size)
+            .map(|c| scope.spawn(move || stat(c)))
+            .collect();
         handles
             .into_iter()
             .flat_map(|h| h.join().unwrap_or_default())
@@ -310,7 +375,10 @@ fn read_summary(path: &Path, name: &str) -> Result<Summary, String> {
     let text = fs::read_to_string(path).map_err(|e| e.to_string())?;
     let t = Ticket::from_json(&text)?;
     if format!("{}.json", t.id) != name {
-        return Err(format!("holds ticket `{}`, not the one its name says", t.id));
+        return Err(format!(
+            "holds ticket `{}`, not the one its name says",
+            t.id
+        ));
     }
     Ok(Summary::of(&t))
 }

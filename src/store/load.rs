@@ -88,7 +88,11 @@ impl Loads {
                 .map(|(id, _)| format!("{id}.json"))
                 .collect();
             let now = stat_all(&self.tickets, &names);
-            if relevant.iter().zip(&now).all(|((_, stamp), seen)| seen.as_ref() == Some(*stamp)) {
+            if relevant
+                .iter()
+                .zip(&now)
+                .all(|((_, stamp), seen)| seen.as_ref() == Some(*stamp))
+            {
                 for (agent, _) in relevant {
                     if let Some(n) = counts.get_mut(agent) {
                         *n += 1;

@@ -11,9 +11,9 @@ pub struct Lock {
     _file: File,
 }
 
-fn open(desk_dir: &Path) -> Result<File> {
+fn open(desk_dir: &Path, name: &str) -> Result<File> {
     fs::create_dir_all(desk_dir).map_err(|e| Error::io(desk_dir, e))?;
-    let path = desk_dir.join("lock");
+    let path = desk_dir.join(name);
     OpenOptions::new()
         .create(true)
         .truncate(false)
@@ -24,18 +24,18 @@ fn open(desk_dir: &Path) -> Result<File> {
 
 /// Waits for the lock.
 pub fn acquire(desk_dir: &Path) -> Result<Lock> {
-    let file = open(desk_dir)?;
+    let file = open(desk_dir, "lock")?;
     file.lock()
         .map_err(|e| Error::io(desk_dir.join("lock"), e))?;
     Ok(Lock { _file: file })
 }
 
 /// Takes the lock if it is free; `None` if another process holds it.
-pub fn try_acquire(desk_dir: &Path) -> Result<Option<Lock>> {
-    let file = open(desk_dir)?;
+pub fn try_acquire(desk_dir: &Path, name: &str) -> Result<Option<Lock>> {
+    let file = open(desk_dir, name)?;
     match file.try_lock() {
         Ok(()) => Ok(Some(Lock { _file: file })),
         Err(fs::TryLockError::WouldBlock) => Ok(None),
-        Err(fs::TryLockError::Error(e)) => Err(Error::io(desk_dir.join("lock"), e)),
+        Err(fs::TryLockError::Error(e)) => Err(Error::io(desk_dir.join(name), e)),
     }
 }

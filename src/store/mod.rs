@@ -79,8 +79,9 @@ impl Store {
         lock::acquire(&self.local_dir())
     }
 
-    pub fn try_lock(&self) -> Result<Option<Lock>> {
-        lock::try_acquire(&self.local_dir())
+    /// The tick lock, `.desk/tick.lock`: one `desk tick` at a time; `None` if another runs.
+    pub fn try_tick_lock(&self) -> Result<Option<Lock>> {
+        lock::try_acquire(&self.local_dir(), "tick.lock")
     }
 
     /// The ticket named by a full ID or a unique prefix of at least 4 characters.
@@ -198,7 +199,11 @@ impl Store {
                 problems: Vec::new(),
             });
         }
-        cache::scan(&dir, &self.local_dir().join("cache").join("tickets.bin"), want)
+        cache::scan(
+            &dir,
+            &self.local_dir().join("cache").join("tickets.bin"),
+            want,
+        )
     }
 
     /// The index of open tickets per agent.

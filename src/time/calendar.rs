@@ -160,7 +160,11 @@ mod tests {
     use super::*;
 
     fn cal(tz: &str, week: &[&[&str]], holidays: &[&str], special: &[(&str, &[&str])]) -> Calendar {
-        let parse = |v: &[&str]| v.iter().map(|s| parse_interval(s).unwrap()).collect::<Vec<_>>();
+        let parse = |v: &[&str]| {
+            v.iter()
+                .map(|s| parse_interval(s).unwrap())
+                .collect::<Vec<_>>()
+        };
         let mut w: [Vec<Interval>; 7] = Default::default();
         for (i, d) in week.iter().enumerate() {
             w[i] = parse(d);
@@ -170,7 +174,10 @@ mod tests {
             timezone: tz.parse().unwrap(),
             week: w,
             holidays: holidays.iter().map(|d| d.parse().unwrap()).collect(),
-            special: special.iter().map(|(d, v)| (d.parse().unwrap(), parse(v))).collect(),
+            special: special
+                .iter()
+                .map(|(d, v)| (d.parse().unwrap(), parse(v)))
+                .collect(),
         }
     }
 
@@ -192,26 +199,58 @@ mod tests {
     fn inside_outside_and_across_weekends() {
         let c = cal("Europe/Oslo", &OFFICE, &[], &[]);
         // Tue 2026-11-24 10:00 Oslo = 09:00Z; +1h = 11:00 Oslo.
-        assert_eq!(c.add(t("2026-11-24T09:00:00Z"), 3600), Some(t("2026-11-24T10:00:00Z")));
+        assert_eq!(
+            c.add(t("2026-11-24T09:00:00Z"), 3600),
+            Some(t("2026-11-24T10:00:00Z"))
+        );
         // Before opening: starts at 08:00.
-        assert_eq!(c.add(t("2026-11-24T05:00:00Z"), 3600), Some(t("2026-11-24T08:00:00Z")));
+        assert_eq!(
+            c.add(t("2026-11-24T05:00:00Z"), 3600),
+            Some(t("2026-11-24T08:00:00Z"))
+        );
         // Ends exactly at closing time: due at closing, not next morning.
-        assert_eq!(c.add(t("2026-11-24T14:00:00Z"), 3600), Some(t("2026-11-24T15:00:00Z")));
+        assert_eq!(
+            c.add(t("2026-11-24T14:00:00Z"), 3600),
+            Some(t("2026-11-24T15:00:00Z"))
+        );
         // Friday split day: 11:30 + 1h = 13:30 (lunch skipped).
-        assert_eq!(c.add(t("2026-11-27T10:30:00Z"), 3600), Some(t("2026-11-27T12:30:00Z")));
+        assert_eq!(
+            c.add(t("2026-11-27T10:30:00Z"), 3600),
+            Some(t("2026-11-27T12:30:00Z"))
+        );
         // Friday 14:30 + 1h: 30 min Friday, 30 min Monday from 08:00.
-        assert_eq!(c.add(t("2026-11-27T13:30:00Z"), 3600), Some(t("2026-11-30T07:30:00Z")));
+        assert_eq!(
+            c.add(t("2026-11-27T13:30:00Z"), 3600),
+            Some(t("2026-11-30T07:30:00Z"))
+        );
         // Saturday: starts Monday.
-        assert_eq!(c.add(t("2026-11-28T12:00:00Z"), 90), Some(t("2026-11-30T07:01:30Z")));
-        assert_eq!(c.between(t("2026-11-27T13:30:00Z"), t("2026-11-30T07:30:00Z")), 3600);
+        assert_eq!(
+            c.add(t("2026-11-28T12:00:00Z"), 90),
+            Some(t("2026-11-30T07:01:30Z"))
+        );
+        assert_eq!(
+            c.between(t("2026-11-27T13:30:00Z"), t("2026-11-30T07:30:00Z")),
+            3600
+        );
     }
 
     #[test]
     fn holidays_and_special_days() {
-        let c = cal("Europe/Oslo", &OFFICE, &["2026-12-24", "2026-12-25"], &[("2026-12-23", &["08:00-12:00"])]);
+        let c = cal(
+            "Europe/Oslo",
+            &OFFICE,
+            &["2026-12-24", "2026-12-25"],
+            &[("2026-12-23", &["08:00-12:00"])],
+        );
         // Wed 23 Dec 11:00 + 2h: 1h on the short day, then Mon 28 Dec (Thu/Fri holidays).
-        assert_eq!(c.add(t("2026-12-23T10:00:00Z"), 7200), Some(t("2026-12-28T08:00:00Z")));
-        assert_eq!(c.between(t("2026-12-23T10:00:00Z"), t("2026-12-28T08:00:00Z")), 7200);
+        assert_eq!(
+            c.add(t("2026-12-23T10:00:00Z"), 7200),
+            Some(t("2026-12-28T08:00:00Z"))
+        );
+        assert_eq!(
+            c.between(t("2026-12-23T10:00:00Z"), t("2026-12-28T08:00:00Z")),
+            7200
+        );
     }
 
     #[test]
@@ -220,29 +259,53 @@ mod tests {
         const ALL: &[&str] = &["00:00-24:00"];
         let all = [ALL; 7];
         let c = cal("Europe/Oslo", &all, &[], &[]);
-        assert_eq!(c.add(t("2026-03-28T23:00:00Z"), 3 * 3600), Some(t("2026-03-29T02:00:00Z")));
-        assert_eq!(c.between(t("2026-03-28T23:00:00Z"), t("2026-03-29T23:00:00Z")), 24 * 3600);
+        assert_eq!(
+            c.add(t("2026-03-28T23:00:00Z"), 3 * 3600),
+            Some(t("2026-03-29T02:00:00Z"))
+        );
+        assert_eq!(
+            c.between(t("2026-03-28T23:00:00Z"), t("2026-03-29T23:00:00Z")),
+            24 * 3600
+        );
         // Hours spanning the change are real hours: 01:00-05:00 local is 3 real hours in spring.
         const NIGHT: &[&str] = &["01:00-05:00"];
         let night = [NIGHT; 7];
         let c = cal("Europe/Oslo", &night, &[], &[]);
-        assert_eq!(c.between(t("2026-03-29T00:00:00Z"), t("2026-03-29T06:00:00Z")), 3 * 3600);
+        assert_eq!(
+            c.between(t("2026-03-29T00:00:00Z"), t("2026-03-29T06:00:00Z")),
+            3 * 3600
+        );
         // ...and 5 real hours in autumn (2026-10-25 03:00 → 02:00).
-        assert_eq!(c.between(t("2026-10-24T22:00:00Z"), t("2026-10-25T06:00:00Z")), 5 * 3600);
+        assert_eq!(
+            c.between(t("2026-10-24T22:00:00Z"), t("2026-10-25T06:00:00Z")),
+            5 * 3600
+        );
         // America/New_York: 2026-03-08 and 2026-11-01.
         let ny = cal("America/New_York", &OFFICE, &[], &[]);
         // Fri 2026-03-06 15:00 EST (20:00Z) + 2h: 1h Friday... Friday has split hours, 13:00-15:00 → 0 left.
-        assert_eq!(ny.add(t("2026-03-06T19:00:00Z"), 7200), Some(t("2026-03-09T13:00:00Z")));
+        assert_eq!(
+            ny.add(t("2026-03-06T19:00:00Z"), 7200),
+            Some(t("2026-03-09T13:00:00Z"))
+        );
         // Monday after the change, 08:00 EDT is 12:00Z.
-        assert_eq!(ny.add(t("2026-03-09T00:00:00Z"), 60), Some(t("2026-03-09T12:01:00Z")));
+        assert_eq!(
+            ny.add(t("2026-03-09T00:00:00Z"), 60),
+            Some(t("2026-03-09T12:01:00Z"))
+        );
         // After the autumn change 08:00 EST is 13:00Z.
-        assert_eq!(ny.add(t("2026-11-02T00:00:00Z"), 60), Some(t("2026-11-02T13:01:00Z")));
+        assert_eq!(
+            ny.add(t("2026-11-02T00:00:00Z"), 60),
+            Some(t("2026-11-02T13:01:00Z"))
+        );
     }
 
     #[test]
     fn seconds_are_kept_and_empty_calendars_end() {
         let c = cal("UTC", &OFFICE, &[], &[]);
-        assert_eq!(c.add(t("2026-11-24T09:00:07Z"), 61), Some(t("2026-11-24T09:01:08Z")));
+        assert_eq!(
+            c.add(t("2026-11-24T09:00:07Z"), 61),
+            Some(t("2026-11-24T09:01:08Z"))
+        );
         const CLOSED: &[&str] = &[];
         let none = cal("UTC", &[CLOSED; 7], &[], &[]);
         assert_eq!(none.add(t("2026-11-24T09:00:00Z"), 60), None);

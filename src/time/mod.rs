@@ -2,6 +2,7 @@
 
 pub mod calendar;
 pub mod duration;
+pub mod sla;
 
 use chrono::{DateTime, LocalResult, NaiveDate, NaiveDateTime, SubsecRound, TimeZone, Utc};
 use chrono_tz::Tz;

@@ -1,0 +1,381 @@
+//! `desk tick`: everything that happens because time passed, evaluated once at one
+//! instant — snoozes that are due wake up, SLA targets warn and breach, time rules fire
+//! once per episode. Run by cron every minute; safe to run twice, to kill half-way and
+//! to run after cron was down for days (wake-ups and breaches are recorded at the
+//! instant they happened).
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::helpdesk::Helpdesk;
+use crate::model::settings::Category;
+use crate::model::{Edit, HistoryEntry};
+use crate::rules::RuleSet;
+use crate::rules::condition::{Facts, Field};
+use crate::rules::engine::{RuleTrace, Verdict};
+use crate::rules::event::{self as ev, Event};
+use crate::store::Summary;
+use crate::time::sla;
+
+/// One thing tick did (or would do) to a ticket.
+#[derive(Debug, Clone, Serialize)]
+pub struct Happening {
+    pub ticket: String,
+    /// `woke`, `rule`, `sla.warning`, `sla.breached`, `deleted`.
+    pub kind: String,
+    /// When it happened: a wake-up or breach keeps its own instant.
+    pub at: DateTime<Utc>,
+    pub detail: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TickReport {
+    pub now: DateTime<Utc>,
+    pub dry_run: bool,
+    /// Tickets whose files were read because something might be due.
+    pub checked: usize,
+    pub happened: Vec<Happening>,
+    #[serde(skip)]
+    pub traces: Vec<(String, Vec<RuleTrace>)>,
+    #[serde(skip)]
+    pub problems: Vec<String>,
+}
+
+/// Fields a listing summary does not know: a time rule testing them needs the file.
+fn unknown_in_summary(f: &Field) -> bool {
+    f.needs_customer()
+        || matches!(
+            f,
+            Field::Body | Field::Text | Field::SlaPolicy | Field::SlaBreached | Field::SlaDueIn(_)
+        )
+}
+
+/// Fields known from a type and status alone.
+fn unknown_in_status(f: &Field) -> bool {
+    !matches!(f, Field::Type | Field::Status | Field::StatusCategory)
+}
+
+impl Helpdesk {
+    /// Runs one tick at `self.now`. With `dry_run`, nothing is written.
+    pub fn tick(&self, dry_run: bool) -> Result<TickReport> {
+        let rules = self.rules()?;
+        let _tick = self.store.try_tick_lock()?.ok_or_else(|| {
+            Error::Busy(
+                "another `desk tick` is still running in this helpdesk; this one did nothing"
+                    .into(),
+            )
+        })?;
+        let settings = &self.settings;
+        let now = self.now;
+        let time_rules: Vec<&crate::rules::ruleset::Rule> =
+            rules.rules.iter().filter(|r| r.is_time_rule()).collect();
+        let max_warn = rules
+            .slas
+            .iter()
+            .filter_map(|p| p.warn_before)
+            .max()
+            .map_or(0, |d| d.seconds);
+
+        // Done tickets matter only to time rules that can match their type and status
+        // (spam older than 90 days...): decided once per (type, status).
+        let pairs: RefCell<HashMap<(String, String), bool>> = RefCell::new(HashMap::new());
+        let want = |kind: &str, status: &str| -> bool {
+            if !settings.category(kind, status).is_done() {
+                return true;
+            }
+            let key = (kind.to_string(), status.to_string());
+            if let Some(v) = pairs.borrow().get(&key) {
+                return *v;
+            }
+            let probe = Summary {
+                kind: kind.into(),
+                status: status.into(),
+                ..Summary::default()
+            }
+            .to_ticket();
+            let facts = Facts::new(&probe, None, settings, now);
+            let v = time_rules.iter().any(|r| {
+                r.condition
+                    .as_ref()
+                    .is_none_or(|c| c.eval3(&facts, &unknown_in_status) != Some(false))
+            });
+            pairs.borrow_mut().insert(key, v);
+            v
+        };
+        let scan = self.store.scan_where(&want)?;
+        let mut report = TickReport {
+            now,
+            dry_run,
+            checked: 0,
+            happened: Vec::new(),
+            traces: Vec::new(),
+            problems: scan
+                .problems
+                .iter()
+                .map(|p| format!("{}: {} (skipped)", p.path.display(), p.message))
+                .collect(),
+        };
+
+        let candidates: Vec<&Summary> = scan
+            .tickets
+            .iter()
+            .filter(|s| self.may_be_due(s, &time_rules, max_warn))
+            .collect();
+        for s in candidates {
+            report.checked += 1;
+            if let Err(e) = self.tick_ticket(&s.id, &rules, dry_run, &mut report) {
+                report.problems.push(format!("{}: {e}", s.id));
+            }
+        }
+        Ok(report)
+    }
+
+    /// Whether anything could be due on this ticket, judged from its summary alone.
+    fn may_be_due(
+        &self,
+        s: &Summary,
+        time_rules: &[&crate::rules::ruleset::Rule],
+        max_warn: i64,
+    ) -> bool {
+        let now = self.now.timestamp();
+        let category = self.settings.category(&s.kind, &s.status);
+        if category == Category::Waiting && s.snoozed_until.is_some_and(|u| u <= now) {
+            return true;
+        }
+        if !category.is_done() && s.sla_due.is_some_and(|d| d - max_warn <= now) {
+            return true;
+        }
+        let ticket = s.to_ticket();
+        let facts = Facts::new(&ticket, None, &self.settings, self.now).with_stats(Some(&s.stats));
+        time_rules.iter().any(|r| {
+            let holds = r
+                .condition
+                .as_ref()
+                .map_or(Some(true), |c| c.eval3(&facts, &unknown_in_summary));
+            let in_episode = s
+                .time_rules
+                .iter()
+                .any(|(n, at)| *n == r.name && s.stats.person_acted.is_none_or(|p| p <= *at));
+            // Due to fire, or an episode to close because its conditions are now false.
+            if in_episode {
+                holds != Some(true)
+            } else {
+                holds != Some(false)
+            }
+        })
+    }
+
+    fn tick_ticket(
+        &self,
+        id: &str,
+        rules: &RuleSet,
+        dry_run: bool,
+        report: &mut TickReport,
+    ) -> Result<()> {
+        let _lock = if dry_run {
+            None
+        } else {
+            Some(self.store.lock()?)
+        };
+        let mut t = self.store.load_ticket(id)?;
+        let before = t.clone();
+        let customer = match &t.requester {
+            Some(r) => self.store.load_customer(r)?,
+            None => None,
+        };
+        let now = self.now;
+        let mut mail = Vec::new();
+        let mut deleted = false;
+        let mut traces = Vec::new();
+        let note = |report: &mut TickReport, kind: &str, at: DateTime<Utc>, detail: String| {
+            report.happened.push(Happening {
+                ticket: id.to_string(),
+                kind: kind.to_string(),
+                at,
+                detail,
+            });
+        };
+
+        // 1. A due snooze wakes at its own time.
+        if let Some(until) = t.snoozed_until
+            && until <= now
+            && self.settings.category(&t.kind, &t.status) == Category::Waiting
+        {
+            let changes = {
+                let mut edit = Edit::new(&mut t, &self.settings, until);
+                edit.set_category(Category::Open)?;
+                edit.finish()
+            };
+            t.history.push(HistoryEntry {
+                at: until,
+                actor: "system".into(),
+                event: ev::WOKE.into(),
+                changes: changes.clone(),
+                note: None,
+            });
+            t.updated_at = now.max(t.updated_at);
+            self.refresh_sla(&mut t, rules, customer.as_ref(), until);
+            let mut events = vec![Event {
+                changes: changes.clone(),
+                ..Event::new(ev::WOKE)
+            }];
+            events.extend(Event::derived(&changes));
+            let out = self.run_rules(&mut t, events, rules, customer.as_ref(), dry_run)?;
+            note(
+                report,
+                "woke",
+                until,
+                format!("woke (snoozed until {})", crate::time::format_utc(until)),
+            );
+            self.absorb(
+                &mut report.problems,
+                id,
+                &out,
+                &mut mail,
+                &mut deleted,
+                &mut traces,
+            );
+        }
+
+        // 2. SLA warnings and breaches, each once, at the instant they happened.
+        if !deleted {
+            self.refresh_sla(&mut t, rules, customer.as_ref(), now);
+            let policy = t.sla.as_ref().map(|s| s.policy.clone()).unwrap_or_default();
+            for alarm in sla::alarms(&mut t, rules, now) {
+                let name = if alarm.breached {
+                    "sla.breached"
+                } else {
+                    "sla.warning"
+                };
+                let what = if alarm.breached {
+                    "breached"
+                } else {
+                    "due soon"
+                };
+                t.history.push(HistoryEntry {
+                    at: alarm.at,
+                    actor: format!("sla:{policy}"),
+                    event: name.into(),
+                    changes: Vec::new(),
+                    note: Some(format!("{} {what}", alarm.target)),
+                });
+                t.updated_at = now.max(t.updated_at);
+                let event = Event {
+                    target: Some(alarm.target.clone()),
+                    ..Event::new(name)
+                };
+                let out = self.run_rules(&mut t, vec![event], rules, customer.as_ref(), dry_run)?;
+                note(
+                    report,
+                    name,
+                    alarm.at,
+                    format!("{} {what} ({policy})", alarm.target),
+                );
+                self.absorb(
+                    &mut report.problems,
+                    id,
+                    &out,
+                    &mut mail,
+                    &mut deleted,
+                    &mut traces,
+                );
+                if deleted {
+                    break;
+                }
+            }
+        }
+
+        // 3. Time rules, once per episode. An episode ends when a person or the
+        // customer acts after the rule fired, or when its conditions are seen false.
+        if !deleted {
+            let person = t
+                .history
+                .iter()
+                .filter(|h| h.actor.starts_with("agent:") || h.actor.starts_with("customer:"))
+                .map(|h| h.at)
+                .max();
+            t.time_rules
+                .retain(|_, fired| person.is_none_or(|p| p <= *fired));
+            let in_episode: Vec<String> = t.time_rules.keys().cloned().collect();
+            let out = self.run_rules_in(
+                &mut t,
+                vec![Event::new(ev::TICK)],
+                rules,
+                customer.as_ref(),
+                dry_run,
+                &in_episode,
+            )?;
+            for tr in out.trace.iter().filter(|tr| tr.event == ev::TICK) {
+                match tr.verdict {
+                    Verdict::Fired => {
+                        t.time_rules.insert(tr.rule.clone(), now);
+                        let mut did: Vec<String> =
+                            tr.changes.iter().map(|c| c.field.clone()).collect();
+                        did.extend(tr.effects.iter().cloned());
+                        note(
+                            report,
+                            "rule",
+                            now,
+                            format!(
+                                "rule {} fired{}",
+                                tr.rule,
+                                if did.is_empty() {
+                                    String::new()
+                                } else {
+                                    format!(": {}", did.join(", "))
+                                }
+                            ),
+                        );
+                    }
+                    Verdict::NotMatched => {
+                        t.time_rules.remove(&tr.rule);
+                    }
+                    _ => {}
+                }
+            }
+            self.absorb(
+                &mut report.problems,
+                id,
+                &out,
+                &mut mail,
+                &mut deleted,
+                &mut traces,
+            );
+        }
+        if deleted {
+            note(report, "deleted", now, "deleted by a rule".into());
+        }
+        if !traces.is_empty() {
+            report.traces.push((id.to_string(), traces));
+        }
+        if dry_run || (!deleted && t == before) {
+            return Ok(());
+        }
+        self.write_mail(&mail)?;
+        self.save(&t, deleted, false)
+    }
+
+    fn absorb(
+        &self,
+        problems: &mut Vec<String>,
+        id: &str,
+        out: &crate::rules::engine::Outcome,
+        mail: &mut Vec<crate::rules::engine::Mail>,
+        deleted: &mut bool,
+        traces: &mut Vec<RuleTrace>,
+    ) {
+        problems.extend(out.problems.iter().map(|p| format!("{id}: {p}")));
+        mail.extend(out.mail.iter().cloned());
+        *deleted |= out.delete;
+        traces.extend(
+            out.trace
+                .iter()
+                .filter(|t| t.verdict == Verdict::Fired)
+                .cloned(),
+        );
+    }
+}
