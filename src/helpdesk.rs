@@ -48,6 +48,15 @@ pub struct NewTicket {
     pub fields: Vec<(String, String)>,
 }
 
+/// Where a new ticket comes from, when it is not a person typing `desk new` now.
+#[derive(Debug, Default, Clone)]
+pub struct Origin {
+    pub at: Option<DateTime<Utc>>,
+    pub actor: Option<String>,
+    pub id: Option<String>,
+    pub dry_run: bool,
+}
+
 /// What a change did: the ticket after it (with the rules' changes), and what the rules
 /// could not do.
 pub struct Outcome {
@@ -107,6 +116,14 @@ impl Helpdesk {
     /// `ticket.created`. Returns `None` as the ticket if a rule deleted it.
     pub fn create(&self, new: NewTicket) -> Result<Outcome> {
         let rules = self.rules()?;
+        self.create_with(new, &rules, &Origin::default())
+    }
+
+    /// Creates a ticket as `origin` says: at another instant, by another actor, with a
+    /// given ID (recurring tickets), or changing nothing (`dry_run`).
+    pub fn create_with(&self, new: NewTicket, rules: &RuleSet, origin: &Origin) -> Result<Outcome> {
+        let at = origin.at.unwrap_or(self.now);
+        let actor = origin.actor.clone().unwrap_or_else(|| self.actor.clone());
         let subject = new.subject.trim().to_string();
         if subject.is_empty() {
             return Err(Error::Invalid("a ticket needs a subject".into()));
@@ -140,8 +157,8 @@ impl Helpdesk {
             channel,
             tags: Vec::new(),
             fields: BTreeMap::new(),
-            created_at: self.now,
-            updated_at: self.now,
+            created_at: at,
+            updated_at: at,
             snoozed_until: None,
             sla: None,
             messages: Vec::new(),
@@ -150,7 +167,7 @@ impl Helpdesk {
         };
         // Validate everything through the same setters as `desk set`, before touching disk.
         {
-            let mut edit = Edit::new(&mut ticket, &self.settings, self.now);
+            let mut edit = Edit::new(&mut ticket, &self.settings, at);
             if let Some(d) = new.department {
                 edit.set("department", &d)?;
             }
@@ -171,7 +188,7 @@ impl Helpdesk {
         if let Some(body) = new.body.filter(|b| !b.trim().is_empty()) {
             let (author, kind) = match &requester {
                 Some(r) => (format!("customer:{r}"), MessageKind::Customer),
-                None => (self.actor.clone(), MessageKind::Note),
+                None => (actor.clone(), MessageKind::Note),
             };
             event.message = Some(MessageCtx {
                 body: body.clone(),
@@ -181,7 +198,7 @@ impl Helpdesk {
                 no_auto_reply: false,
             });
             ticket.messages.push(Message {
-                at: self.now,
+                at: at,
                 author,
                 kind,
                 body,
@@ -189,23 +206,41 @@ impl Helpdesk {
             });
         }
         ticket.history.push(HistoryEntry {
-            at: self.now,
-            actor: self.actor.clone(),
+            at: at,
+            actor: actor.clone(),
             event: ev::CREATED.into(),
             changes: Vec::new(),
             note: None,
         });
 
-        let _lock = self.store.lock()?;
+        let _lock = if origin.dry_run {
+            None
+        } else {
+            Some(self.store.lock()?)
+        };
         let customer = match &requester {
-            Some(email) => Some(self.touch_customer(email, new.name.as_deref())?),
+            Some(email) if !origin.dry_run => {
+                Some(self.touch_customer(email, new.name.as_deref())?)
+            }
+            Some(email) => self.store.load_customer(email)?,
             None => None,
         };
-        ticket.id = self.store.next_id(self.now)?;
-        let outcome = self.run_rules(&mut ticket, vec![event], &rules, customer.as_ref(), false)?;
-        self.refresh_sla(&mut ticket, &rules, customer.as_ref(), self.now);
-        self.write_mail(&outcome.mail)?;
-        self.save(&ticket, outcome.delete, true)?;
+        ticket.id = match &origin.id {
+            Some(id) => id.clone(),
+            None => self.store.next_id(at)?,
+        };
+        let outcome = self.run_rules(
+            &mut ticket,
+            vec![event],
+            rules,
+            customer.as_ref(),
+            origin.dry_run,
+        )?;
+        self.refresh_sla(&mut ticket, rules, customer.as_ref(), at);
+        if !origin.dry_run {
+            self.write_mail(&outcome.mail)?;
+            self.save(&ticket, outcome.delete, true)?;
+        }
         Ok(Outcome {
             ticket,
             changed: true,

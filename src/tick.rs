@@ -11,13 +11,16 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::helpdesk::Helpdesk;
+use std::collections::BTreeMap;
+
+use crate::helpdesk::{Helpdesk, NewTicket, Origin};
 use crate::model::settings::Category;
 use crate::model::{Edit, HistoryEntry};
 use crate::rules::RuleSet;
 use crate::rules::condition::{Facts, Field};
 use crate::rules::engine::{RuleTrace, Verdict};
 use crate::rules::event::{self as ev, Event};
+use crate::rules::ruleset::{Schedule, ScheduleValue};
 use crate::store::Summary;
 use crate::time::sla;
 
@@ -120,6 +123,7 @@ impl Helpdesk {
                 .collect(),
         };
 
+        self.run_schedules(&rules, dry_run, &mut report)?;
         let candidates: Vec<&Summary> = scan
             .tickets
             .iter()
@@ -132,6 +136,74 @@ impl Helpdesk {
             }
         }
         Ok(report)
+    }
+
+    /// Creates the recurring tickets whose occurrences have come, each exactly once: the
+    /// ticket's ID is derived from the schedule and the occurrence, so a ticket another
+    /// clone made already is not made again. After cron was down, every missed
+    /// occurrence gets its ticket, dated when it was due.
+    fn run_schedules(&self, rules: &RuleSet, dry_run: bool, report: &mut TickReport) -> Result<()> {
+        if rules.schedules.is_empty() {
+            return Ok(());
+        }
+        let path = self.store.local_dir().join("schedules.json");
+        let mut state: BTreeMap<String, DateTime<Utc>> = std::fs::read_to_string(&path)
+            .ok()
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or_default();
+        let tz = self.settings.helpdesk.timezone;
+        let now = self.now.with_timezone(&tz);
+        for sched in &rules.schedules {
+            let Ok(cron) = sched.every.parse::<croner::Cron>() else {
+                continue;
+            };
+            // Without a record (a fresh clone), only the latest occurrence is due.
+            let occurrences: Vec<DateTime<Utc>> = match state.get(&sched.name) {
+                Some(last) => cron
+                    .iter_after(last.with_timezone(&tz))
+                    .take_while(|t| *t <= now)
+                    .take(1000)
+                    .map(|t| t.with_timezone(&Utc))
+                    .collect(),
+                None => cron
+                    .find_previous_occurrence(&now, true)
+                    .ok()
+                    .map(|t| t.with_timezone(&Utc))
+                    .into_iter()
+                    .collect(),
+            };
+            for occ in occurrences {
+                let id = crate::model::id::for_occurrence(&sched.name, occ.timestamp());
+                if !self.store.ticket_path(&id).exists() {
+                    let new = schedule_ticket(sched);
+                    let origin = Origin {
+                        at: Some(occ),
+                        actor: Some(format!("schedule:{}", sched.name)),
+                        id: Some(id.clone()),
+                        dry_run,
+                    };
+                    match self.create_with(new, rules, &origin) {
+                        Ok(_) => report.happened.push(Happening {
+                            ticket: id,
+                            kind: "created".into(),
+                            at: occ,
+                            detail: format!("created by schedule {}", sched.name),
+                        }),
+                        Err(e) => report
+                            .problems
+                            .push(format!("schedule {}: {e}", sched.name)),
+                    }
+                }
+                state.insert(sched.name.clone(), occ);
+            }
+        }
+        if !dry_run {
+            let bytes = serde_json::to_vec_pretty(&state).unwrap_or_default();
+            std::fs::create_dir_all(self.store.local_dir())
+                .map_err(|e| Error::io(self.store.local_dir(), e))?;
+            crate::store::atomic::replace(&path, &bytes)?;
+        }
+        Ok(())
     }
 
     /// Whether anything could be due on this ticket, judged from its summary alone.
@@ -378,4 +450,25 @@ impl Helpdesk {
                 .cloned(),
         );
     }
+}
+
+/// The ticket a schedule describes.
+fn schedule_ticket(s: &Schedule) -> NewTicket {
+    let mut new = NewTicket {
+        channel: Some("schedule".into()),
+        ..NewTicket::default()
+    };
+    for (k, v) in &s.ticket {
+        match (k.as_str(), v) {
+            ("tags", ScheduleValue::List(tags)) => new.tags = tags.clone(),
+            ("subject", ScheduleValue::Text(t)) => new.subject = t.clone(),
+            ("body", ScheduleValue::Text(t)) => new.body = Some(t.clone()),
+            ("department", ScheduleValue::Text(t)) => new.department = Some(t.clone()),
+            ("priority", ScheduleValue::Text(t)) => new.priority = Some(t.clone()),
+            ("type", ScheduleValue::Text(t)) => new.kind = Some(t.clone()),
+            ("shop", ScheduleValue::Text(t)) => new.shop = Some(t.clone()),
+            _ => {}
+        }
+    }
+    new
 }

@@ -363,3 +363,47 @@ fn a_tick_killed_half_way_is_finished_by_the_next() {
         ids.len()
     );
 }
+
+#[test]
+fn a_schedule_creates_each_occurrence_once_also_after_catch_up() {
+    let mut d = desk();
+    let rules = format!(
+        "{RULES}\n[[schedule]]\nname = \"monthly-invoice-run\"\nevery = \"0 9 1 * *\"\nticket = {{ subject = \"Monthly invoice run\", department = \"support\", tags = [\"recurring\"] }}\n"
+    );
+    d.write("rules.toml", &rules);
+    d.set_now("2026-12-01T08:30:00Z"); // 09:30 in Oslo: December's run is due
+    d.ok(["tick"]);
+    d.ok(["tick"]);
+    let ids = d.ok(["list", "--format", "ids", "+recurring"]);
+    assert_eq!(ids.lines().count(), 1, "{ids}");
+    let t = d.ticket(ids.trim());
+    assert_eq!(
+        t["created_at"], "2026-12-01T08:00:00Z",
+        "dated at the occurrence, 09:00 Oslo"
+    );
+    assert_eq!(t["history"][0]["actor"], "schedule:monthly-invoice-run");
+    // Cron was down from December to March: January, February and March each once.
+    d.set_now("2027-03-02T12:00:00Z");
+    d.ok(["tick"]);
+    d.ok(["tick"]);
+    let all = d.ok(["list", "--format", "json", "+recurring"]);
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&all).unwrap();
+    let months: Vec<&str> = rows
+        .iter()
+        .map(|r| &r["created_at"].as_str().unwrap()[..7])
+        .collect();
+    assert_eq!(months, ["2026-12", "2027-01", "2027-02", "2027-03"]);
+    // Another clone ticking the same occurrence makes the same ticket, not a second one.
+    let copy = Desk::new();
+    copy.write("desk.toml", SETTINGS);
+    copy.write("rules.toml", &rules);
+    let mut c = copy.cmd();
+    c.env("DESK_NOW", "2027-03-02T12:00:00Z").arg("tick");
+    assert!(c.output().unwrap().status.success());
+    let theirs = copy.ok(["list", "--format", "ids", "+recurring"]);
+    assert!(
+        d.ok(["list", "--format", "ids", "+recurring"])
+            .contains(theirs.trim()),
+        "same ID on both clones"
+    );
+}

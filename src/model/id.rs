@@ -34,6 +34,18 @@ pub fn format(secs: u64, seq: u32, clone: u32) -> String {
     s
 }
 
+/// The ID of a recurring ticket: the same on every clone for the same schedule and
+/// occurrence, so two clones that both tick create one ticket between them.
+pub fn for_occurrence(schedule: &str, unix_secs: i64) -> String {
+    // FNV-1a: a stable hash of the schedule's name, as the clone part.
+    let mut h: u32 = 0x811c_9dc5;
+    for b in schedule.bytes() {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    format(u64::try_from(unix_secs - EPOCH).unwrap_or(0), 0, h)
+}
+
 /// True for a string that has the shape of a full ticket ID.
 pub fn is_full_id(s: &str) -> bool {
     s.len() == LEN && s.bytes().all(|b| ALPHABET.contains(&b))

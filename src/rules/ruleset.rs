@@ -770,6 +770,13 @@ fn read_schedule(
         );
         return None;
     }
+    if let Err(e) = every.get_ref().parse::<croner::Cron>() {
+        r.error(
+            every.span(),
+            format!("`{}` is not a cron schedule: {e}", every.get_ref()),
+        );
+        return None;
+    }
     let tv = match t.get("ticket") {
         Some(v) => v,
         None => {
@@ -789,7 +796,6 @@ fn read_schedule(
         "type",
         "shop",
         "tags",
-        "assignee",
     ];
     r.check_keys(tt, &keys, &format!("`ticket` of {what}"));
     let mut ticket = Vec::new();
@@ -815,7 +821,6 @@ fn read_schedule(
         }
         let check = match key {
             "department" => settings.check_department(s.get_ref()),
-            "assignee" => settings.check_agent(s.get_ref()),
             "type" => settings.check_type(s.get_ref()),
             "shop" => settings.check_shop(s.get_ref()),
             "priority" => s.get_ref().parse::<crate::model::Priority>().map(|_| ()),
