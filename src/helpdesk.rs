@@ -198,7 +198,7 @@ impl Helpdesk {
                 no_auto_reply: false,
             });
             ticket.messages.push(Message {
-                at: at,
+                at,
                 author,
                 kind,
                 body,
@@ -206,7 +206,7 @@ impl Helpdesk {
             });
         }
         ticket.history.push(HistoryEntry {
-            at: at,
+            at,
             actor: actor.clone(),
             event: ev::CREATED.into(),
             changes: Vec::new(),
