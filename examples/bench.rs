@@ -252,9 +252,72 @@ fn cases(desk: &Desk) -> Vec<(&'static str, Vec<String>)> {
         ),
         (
             "`desk new` (vip: least_loaded)",
-            v(&["new", "-s", "Bench", "-m", "body", "--from", &desk.vip, "--channel", "email"]),
+            v(&[
+                "new",
+                "-s",
+                "Bench",
+                "-m",
+                "body",
+                "--from",
+                &desk.vip,
+                "--channel",
+                "email",
+            ]),
+        ),
+        // The warm-up run does the tick's work at T0; the counted runs find nothing due.
+        ("`desk tick` (nothing due)", v(&["--now", TICK_AT, "tick"])),
+        // A day later follow-ups, SLA breaches and wake-ups are due; a dry run repeats it.
+        (
+            "`desk tick --dry-run` (a day's work due)",
+            v(&["--now", TICK_LATER, "tick", "--dry-run"]),
         ),
     ]
+}
+
+/// One hour after the generator's base instant.
+const TICK_AT: &str = "2026-11-24T10:00:00Z";
+const TICK_LATER: &str = "2026-11-25T10:00:00Z";
+
+/// Median time to read the files of the tickets that are not done (what `cat` of them
+/// would cost), the baseline for `desk tick`.
+fn read_open_files(dir: &Path, runs: usize) -> Result<(usize, f64), BoxError> {
+    let store = desk::store::Store::at(dir);
+    let settings = desk::model::Settings::load(dir)?;
+    let open: Vec<PathBuf> = store
+        .scan_where(&|k, s| !settings.category(k, s).is_done())?
+        .tickets
+        .iter()
+        .map(|t| store.ticket_path(&t.id))
+        .collect();
+    let mut times = Vec::new();
+    for _ in 0..runs.max(1) {
+        let start = Instant::now();
+        let mut bytes = 0;
+        for p in &open {
+            bytes += std::fs::read(p)?.len();
+        }
+        std::hint::black_box(bytes);
+        times.push(start.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(f64::total_cmp);
+    Ok((open.len(), times[times.len() / 2]))
+}
+
+/// Peak resident memory of one run, in MiB, from GNU time.
+fn peak_mib(bin: &Path, dir: &Path, args: &[&str]) -> Option<f64> {
+    let out = Command::new("/usr/bin/time")
+        .arg("-f")
+        .arg("%M")
+        .arg(bin)
+        .args(args)
+        .current_dir(dir)
+        .env_remove("DESK_NOW")
+        .stdout(Stdio::null())
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stderr);
+    let kb: f64 = text.lines().last()?.trim().parse().ok()?;
+    Some(kb / 1024.0)
 }
 
 /// Measures every command on every helpdesk. Runs are interleaved (run 1 on each
@@ -422,6 +485,34 @@ fn run() -> Result<(), BoxError> {
         "- `desk list` (open tickets, after a warm-up) < 500 ms: {list:.1} ms, {}",
         check(list < 500.0)
     );
+    let big_desk = desks.last().ok_or("no helpdesk")?;
+    let (open, read_ms) = read_open_files(&big_desk.dir, args.runs)?;
+    let later = median("`desk tick --dry-run` (a day's work due)", big);
+    println!(
+        "- `desk tick` with the example's rules < 1 s: {later:.1} ms, {}",
+        check(later < 1000.0)
+    );
+    println!(
+        "- ... and < 2x reading the {open} open tickets' files ({read_ms:.1} ms): ratio {:.2}, {}",
+        later / read_ms,
+        check(later < 2.0 * read_ms)
+    );
+    let idle = median("`desk tick` (nothing due)", big);
+    println!(
+        "- `desk tick` with nothing due < 200 ms: {idle:.1} ms, {}",
+        check(idle < 200.0)
+    );
+    match peak_mib(
+        &bin,
+        &big_desk.dir,
+        &["--now", TICK_LATER, "tick", "--dry-run"],
+    ) {
+        Some(m) => println!(
+            "- `desk tick` peak memory < 200 MB: {m:.0} MiB, {}",
+            check(m < 200.0)
+        ),
+        None => println!("- `desk tick` peak memory: not measured (/usr/bin/time is missing)"),
+    }
     let (rules, per_eval) = rule_evaluation(&desks[0].dir)?;
     println!(
         "- evaluating {rules} rules against one ticket < 1 ms: median {:.1} µs, {}",
@@ -450,10 +541,10 @@ impl desk::rules::engine::Assigner for NoAssign {
 /// customer data, priorities, regexes), all listening to `ticket.created`, evaluated
 /// in-process against one generated ticket with its customer. Returns (rules, median µs).
 fn rule_evaluation(dir: &Path) -> Result<(usize, f64), BoxError> {
+    use desk::rules::RuleSet;
     use desk::rules::engine::{self, Env};
     use desk::rules::event::{Event, MessageCtx};
     use desk::rules::template::Templates;
-    use desk::rules::RuleSet;
     use desk::source::Source;
 
     let settings = desk::model::Settings::load(dir)?;
@@ -481,8 +572,18 @@ fn rule_evaluation(dir: &Path) -> Result<(usize, f64), BoxError> {
     }
     let mut templates = Templates::new(dir);
     let rules = RuleSet::parse(&Source::new("rules.toml", text), &settings, &mut templates)
-        .map_err(|d| d.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))?;
-    let id = store.scan()?.tickets.first().map(|t| t.id.clone()).ok_or("no ticket")?;
+        .map_err(|d| {
+            d.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n")
+        })?;
+    let id = store
+        .scan()?
+        .tickets
+        .first()
+        .map(|t| t.id.clone())
+        .ok_or("no ticket")?;
     let ticket = store.load_ticket(&id)?;
     let customer = match &ticket.requester {
         Some(r) => store.load_customer(r)?,

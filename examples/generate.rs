@@ -1051,6 +1051,9 @@ struct World<'a> {
     other_types: Vec<&'a TicketType>,
     shops: Vec<String>,
     customers: &'a [Cust],
+    /// The helpdesk's settings and rules, for SLA state as `desk` would have kept it.
+    settings: &'a Settings,
+    rules: desk::rules::RuleSet,
 }
 
 /// A ticket being built: times are offsets in seconds from its creation.
@@ -1645,6 +1648,48 @@ fn build_ticket(w: &World<'_>, plan: &Plan, id: String) -> Result<Ticket, BoxErr
     })
 }
 
+/// SLA state as desk keeps it: the policy, its targets, and the warnings and breaches
+/// recorded (in the history too) up to the generator's base instant.
+fn apply_sla(w: &World<'_>, plan: &Plan, t: &mut Ticket) {
+    let c = &w.customers[plan.customer];
+    let customer = desk::model::Customer {
+        email: c.email.clone(),
+        name: Some(c.name.clone()),
+        group: c.group.clone(),
+        organization: c.organization.clone(),
+        fields: Default::default(),
+        created_at: t.created_at,
+    };
+    desk::time::sla::refresh(t, &w.rules, w.settings, Some(&customer), t.updated_at);
+    let Some(base) = DateTime::from_timestamp(w.base, 0) else {
+        return;
+    };
+    let policy = t.sla.as_ref().map(|s| s.policy.clone()).unwrap_or_default();
+    for alarm in desk::time::sla::alarms(t, &w.rules, base) {
+        t.history.push(HistoryEntry {
+            at: alarm.at,
+            actor: format!("sla:{policy}"),
+            event: if alarm.breached {
+                "sla.breached"
+            } else {
+                "sla.warning"
+            }
+            .into(),
+            changes: Vec::new(),
+            note: Some(format!(
+                "{} {}",
+                alarm.target,
+                if alarm.breached {
+                    "breached"
+                } else {
+                    "due soon"
+                }
+            )),
+        });
+    }
+    t.history.sort_by_key(|h| h.at);
+}
+
 /// A UTC time of day for a new ticket: mostly office hours in Scandinavia, some evenings.
 fn time_of_day(rng: &mut Rng) -> i64 {
     const WEIGHTS: [u32; 24] = [
@@ -1829,6 +1874,8 @@ pub fn generate(dir: &Path, n: usize, seed: u64, example: &str) -> Result<Genera
             settings.shops.iter().map(|s| s.id.clone()).collect()
         },
         customers: &customers,
+        settings: &settings,
+        rules: desk::rules::RuleSet::load(dir, &settings)?,
     };
 
     // Tickets, in parallel: each depends only on its plan, so threads change nothing.
@@ -1847,7 +1894,8 @@ pub fn generate(dir: &Path, n: usize, seed: u64, example: &str) -> Result<Genera
                 scope.spawn(move || -> Result<(), BoxError> {
                     let mut path = tickets_dir.clone();
                     for (plan, id) in plans.iter().zip(ids) {
-                        let ticket = build_ticket(world, plan, id.clone())?;
+                        let mut ticket = build_ticket(world, plan, id.clone())?;
+                        apply_sla(world, plan, &mut ticket);
                         path.push(format!("{id}.json"));
                         fs::OpenOptions::new()
                             .write(true)

@@ -44,6 +44,7 @@ pub struct NewTicket {
     pub kind: Option<String>,
     pub department: Option<String>,
     pub priority: Option<String>,
+    pub assignee: Option<String>,
     pub tags: Vec<String>,
     pub fields: Vec<(String, String)>,
 }
@@ -176,6 +177,9 @@ impl Helpdesk {
             }
             if let Some(s) = new.shop {
                 edit.set("shop", &s)?;
+            }
+            if let Some(a) = new.assignee {
+                edit.set("assignee", &a)?;
             }
             for t in &new.tags {
                 edit.add_tag(t)?;

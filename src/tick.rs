@@ -5,7 +5,6 @@
 //! instant they happened).
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -85,13 +84,17 @@ impl Helpdesk {
 
         // Done tickets matter only to time rules that can match their type and status
         // (spam older than 90 days...): decided once per (type, status).
-        let pairs: RefCell<HashMap<(String, String), bool>> = RefCell::new(HashMap::new());
+        // Few distinct pairs exist; a list searched without allocating beats a map here.
+        let pairs: RefCell<Vec<(String, String, bool)>> = RefCell::new(Vec::new());
         let want = |kind: &str, status: &str| -> bool {
             if !settings.category(kind, status).is_done() {
                 return true;
             }
-            let key = (kind.to_string(), status.to_string());
-            if let Some(v) = pairs.borrow().get(&key) {
+            if let Some((_, _, v)) = pairs
+                .borrow()
+                .iter()
+                .find(|(k, s, _)| k == kind && s == status)
+            {
                 return *v;
             }
             let probe = Summary {
@@ -106,7 +109,9 @@ impl Helpdesk {
                     .as_ref()
                     .is_none_or(|c| c.eval3(&facts, &unknown_in_status) != Some(false))
             });
-            pairs.borrow_mut().insert(key, v);
+            pairs
+                .borrow_mut()
+                .push((kind.to_string(), status.to_string(), v));
             v
         };
         let scan = self.store.scan_where(&want)?;
@@ -384,7 +389,21 @@ impl Helpdesk {
             for tr in out.trace.iter().filter(|tr| tr.event == ev::TICK) {
                 match tr.verdict {
                     Verdict::Fired => {
-                        t.time_rules.insert(tr.rule.clone(), now);
+                        // A rule whose own actions made its conditions false (it assigned
+                        // the unassigned ticket) has ended its episode already.
+                        let still = rules
+                            .rules
+                            .iter()
+                            .find(|r| r.name == tr.rule)
+                            .and_then(|r| r.condition.as_ref())
+                            .is_none_or(|c| {
+                                c.eval(&Facts::new(&t, customer.as_ref(), &self.settings, now))
+                            });
+                        if still {
+                            t.time_rules.insert(tr.rule.clone(), now);
+                        } else {
+                            t.time_rules.remove(&tr.rule);
+                        }
                         let mut did: Vec<String> =
                             tr.changes.iter().map(|c| c.field.clone()).collect();
                         did.extend(tr.effects.iter().cloned());
@@ -467,6 +486,7 @@ fn schedule_ticket(s: &Schedule) -> NewTicket {
             ("priority", ScheduleValue::Text(t)) => new.priority = Some(t.clone()),
             ("type", ScheduleValue::Text(t)) => new.kind = Some(t.clone()),
             ("shop", ScheduleValue::Text(t)) => new.shop = Some(t.clone()),
+            ("assignee", ScheduleValue::Text(t)) => new.assignee = Some(t.clone()),
             _ => {}
         }
     }

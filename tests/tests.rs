@@ -3,6 +3,8 @@
 
 mod common;
 
+mod business_hours;
+
 mod commands;
 mod config;
 mod example;

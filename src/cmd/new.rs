@@ -83,6 +83,7 @@ pub fn run(ctx: &Ctx, args: NewArgs) -> Result<()> {
         kind: args.kind,
         department: args.department,
         priority: args.priority,
+        assignee: None,
         tags: args.tags,
         fields,
     })?;

@@ -796,6 +796,7 @@ fn read_schedule(
         "type",
         "shop",
         "tags",
+        "assignee",
     ];
     r.check_keys(tt, &keys, &format!("`ticket` of {what}"));
     let mut ticket = Vec::new();
@@ -821,6 +822,7 @@ fn read_schedule(
         }
         let check = match key {
             "department" => settings.check_department(s.get_ref()),
+            "assignee" => settings.check_agent(s.get_ref()),
             "type" => settings.check_type(s.get_ref()),
             "shop" => settings.check_shop(s.get_ref()),
             "priority" => s.get_ref().parse::<crate::model::Priority>().map(|_| ()),

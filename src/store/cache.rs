@@ -236,17 +236,36 @@ fn names(dir: &Path) -> Result<Vec<String>> {
 }
 
 /// Stats every file, on as many threads as there are cores: a stat is a system call
-/// each, and 100,000 of them are most of a listing's time.
+/// each, and 100,000 of them are most of a listing's time. Names are looked up relative
+/// to an open handle of the directory, so the kernel walks one path component, not all.
 pub(crate) fn stat_all(dir: &Path, names: &[String]) -> Vec<Option<Stamp>> {
+    use rustix::fs::{AtFlags, FileType, Mode, OFlags};
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(4);
+    let handle = rustix::fs::open(
+        dir,
+        OFlags::DIRECTORY | OFlags::RDONLY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .ok();
     let stat = |chunk: &[String]| -> Vec<Option<Stamp>> {
         chunk
             .iter()
-            .map(|n| match fs::symlink_metadata(dir.join(n)) {
-                Ok(m) if m.is_file() => Some(Stamp::of(&m)),
-                _ => None,
+            .map(|n| match &handle {
+                Some(fd) => rustix::fs::statat(fd, n.as_str(), AtFlags::SYMLINK_NOFOLLOW)
+                    .ok()
+                    .filter(|st| FileType::from_raw_mode(st.st_mode).is_file())
+                    .map(|st| Stamp {
+                        len: u64::try_from(st.st_size).unwrap_or(0),
+                        mtime: st.st_mtime,
+                        mtime_nsec: i64::try_from(st.st_mtime_nsec).unwrap_or(0),
+                        ino: st.st_ino,
+                    }),
+                None => match fs::symlink_metadata(dir.join(n)) {
+                    Ok(m) if m.is_file() => Some(Stamp::of(&m)),
+                    _ => None,
+                },
             })
             .collect()
     };
