@@ -3,7 +3,8 @@
 //! module validates it against desk.toml, records each change in the history with its
 //! actor and event, runs the rules on the events it raised, and writes the files.
 
-use std::collections::BTreeMap;
+use std::cell::{Cell, RefCell};
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
@@ -30,7 +31,16 @@ pub struct Helpdesk {
     pub now: DateTime<Utc>,
     /// `agent:ID` or `system`.
     pub actor: String,
+    /// Open tickets per agent, counted once per process and kept up to date as this
+    /// process assigns: a tick assigning hundreds of tickets counts once.
+    loads: RefCell<Option<HashMap<String, usize>>>,
+    /// Tickets saved so far; past a batch's first few, the load index is dropped at the
+    /// end (rebuilt on demand) instead of being rewritten after every ticket.
+    saved: Cell<usize>,
 }
+
+/// How many saves keep the load index current one by one before a batch drops it.
+const LOAD_NOTES: usize = 20;
 
 /// What `desk new` (and later every channel) knows about a new ticket.
 #[derive(Debug, Default, Clone)]
@@ -100,6 +110,8 @@ impl Helpdesk {
             settings,
             now,
             actor,
+            loads: RefCell::new(None),
+            saved: Cell::new(0),
         })
     }
 
@@ -440,28 +452,57 @@ impl Helpdesk {
             return Ok(None);
         }
         let settings = &self.settings;
-        let mut load = self.store.loads().counts(
-            &candidates,
-            |t| !settings.category(&t.kind, &t.status).is_done(),
-            || {
-                let scan = self
-                    .store
-                    .scan_where(&|kind, status| !settings.category(kind, status).is_done())?;
-                Ok(scan.tickets)
-            },
-        )?;
-        // The ticket being assigned does not count towards its current agent's load.
-        if let Ok(t) = self.store.load_ticket(exclude)
-            && let Some(a) = &t.assignee
-            && !settings.category(&t.kind, &t.status).is_done()
-            && let Some(n) = load.get_mut(a)
-        {
-            *n = n.saturating_sub(1);
+        if self.loads.borrow().is_none() {
+            let everyone: Vec<String> = settings.agents.iter().map(|a| a.id.clone()).collect();
+            let counts = self.store.loads().counts(
+                &everyone,
+                |t| !settings.category(&t.kind, &t.status).is_done(),
+                || {
+                    let scan = self
+                        .store
+                        .scan_where(&|kind, status| !settings.category(kind, status).is_done())?;
+                    Ok(scan.tickets)
+                },
+            )?;
+            *self.loads.borrow_mut() = Some(counts);
         }
-        Ok(candidates
-            .iter()
-            .min_by_key(|c| load.get(c.as_str()).copied().unwrap_or(0))
-            .cloned())
+        let mut memo = self.loads.borrow_mut();
+        let Some(load) = memo.as_mut() else {
+            return Ok(None);
+        };
+        // The ticket being assigned does not count towards its current agent's load.
+        let current = self
+            .store
+            .load_ticket(exclude)
+            .ok()
+            .filter(|t| !settings.category(&t.kind, &t.status).is_done())
+            .and_then(|t| t.assignee);
+        let of = |load: &HashMap<String, usize>, c: &str| {
+            let n = load.get(c).copied().unwrap_or(0);
+            if current.as_deref() == Some(c) {
+                n.saturating_sub(1)
+            } else {
+                n
+            }
+        };
+        let pick = candidates.iter().min_by_key(|c| of(load, c)).cloned();
+        if let Some(p) = &pick
+            && current.as_deref() != Some(p.as_str())
+        {
+            *load.entry(p.clone()).or_insert(0) += 1;
+            if let Some(n) = current.as_ref().and_then(|c| load.get_mut(c)) {
+                *n = n.saturating_sub(1);
+            }
+        }
+        Ok(pick)
+    }
+
+    /// Ends a batch of saves: if it saved more than a few tickets, the load index was
+    /// not kept up to date one by one, so it is dropped and rebuilt when next needed.
+    pub(crate) fn end_batch(&self) {
+        if self.saved.get() > LOAD_NOTES {
+            self.store.loads().forget();
+        }
     }
 
     /// Saves (or deletes) a ticket and keeps the load index in step.
@@ -482,11 +523,14 @@ impl Helpdesk {
                 .settings
                 .category(&ticket.kind, &ticket.status)
                 .is_done();
-        loads.note(
-            &ticket.id,
-            ticket.assignee.as_deref().filter(|_| open),
-            before,
-        );
+        self.saved.set(self.saved.get() + 1);
+        if self.saved.get() <= LOAD_NOTES {
+            loads.note(
+                &ticket.id,
+                ticket.assignee.as_deref().filter(|_| open),
+                before,
+            );
+        }
         Ok(())
     }
 

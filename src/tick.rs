@@ -114,7 +114,7 @@ impl Helpdesk {
                 .push((kind.to_string(), status.to_string(), v));
             v
         };
-        let scan = self.store.scan_where(&want)?;
+        let scan = self.store.scan_wanted(&want)?;
         let mut report = TickReport {
             now,
             dry_run,
@@ -140,6 +140,7 @@ impl Helpdesk {
                 report.problems.push(format!("{}: {e}", s.id));
             }
         }
+        self.end_batch();
         Ok(report)
     }
 

@@ -407,3 +407,28 @@ fn a_schedule_creates_each_occurrence_once_also_after_catch_up() {
         "same ID on both clones"
     );
 }
+
+#[test]
+fn tick_sees_tickets_that_arrive_behind_its_back() {
+    let mut d = desk();
+    let id = d.new_ticket("x", &[]);
+    d.ok(["solve", &id]);
+    d.ok(["tick"]); // the listing cache now knows every ticket
+    d.ok(["tick"]);
+    // A `git pull` brings a snoozed ticket that is due.
+    let mut t = d.ticket(&id);
+    t["id"] = "06fzzzzzzzzzz1".into();
+    t["status"] = "pending".into();
+    t["snoozed_until"] = "2026-11-24T09:30:00Z".into();
+    d.write(
+        "tickets/06fzzzzzzzzzz1.json",
+        &(serde_json::to_string_pretty(&t).unwrap() + "\n"),
+    );
+    d.set_now("2026-11-24T10:00:00Z");
+    let out = d.run(["tick"]);
+    assert!(
+        out.stderr.contains("06fzzzzzzzzzz1") && out.stderr.contains("woke"),
+        "{out}"
+    );
+    assert_eq!(d.ticket("06fzzzzzzzzzz1")["status"], "open");
+}

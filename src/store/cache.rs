@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::model::{Priority, Ticket};
 use crate::store::atomic;
 
-const VERSION: u32 = 3;
+const VERSION: u32 = 4;
 
 /// What a listing needs of a ticket: every field but messages, history and SLA details.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -184,6 +184,9 @@ struct CacheFile<'a> {
     /// When the cache was written (seconds). Entries modified within a second of it
     /// may have changed again unseen in the same clock tick, so they are re-read.
     written_at: i64,
+    /// The stamp of tickets/ when the listing began: while it is unchanged, no file
+    /// was added, removed or renamed there (desk and git always replace files by rename).
+    dir: Option<Stamp>,
     /// Sorted by name.
     #[serde(borrow)]
     entries: Vec<Entry<'a>>,
@@ -288,15 +291,51 @@ pub(crate) fn stat_all(dir: &Path, names: &[String]) -> Vec<Option<Stamp>> {
 /// Lists the tickets in `dir` for which `want(type, status)` holds, using and
 /// refreshing the cache at `cache_path`.
 pub fn scan(dir: &Path, cache_path: &Path, want: &dyn Fn(&str, &str) -> bool) -> Result<Scan> {
+    scan_with(dir, cache_path, want, false)
+}
+
+/// As [`scan`], but when the directory is as the cache last saw it, only the wanted
+/// files are checked; the others are taken from the cache unchecked. For `desk tick`:
+/// a ticket the cache holds as done could only have changed by an edit in place that
+/// desk, git and renaming editors never make, and the next full listing sees it.
+pub fn scan_wanted(
+    dir: &Path,
+    cache_path: &Path,
+    want: &dyn Fn(&str, &str) -> bool,
+) -> Result<Scan> {
+    scan_with(dir, cache_path, want, true)
+}
+
+fn scan_with(
+    dir: &Path,
+    cache_path: &Path,
+    want: &dyn Fn(&str, &str) -> bool,
+    quick: bool,
+) -> Result<Scan> {
+    // Taken first: a change during the scan makes the saved stamp stale, never wrong.
+    let dir_stamp = Stamp::of_path(dir);
+    let bytes = fs::read(cache_path).unwrap_or_default();
+    let cache = postcard::from_bytes::<CacheFile<'_>>(&bytes)
+        .ok()
+        .filter(|c| c.version == VERSION);
+    let (written_at, cached_dir) = cache
+        .as_ref()
+        .map_or((i64::MIN, None), |c| (c.written_at, c.dir));
+    let trusted_before = written_at.saturating_sub(1);
+    let dir_unchanged = cached_dir.is_some()
+        && cached_dir == dir_stamp
+        && dir_stamp.is_some_and(|d| d.mtime < trusted_before);
+    if quick
+        && dir_unchanged
+        && let Some(c) = &cache
+        && let Some(scan) = scan_known(dir, &c.entries, trusted_before, want)
+    {
+        return Ok(scan);
+    }
     let names = names(dir)?;
     let stamps = stat_all(dir, &names);
-
-    let bytes = fs::read(cache_path).unwrap_or_default();
-    let old: Vec<Entry<'_>> = postcard::from_bytes::<CacheFile<'_>>(&bytes)
-        .ok()
-        .filter(|c| c.version == VERSION)
+    let old: Vec<Entry<'_>> = cache
         .map(|c| {
-            let trusted_before = c.written_at - 1;
             c.entries
                 .into_iter()
                 .filter(|e| e.stamp.mtime < trusted_before)
@@ -304,7 +343,8 @@ pub fn scan(dir: &Path, cache_path: &Path, want: &dyn Fn(&str, &str) -> bool) ->
         })
         .unwrap_or_default();
 
-    let mut dirty = false;
+    // Record the directory's stamp once it can be trusted.
+    let mut dirty = !dir_unchanged;
     let mut tickets = Vec::new();
     let mut problems = Vec::new();
     // Index into `old` (reused, borrowed) or into `fresh` (read now).
@@ -377,6 +417,7 @@ pub fn scan(dir: &Path, cache_path: &Path, want: &dyn Fn(&str, &str) -> bool) ->
         let cache = CacheFile {
             version: VERSION,
             written_at: Utc::now().timestamp(),
+            dir: dir_stamp,
             entries,
         };
         // The cache is a shortcut: failing to write it must not fail the listing.
@@ -388,6 +429,30 @@ pub fn scan(dir: &Path, cache_path: &Path, want: &dyn Fn(&str, &str) -> bool) ->
         }
     }
     Ok(Scan { tickets, problems })
+}
+
+/// The wanted tickets from cache entries whose files are checked one by one; `None` if
+/// any of them changed, so the caller does a full scan.
+fn scan_known(
+    dir: &Path,
+    entries: &[Entry<'_>],
+    trusted_before: i64,
+    want: &dyn Fn(&str, &str) -> bool,
+) -> Option<Scan> {
+    let wanted: Vec<&Entry<'_>> = entries.iter().filter(|e| want(e.kind, e.status)).collect();
+    let names: Vec<String> = wanted.iter().map(|e| e.name.to_string()).collect();
+    let stamps = stat_all(dir, &names);
+    let mut tickets = Vec::with_capacity(wanted.len());
+    for (e, stamp) in wanted.iter().zip(stamps) {
+        if stamp != Some(e.stamp) || e.stamp.mtime >= trusted_before {
+            return None;
+        }
+        tickets.push(postcard::from_bytes::<Summary>(e.summary).ok()?);
+    }
+    Some(Scan {
+        tickets,
+        problems: Vec::new(),
+    })
 }
 
 fn read_summary(path: &Path, name: &str) -> Result<Summary, String> {

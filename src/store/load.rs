@@ -60,6 +60,11 @@ impl Loads {
         }
     }
 
+    /// Drops the index; the next count rebuilds it.
+    pub fn forget(&self) {
+        let _ = fs::remove_file(&self.path);
+    }
+
     pub fn dir_stamp(&self) -> Option<Stamp> {
         Stamp::of_path(&self.tickets)
     }

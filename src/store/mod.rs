@@ -206,6 +206,23 @@ impl Store {
         )
     }
 
+    /// For `desk tick`: like [`Store::scan_where`], but trusts the cache for the tickets
+    /// not wanted while the tickets directory is as the cache last saw it.
+    pub fn scan_wanted(&self, want: &dyn Fn(&str, &str) -> bool) -> Result<Scan> {
+        let dir = self.tickets_dir();
+        if !dir.is_dir() {
+            return Ok(Scan {
+                tickets: Vec::new(),
+                problems: Vec::new(),
+            });
+        }
+        cache::scan_wanted(
+            &dir,
+            &self.local_dir().join("cache").join("tickets.bin"),
+            want,
+        )
+    }
+
     /// The index of open tickets per agent.
     pub fn loads(&self) -> load::Loads {
         load::Loads::new(&self.local_dir(), &self.tickets_dir())
