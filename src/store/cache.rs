@@ -15,7 +15,10 @@ use crate::error::{Error, Result};
 use crate::model::{Priority, Ticket};
 use crate::store::atomic;
 
-const VERSION: u32 = 4;
+const VERSION: u32 = 5;
+
+/// Wider than any file system's clock tick (Linux updates file times every 1–10 ms).
+const MARGIN_NS: i64 = 50_000_000;
 
 /// What a listing needs of a ticket: every field but messages, history and SLA details.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -169,6 +172,13 @@ impl Stamp {
         }
     }
 
+    /// The modification time in nanoseconds since the epoch.
+    pub fn mtime_ns(&self) -> i64 {
+        self.mtime
+            .saturating_mul(1_000_000_000)
+            .saturating_add(self.mtime_nsec)
+    }
+
     /// The stamp of `path`, or `None` if it cannot be read.
     pub fn of_path(path: &Path) -> Option<Stamp> {
         fs::metadata(path).ok().map(|m| Stamp::of(&m))
@@ -181,9 +191,10 @@ impl Stamp {
 #[derive(Serialize, Deserialize)]
 struct CacheFile<'a> {
     version: u32,
-    /// When the cache was written (seconds). Entries modified within a second of it
-    /// may have changed again unseen in the same clock tick, so they are re-read.
-    written_at: i64,
+    /// When the scan that wrote it began, in nanoseconds. A file modified less than
+    /// [`MARGIN_NS`] before that may have changed again within the same tick of the
+    /// file system's clock, unseen, so it is not trusted.
+    started_ns: i64,
     /// The stamp of tickets/ when the listing began: while it is unchanged, no file
     /// was added, removed or renamed there (desk and git always replace files by rename).
     dir: Option<Stamp>,
@@ -318,13 +329,14 @@ fn scan_with(
     let cache = postcard::from_bytes::<CacheFile<'_>>(&bytes)
         .ok()
         .filter(|c| c.version == VERSION);
-    let (written_at, cached_dir) = cache
+    let started_ns = Utc::now().timestamp_nanos_opt().unwrap_or(0);
+    let (written_ns, cached_dir) = cache
         .as_ref()
-        .map_or((i64::MIN, None), |c| (c.written_at, c.dir));
-    let trusted_before = written_at.saturating_sub(1);
+        .map_or((i64::MIN, None), |c| (c.started_ns, c.dir));
+    let trusted_before = written_ns.saturating_sub(MARGIN_NS);
     let dir_unchanged = cached_dir.is_some()
         && cached_dir == dir_stamp
-        && dir_stamp.is_some_and(|d| d.mtime < trusted_before);
+        && dir_stamp.is_some_and(|d| d.mtime_ns() < trusted_before);
     if quick
         && dir_unchanged
         && let Some(c) = &cache
@@ -338,7 +350,7 @@ fn scan_with(
         .map(|c| {
             c.entries
                 .into_iter()
-                .filter(|e| e.stamp.mtime < trusted_before)
+                .filter(|e| e.stamp.mtime_ns() < trusted_before)
                 .collect()
         })
         .unwrap_or_default();
@@ -416,7 +428,7 @@ fn scan_with(
             .collect();
         let cache = CacheFile {
             version: VERSION,
-            written_at: Utc::now().timestamp(),
+            started_ns,
             dir: dir_stamp,
             entries,
         };
@@ -444,7 +456,7 @@ fn scan_known(
     let stamps = stat_all(dir, &names);
     let mut tickets = Vec::with_capacity(wanted.len());
     for (e, stamp) in wanted.iter().zip(stamps) {
-        if stamp != Some(e.stamp) || e.stamp.mtime >= trusted_before {
+        if stamp != Some(e.stamp) || e.stamp.mtime_ns() >= trusted_before {
             return None;
         }
         tickets.push(postcard::from_bytes::<Summary>(e.summary).ok()?);
