@@ -278,8 +278,38 @@ fn cases(desk: &Desk) -> Vec<(&'static str, Vec<String>)> {
 const TICK_AT: &str = "2026-11-24T10:00:00Z";
 const TICK_LATER: &str = "2026-11-25T10:00:00Z";
 
-/// Median time to read the files of the tickets that are not done (what `cat` of them
-/// would cost), the baseline for `desk tick`.
+/// Median time of `cat` of the files of the tickets that are not done (the issue's
+/// baseline for `desk tick`), through `xargs` as a shell user would.
+fn cat_open_files(dir: &Path, runs: usize) -> Result<f64, BoxError> {
+    let store = desk::store::Store::at(dir);
+    let settings = desk::model::Settings::load(dir)?;
+    let list: String = store
+        .scan_where(&|k, s| !settings.category(k, s).is_done())?
+        .tickets
+        .iter()
+        .map(|t| format!("tickets/{}.json\n", t.id))
+        .collect();
+    let file = dir.join(".desk").join("bench-open-files.txt");
+    std::fs::write(&file, list)?;
+    let mut times = Vec::new();
+    for _ in 0..runs.max(1) {
+        let start = Instant::now();
+        let status = Command::new("sh")
+            .arg("-c")
+            .arg("xargs cat < .desk/bench-open-files.txt > /dev/null")
+            .current_dir(dir)
+            .status()?;
+        if !status.success() {
+            return Err("cat of the open tickets failed".into());
+        }
+        times.push(start.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(f64::total_cmp);
+    Ok(times[times.len() / 2])
+}
+
+/// Median time to read the files of the tickets that are not done in this process,
+/// a stricter baseline than `cat` (no process, no path lookups by a shell tool).
 fn read_open_files(dir: &Path, runs: usize) -> Result<(usize, f64), BoxError> {
     let store = desk::store::Store::at(dir);
     let settings = desk::model::Settings::load(dir)?;
@@ -492,10 +522,15 @@ fn run() -> Result<(), BoxError> {
         "- `desk tick` with the example's rules < 1 s: {later:.1} ms, {}",
         check(later < 1000.0)
     );
+    let cat_ms = cat_open_files(&big_desk.dir, args.runs)?;
     println!(
-        "- ... and < 2x reading the {open} open tickets' files ({read_ms:.1} ms): ratio {:.2}, {}",
-        later / read_ms,
-        check(later < 2.0 * read_ms)
+        "- ... and < 2x `cat` of the {open} open tickets' files ({cat_ms:.1} ms): ratio {:.2}, {}",
+        later / cat_ms,
+        check(later < 2.0 * cat_ms)
+    );
+    println!(
+        "  (reading those files in one process instead: {read_ms:.1} ms, ratio {:.2})",
+        later / read_ms
     );
     let idle = median("`desk tick` (nothing due)", big);
     println!(
@@ -596,6 +631,7 @@ fn rule_evaluation(dir: &Path) -> Result<(usize, f64), BoxError> {
         now: ticket.created_at,
         me: None,
         in_episode: &[],
+        trace_all: false,
     };
     let event = Event {
         message: ticket.messages.first().map(|m| MessageCtx {

@@ -68,6 +68,15 @@ pub struct Origin {
     pub dry_run: bool,
 }
 
+/// How rules run: without side effects outside the ticket, with time rules in their
+/// episode, tracing every rule.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct RuleRun<'a> {
+    pub dry_run: bool,
+    pub in_episode: &'a [String],
+    pub trace_all: bool,
+}
+
 /// What a change did: the ticket after it (with the rules' changes), and what the rules
 /// could not do.
 pub struct Outcome {
@@ -291,19 +300,27 @@ impl Helpdesk {
         customer: Option<&Customer>,
         dry_run: bool,
     ) -> Result<engine::Outcome> {
-        self.run_rules_in(ticket, events, rules, customer, dry_run, &[])
+        let how = RuleRun {
+            dry_run,
+            ..RuleRun::default()
+        };
+        self.run_rules_in(ticket, events, rules, customer, &how)
     }
 
-    /// As [`Helpdesk::run_rules`], with the time rules that are in their episode.
+    /// As [`Helpdesk::run_rules`], with the options of `how`.
     pub fn run_rules_in(
         &self,
         ticket: &mut Ticket,
         events: Vec<Event>,
         rules: &RuleSet,
         customer: Option<&Customer>,
-        dry_run: bool,
-        in_episode: &[String],
+        how: &RuleRun<'_>,
     ) -> Result<engine::Outcome> {
+        let RuleRun {
+            dry_run,
+            in_episode,
+            trace_all,
+        } = *how;
         let env = Env {
             settings: &self.settings,
             rules,
@@ -311,6 +328,7 @@ impl Helpdesk {
             now: self.now,
             me: self.agent_id(),
             in_episode,
+            trace_all,
         };
         let mut assigner = StoreAssigner {
             hd: self,
@@ -452,10 +470,19 @@ impl Helpdesk {
             return Ok(None);
         }
         let settings = &self.settings;
-        if self.loads.borrow().is_none() {
-            let everyone: Vec<String> = settings.agents.iter().map(|a| a.id.clone()).collect();
+        // Count only the agents not counted yet in this process: checking the index costs
+        // a stat per open ticket of each agent counted.
+        let missing: Vec<String> = {
+            let memo = self.loads.borrow();
+            candidates
+                .iter()
+                .filter(|c| memo.as_ref().is_none_or(|m| !m.contains_key(*c)))
+                .cloned()
+                .collect()
+        };
+        if !missing.is_empty() {
             let counts = self.store.loads().counts(
-                &everyone,
+                &missing,
                 |t| !settings.category(&t.kind, &t.status).is_done(),
                 || {
                     let scan = self
@@ -464,7 +491,10 @@ impl Helpdesk {
                     Ok(scan.tickets)
                 },
             )?;
-            *self.loads.borrow_mut() = Some(counts);
+            self.loads
+                .borrow_mut()
+                .get_or_insert_with(HashMap::new)
+                .extend(counts);
         }
         let mut memo = self.loads.borrow_mut();
         let Some(load) = memo.as_mut() else {

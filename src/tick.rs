@@ -10,9 +10,11 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
-use crate::helpdesk::{Helpdesk, NewTicket, Origin};
+use crate::model::Customer;
+
+use crate::helpdesk::{Helpdesk, NewTicket, Origin, RuleRun};
 use crate::model::settings::Category;
 use crate::model::{Edit, HistoryEntry};
 use crate::rules::RuleSet;
@@ -134,9 +136,10 @@ impl Helpdesk {
             .iter()
             .filter(|s| self.may_be_due(s, &time_rules, max_warn))
             .collect();
+        let mut customers = HashMap::new();
         for s in candidates {
             report.checked += 1;
-            if let Err(e) = self.tick_ticket(&s.id, &rules, dry_run, &mut report) {
+            if let Err(e) = self.tick_ticket(&s.id, &rules, dry_run, &mut report, &mut customers) {
                 report.problems.push(format!("{}: {e}", s.id));
             }
         }
@@ -253,6 +256,7 @@ impl Helpdesk {
         rules: &RuleSet,
         dry_run: bool,
         report: &mut TickReport,
+        customers: &mut HashMap<String, Option<Customer>>,
     ) -> Result<()> {
         let _lock = if dry_run {
             None
@@ -261,8 +265,16 @@ impl Helpdesk {
         };
         let mut t = self.store.load_ticket(id)?;
         let before = t.clone();
+        // Many tickets share a customer: each record is read once per tick.
         let customer = match &t.requester {
-            Some(r) => self.store.load_customer(r)?,
+            Some(r) => match customers.get(r) {
+                Some(c) => c.clone(),
+                None => {
+                    let c = self.store.load_customer(r)?;
+                    customers.insert(r.clone(), c.clone());
+                    c
+                }
+            },
             None => None,
         };
         let now = self.now;
@@ -384,8 +396,11 @@ impl Helpdesk {
                 vec![Event::new(ev::TICK)],
                 rules,
                 customer.as_ref(),
-                dry_run,
-                &in_episode,
+                &RuleRun {
+                    dry_run,
+                    in_episode: &in_episode,
+                    trace_all: false,
+                },
             )?;
             for tr in out.trace.iter().filter(|tr| tr.event == ev::TICK) {
                 match tr.verdict {

@@ -378,7 +378,17 @@ fn test(ctx: &Ctx, args: TestArgs) -> Result<()> {
         }),
         changes: Vec::new(),
     };
-    let outcome = hd.run_rules(&mut ticket, vec![event], &rules, customer.as_ref(), true)?;
+    let outcome = hd.run_rules_in(
+        &mut ticket,
+        vec![event],
+        &rules,
+        customer.as_ref(),
+        &crate::helpdesk::RuleRun {
+            dry_run: true,
+            in_episode: &[],
+            trace_all: true,
+        },
+    )?;
     let not_listening: Vec<&str> = rules
         .rules
         .iter()

@@ -36,6 +36,8 @@ pub struct Env<'a> {
     pub me: Option<&'a str>,
     /// Time rules in their episode on this ticket: they do not fire again yet.
     pub in_episode: &'a [String],
+    /// Trace every rule's conditions, not only those of rules that fire (`rules test`).
+    pub trace_all: bool,
 }
 
 /// A message to queue in outbox/.
@@ -130,10 +132,19 @@ pub fn run(
                     .with_event(Some(&event))
                     .with_me(env.me);
                 match &rule.condition {
-                    Some(c) => {
+                    // The full trace (every test with what it saw) costs string work;
+                    // it is kept for rules that fired, or for all when asked.
+                    Some(c) if env.trace_all => {
                         let t = c.trace(&facts);
                         let held = t.held();
                         trace.condition = Some(t);
+                        held
+                    }
+                    Some(c) => {
+                        let held = c.eval(&facts);
+                        if held {
+                            trace.condition = Some(c.trace(&facts));
+                        }
                         held
                     }
                     None => true,
