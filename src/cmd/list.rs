@@ -251,23 +251,7 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
         }
         Format::Csv => {
             let mut w = csv::Writer::from_writer(Vec::new());
-            let header = [
-                "id",
-                "subject",
-                "type",
-                "status",
-                "status_category",
-                "priority",
-                "department",
-                "assignee",
-                "requester",
-                "shop",
-                "channel",
-                "tags",
-                "created_at",
-                "updated_at",
-                "snoozed_until",
-            ];
+            let header = crate::model::ticket::SUMMARY_FIELDS;
             let csv_err = |e: csv::Error| Error::Invalid(e.to_string());
             w.write_record(header).map_err(csv_err)?;
             for s in &rows {

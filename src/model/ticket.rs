@@ -113,6 +113,26 @@ pub struct HistoryEntry {
     pub note: Option<String>,
 }
 
+/// A ticket's own fields as listings, templates and conditions name them, in file
+/// order, with the derived `status_category`.
+pub const SUMMARY_FIELDS: [&str; 15] = [
+    "id",
+    "subject",
+    "type",
+    "status",
+    "status_category",
+    "priority",
+    "department",
+    "assignee",
+    "requester",
+    "shop",
+    "channel",
+    "tags",
+    "created_at",
+    "updated_at",
+    "snoozed_until",
+];
+
 /// SLA state of a ticket: the policy and, per target (`first_reply`, `next_reply`,
 /// `resolution`), when it is due and what became of it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -14,6 +14,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::rc::Rc;
 
+use crate::model::ticket::SUMMARY_FIELDS;
 use crate::model::{Change, Customer, MessageKind, Priority, Ticket};
 use crate::rules::event::Event;
 use crate::rules::text;
@@ -102,27 +103,8 @@ pub enum Since {
     Assigned,
 }
 
-const PLAIN_FIELDS: [&str; 19] = [
-    "id",
-    "subject",
-    "type",
-    "status",
-    "status_category",
-    "priority",
-    "department",
-    "assignee",
-    "requester",
-    "shop",
-    "channel",
-    "tags",
-    "created_at",
-    "updated_at",
-    "snoozed_until",
-    "body",
-    "text",
-    "sla.policy",
-    "sla.breached",
-];
+/// Fields beyond the ticket's own that conditions know by a fixed name.
+const MORE_FIELDS: [&str; 4] = ["body", "text", "sla.policy", "sla.breached"];
 
 const OTHER_FIELDS: [&str; 22] = [
     "fields.NAME",
@@ -242,7 +224,14 @@ impl Field {
                         ));
                     }
                 } else {
-                    let hint = suggest(s, PLAIN_FIELDS.iter().chain(OTHER_FIELDS.iter()).copied());
+                    let hint = suggest(
+                        s,
+                        SUMMARY_FIELDS
+                            .iter()
+                            .chain(MORE_FIELDS.iter())
+                            .chain(OTHER_FIELDS.iter())
+                            .copied(),
+                    );
                     return Err(format!("unknown field `{s}`{hint}"));
                 }
             }

@@ -10,6 +10,7 @@ use toml::Spanned;
 
 use crate::error::{Diagnostic, suggest};
 use crate::model::Settings;
+use crate::model::ticket::SUMMARY_FIELDS as TICKET_KEYS;
 use crate::rules::condition::{Facts, Field};
 use crate::source::{Reader, Source};
 
@@ -26,23 +27,6 @@ pub struct Templates {
     pub loaded: BTreeMap<String, Template>,
 }
 
-const TICKET_KEYS: [&str; 15] = [
-    "id",
-    "subject",
-    "type",
-    "status",
-    "status_category",
-    "priority",
-    "department",
-    "assignee",
-    "requester",
-    "shop",
-    "channel",
-    "tags",
-    "created_at",
-    "updated_at",
-    "snoozed_until",
-];
 const AGENT_KEYS: [&str; 3] = ["id", "name", "email"];
 const DEPARTMENT_KEYS: [&str; 5] = ["id", "name", "address", "sender", "signature"];
 const HELPDESK_KEYS: [&str; 2] = ["name", "address"];
