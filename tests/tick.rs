@@ -432,3 +432,39 @@ fn tick_sees_tickets_that_arrive_behind_its_back() {
     );
     assert_eq!(d.ticket("06fzzzzzzzzzz1")["status"], "open");
 }
+
+#[test]
+fn a_time_rule_fires_again_after_the_customer_replies() {
+    let mut d = desk().acting_as("ingrid");
+    let id = d.new_ticket("Size?", &["--from", "kari@example.no"]);
+    d.ok(["reply", &id, "-m", "Which size?"]);
+    d.set_now("2026-11-26T09:00:00Z");
+    d.ok(["tick"]);
+    assert_eq!(fired(&d, &id, "nudge-after-24h"), 1);
+    // The customer answers (written as mail ingestion records it, without the rules
+    // that would reopen the ticket): that ends the episode, so the nudge may come again.
+    let path = format!("tickets/{id}.json");
+    let mut t = d.ticket(&id);
+    t["messages"].as_array_mut().unwrap().push(serde_json::json!({
+        "at": "2026-11-26T10:00:00Z", "author": "customer:kari@example.no", "kind": "customer", "body": "Size 39."
+    }));
+    t["history"].as_array_mut().unwrap().push(serde_json::json!({
+        "at": "2026-11-26T10:00:00Z", "actor": "customer:kari@example.no", "event": "customer.replied"
+    }));
+    d.write(&path, &(serde_json::to_string_pretty(&t).unwrap() + "\n"));
+    d.set_now("2026-11-26T11:00:00Z");
+    d.ok(["tick"]);
+    assert_eq!(
+        fired(&d, &id, "nudge-after-24h"),
+        2,
+        "{:#?}",
+        history(&d, &id)
+    );
+    d.set_now("2026-11-26T11:01:00Z");
+    d.ok(["tick"]);
+    assert_eq!(
+        fired(&d, &id, "nudge-after-24h"),
+        2,
+        "once in the new episode"
+    );
+}
