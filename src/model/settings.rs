@@ -8,7 +8,7 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 use chrono_tz::Tz;
-use toml::de::{DeTable, DeValue};
+use toml::de::DeTable;
 
 use crate::error::{Diagnostic, Error, Result, suggest};
 use crate::model::customer::validate_email;
@@ -683,9 +683,4 @@ fn read_named(r: &mut Reader<'_>, doc: &DeTable<'_>, key: &str) -> Vec<Named> {
         }
     }
     out
-}
-
-/// Used by checks that need to know whether a TOML value is a string.
-pub fn is_string(v: &DeValue<'_>) -> bool {
-    matches!(v, DeValue::String(_))
 }

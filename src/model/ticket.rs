@@ -223,10 +223,6 @@ impl Ticket {
             .filter_map(|t| t.due)
             .min()
     }
-
-    pub fn has_tag(&self, tag: &str) -> bool {
-        self.tags.binary_search_by(|t| t.as_str().cmp(tag)).is_ok()
-    }
 }
 
 /// Normalises a tag as given by a person: trimmed, lowercase, no spaces or commas.

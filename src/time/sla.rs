@@ -214,25 +214,3 @@ pub fn alarms(t: &mut Ticket, rules: &RuleSet, now: DateTime<Utc>) -> Vec<Alarm>
     out.sort_by_key(|a| a.at);
     out
 }
-
-/// The earliest instant at which a target of this ticket warns or breaches.
-pub fn next_alarm(t: &Ticket, rules: &RuleSet) -> Option<DateTime<Utc>> {
-    let sla = t.sla.as_ref()?;
-    let warn = rules
-        .slas
-        .iter()
-        .find(|p| p.name == sla.policy)
-        .and_then(|p| p.warn_before);
-    sla.targets
-        .values()
-        .filter(|g| g.met_at.is_none())
-        .filter_map(|g| {
-            let due = g.due?;
-            match (warn, g.warned_at, g.breached_at) {
-                (_, _, Some(_)) => None,
-                (Some(w), None, None) => Some(due - w.to_chrono()),
-                _ => Some(due),
-            }
-        })
-        .min()
-}
