@@ -315,12 +315,7 @@ impl Helpdesk {
             }];
             events.extend(Event::derived(&changes));
             let out = self.run_rules(&mut t, events, rules, customer.as_ref(), dry_run)?;
-            note(
-                report,
-                "woke",
-                until,
-                format!("woke (snoozed until {})", crate::time::format_utc(until)),
-            );
+            note(report, "woke", until, "woke up: the snooze ended".into());
             self.absorb(
                 &mut report.problems,
                 id,
@@ -420,8 +415,16 @@ impl Helpdesk {
                         } else {
                             t.time_rules.remove(&tr.rule);
                         }
-                        let mut did: Vec<String> =
-                            tr.changes.iter().map(|c| c.field.clone()).collect();
+                        let shown = |v: &serde_json::Value| match v {
+                            serde_json::Value::Null => "(none)".to_string(),
+                            serde_json::Value::String(s) => s.clone(),
+                            other => other.to_string(),
+                        };
+                        let mut did: Vec<String> = tr
+                            .changes
+                            .iter()
+                            .map(|c| format!("{} {} → {}", c.field, shown(&c.from), shown(&c.to)))
+                            .collect();
                         did.extend(tr.effects.iter().cloned());
                         note(
                             report,
