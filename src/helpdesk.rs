@@ -77,6 +77,13 @@ pub struct RuleRun<'a> {
     pub trace_all: bool,
 }
 
+/// Whether a change writes a new ticket file or replaces one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Write {
+    New,
+    Existing,
+}
+
 /// What a change did: the ticket after it (with the rules' changes), and what the rules
 /// could not do.
 pub struct Outcome {
@@ -254,24 +261,8 @@ impl Helpdesk {
             Some(id) => id.clone(),
             None => self.store.next_id(at)?,
         };
-        let outcome = self.run_rules(
-            &mut ticket,
-            vec![event],
-            rules,
-            customer.as_ref(),
-            origin.dry_run,
-        )?;
-        self.refresh_sla(&mut ticket, rules, customer.as_ref(), at);
-        if !origin.dry_run {
-            self.write_mail(&outcome.mail)?;
-            self.save(&ticket, outcome.delete, true)?;
-        }
-        Ok(Outcome {
-            ticket,
-            changed: true,
-            deleted: outcome.delete,
-            problems: outcome.problems,
-        })
+        let write = (!origin.dry_run).then_some(Write::New);
+        self.conclude(ticket, vec![event], rules, customer.as_ref(), at, write)
     }
 
     /// Creates the customer record on first contact; fills in a missing name later.
@@ -450,10 +441,33 @@ impl Helpdesk {
             Some(r) => self.store.load_customer(r)?,
             None => None,
         };
-        let outcome = self.run_rules(&mut ticket, events, &rules, customer.as_ref(), false)?;
-        self.refresh_sla(&mut ticket, &rules, customer.as_ref(), self.now);
-        self.write_mail(&outcome.mail)?;
-        self.save(&ticket, outcome.delete, false)?;
+        self.conclude(
+            ticket,
+            events,
+            &rules,
+            customer.as_ref(),
+            self.now,
+            Some(Write::Existing),
+        )
+    }
+
+    /// The end of every change: run the rules on its events, bring the SLA up to date,
+    /// queue the rules' mail and write the ticket (unless `write` is `None`, a dry run).
+    fn conclude(
+        &self,
+        mut ticket: Ticket,
+        events: Vec<Event>,
+        rules: &RuleSet,
+        customer: Option<&Customer>,
+        at: DateTime<Utc>,
+        write: Option<Write>,
+    ) -> Result<Outcome> {
+        let outcome = self.run_rules(&mut ticket, events, rules, customer, write.is_none())?;
+        self.refresh_sla(&mut ticket, rules, customer, at);
+        if let Some(w) = write {
+            self.write_mail(&outcome.mail)?;
+            self.save(&ticket, outcome.delete, w == Write::New)?;
+        }
         Ok(Outcome {
             ticket,
             changed: true,

@@ -105,6 +105,22 @@ impl<'s> Reader<'s> {
         self.errors
     }
 
+    /// Records `name` as seen at `span`; if it was seen before, returns the line where.
+    pub fn seen_before(
+        &self,
+        seen: &mut std::collections::HashMap<String, usize>,
+        name: &str,
+        span: Range<usize>,
+    ) -> Option<usize> {
+        match seen.get(name) {
+            Some(first) => Some(self.source.position(*first).0),
+            None => {
+                seen.insert(name.to_string(), span.start);
+                None
+            }
+        }
+    }
+
     /// Reports every key of `table` not in `allowed`, with a did-you-mean.
     /// Returns false if some key was unknown.
     pub fn check_keys(&mut self, table: &DeTable<'_>, allowed: &[&str], what: &str) -> bool {

@@ -313,15 +313,13 @@ fn read_id(
         );
         return None;
     }
-    if let Some(first) = seen.get(&id) {
-        let (line, _) = r.source.position(*first);
+    if let Some(line) = r.seen_before(seen, &id, span.clone()) {
         r.error(
             span,
             format!("duplicate {what} `{id}` (first defined on line {line})"),
         );
         return None;
     }
-    seen.insert(id.clone(), span.start);
     Some(id)
 }
 

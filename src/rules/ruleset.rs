@@ -256,15 +256,13 @@ fn read_name(
         );
         return None;
     }
-    if let Some(first) = seen.get(&name) {
-        let (line, _) = r.source.position(*first);
+    if let Some(line) = r.seen_before(seen, &name, span.clone()) {
         r.error(
             span,
             format!("duplicate {what} name `{name}` (first used on line {line})"),
         );
         return None;
     }
-    seen.insert(name.clone(), span.start);
     Some(name)
 }
 
