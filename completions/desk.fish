@@ -47,6 +47,8 @@ complete -c desk -n "__fish_desk_needs_command" -f -a "solve" -d 'Change a ticke
 complete -c desk -n "__fish_desk_needs_command" -f -a "close" -d 'Change a ticket\'s status: solve, close or reopen it'
 complete -c desk -n "__fish_desk_needs_command" -f -a "reopen" -d 'Change a ticket\'s status: solve, close or reopen it'
 complete -c desk -n "__fish_desk_needs_command" -f -a "tick" -d 'Wake snoozed tickets, raise SLA warnings and breaches, and run time rules, once'
+complete -c desk -n "__fish_desk_needs_command" -f -a "ingest" -d 'Bring mail, web-form or chat messages into the helpdesk'
+complete -c desk -n "__fish_desk_needs_command" -f -a "import" -d 'Import tickets in bulk'
 complete -c desk -n "__fish_desk_needs_command" -f -a "rules" -d 'Check, list and test the rules in rules.toml'
 complete -c desk -n "__fish_desk_needs_command" -f -a "completions" -d 'Print a completion script for a shell'
 complete -c desk -n "__fish_desk_needs_command" -f -a "man" -d 'Print the manual page (roff), as committed in man/desk.1'
@@ -207,6 +209,65 @@ complete -c desk -n "__fish_desk_using_subcommand tick" -l json -d 'Print a mach
 complete -c desk -n "__fish_desk_using_subcommand tick" -s q -l quiet -d 'Print no status messages, only data and errors'
 complete -c desk -n "__fish_desk_using_subcommand tick" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c desk -n "__fish_desk_using_subcommand tick" -s V -l version -d 'Print version'
+complete -c desk -n "__fish_desk_using_subcommand ingest; and not __fish_seen_subcommand_from email json help" -s C -l dir -d 'Run as if started in DIR (the helpdesk is DIR or its nearest ancestor with desk.toml)' -r -F
+complete -c desk -n "__fish_desk_using_subcommand ingest; and not __fish_seen_subcommand_from email json help" -l as -d 'Act as this agent: the actor recorded in history for manual changes [default: system]' -r
+complete -c desk -n "__fish_desk_using_subcommand ingest; and not __fish_seen_subcommand_from email json help" -l now -d 'Pin the clock to this instant (RFC 3339), for tests and what-if runs' -r
+complete -c desk -n "__fish_desk_using_subcommand ingest; and not __fish_seen_subcommand_from email json help" -l color -d 'When to use color (NO_COLOR turns it off)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c desk -n "__fish_desk_using_subcommand ingest; and not __fish_seen_subcommand_from email json help" -s q -l quiet -d 'Print no status messages, only data and errors'
+complete -c desk -n "__fish_desk_using_subcommand ingest; and not __fish_seen_subcommand_from email json help" -s h -l help -d 'Print help'
+complete -c desk -n "__fish_desk_using_subcommand ingest; and not __fish_seen_subcommand_from email json help" -s V -l version -d 'Print version'
+complete -c desk -n "__fish_desk_using_subcommand ingest; and not __fish_seen_subcommand_from email json help" -f -a "email" -d 'Ingest mail: .eml files, mbox files, Maildir folders (new/ and cur/, nested), or `-`'
+complete -c desk -n "__fish_desk_using_subcommand ingest; and not __fish_seen_subcommand_from email json help" -f -a "json" -d 'Ingest web-form or chat payloads: one JSON object, or JSON Lines'
+complete -c desk -n "__fish_desk_using_subcommand ingest; and not __fish_seen_subcommand_from email json help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c desk -n "__fish_desk_using_subcommand ingest; and __fish_seen_subcommand_from email" -s C -l dir -d 'Run as if started in DIR (the helpdesk is DIR or its nearest ancestor with desk.toml)' -r -F
+complete -c desk -n "__fish_desk_using_subcommand ingest; and __fish_seen_subcommand_from email" -l as -d 'Act as this agent: the actor recorded in history for manual changes [default: system]' -r
+complete -c desk -n "__fish_desk_using_subcommand ingest; and __fish_seen_subcommand_from email" -l now -d 'Pin the clock to this instant (RFC 3339), for tests and what-if runs' -r
+complete -c desk -n "__fish_desk_using_subcommand ingest; and __fish_seen_subcommand_from email" -l color -d 'When to use color (NO_COLOR turns it off)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c desk -n "__fish_desk_using_subcommand ingest; and __fish_seen_subcommand_from email" -l keep -d 'Leave Maildir messages where they are (in new/)'
+complete -c desk -n "__fish_desk_using_subcommand ingest; and __fish_seen_subcommand_from email" -l json -d 'Print one JSON array of results instead of lines'
+complete -c desk -n "__fish_desk_using_subcommand ingest; and __fish_seen_subcommand_from email" -s q -l quiet -d 'Print no status messages, only data and errors'
+complete -c desk -n "__fish_desk_using_subcommand ingest; and __fish_seen_subcommand_from email" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c desk -n "__fish_desk_using_subcommand ingest; and __fish_seen_subcommand_from email" -s V -l version -d 'Print version'
+complete -c desk -n "__fish_desk_using_subcommand ingest; and __fish_seen_subcommand_from json" -s C -l dir -d 'Run as if started in DIR (the helpdesk is DIR or its nearest ancestor with desk.toml)' -r -F
+complete -c desk -n "__fish_desk_using_subcommand ingest; and __fish_seen_subcommand_from json" -l as -d 'Act as this agent: the actor recorded in history for manual changes [default: system]' -r
+complete -c desk -n "__fish_desk_using_subcommand ingest; and __fish_seen_subcommand_from json" -l now -d 'Pin the clock to this instant (RFC 3339), for tests and what-if runs' -r
+complete -c desk -n "__fish_desk_using_subcommand ingest; and __fish_seen_subcommand_from json" -l color -d 'When to use color (NO_COLOR turns it off)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c desk -n "__fish_desk_using_subcommand ingest; and __fish_seen_subcommand_from json" -l json -d 'Print one JSON array of results instead of lines'
+complete -c desk -n "__fish_desk_using_subcommand ingest; and __fish_seen_subcommand_from json" -s q -l quiet -d 'Print no status messages, only data and errors'
+complete -c desk -n "__fish_desk_using_subcommand ingest; and __fish_seen_subcommand_from json" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c desk -n "__fish_desk_using_subcommand ingest; and __fish_seen_subcommand_from json" -s V -l version -d 'Print version'
+complete -c desk -n "__fish_desk_using_subcommand ingest; and __fish_seen_subcommand_from help" -f -a "email" -d 'Ingest mail: .eml files, mbox files, Maildir folders (new/ and cur/, nested), or `-`'
+complete -c desk -n "__fish_desk_using_subcommand ingest; and __fish_seen_subcommand_from help" -f -a "json" -d 'Ingest web-form or chat payloads: one JSON object, or JSON Lines'
+complete -c desk -n "__fish_desk_using_subcommand ingest; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c desk -n "__fish_desk_using_subcommand import; and not __fish_seen_subcommand_from csv help" -s C -l dir -d 'Run as if started in DIR (the helpdesk is DIR or its nearest ancestor with desk.toml)' -r -F
+complete -c desk -n "__fish_desk_using_subcommand import; and not __fish_seen_subcommand_from csv help" -l as -d 'Act as this agent: the actor recorded in history for manual changes [default: system]' -r
+complete -c desk -n "__fish_desk_using_subcommand import; and not __fish_seen_subcommand_from csv help" -l now -d 'Pin the clock to this instant (RFC 3339), for tests and what-if runs' -r
+complete -c desk -n "__fish_desk_using_subcommand import; and not __fish_seen_subcommand_from csv help" -l color -d 'When to use color (NO_COLOR turns it off)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c desk -n "__fish_desk_using_subcommand import; and not __fish_seen_subcommand_from csv help" -s q -l quiet -d 'Print no status messages, only data and errors'
+complete -c desk -n "__fish_desk_using_subcommand import; and not __fish_seen_subcommand_from csv help" -s h -l help -d 'Print help'
+complete -c desk -n "__fish_desk_using_subcommand import; and not __fish_seen_subcommand_from csv help" -s V -l version -d 'Print version'
+complete -c desk -n "__fish_desk_using_subcommand import; and not __fish_seen_subcommand_from csv help" -f -a "csv" -d 'Import tickets from CSV with a header row'
+complete -c desk -n "__fish_desk_using_subcommand import; and not __fish_seen_subcommand_from csv help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c desk -n "__fish_desk_using_subcommand import; and __fish_seen_subcommand_from csv" -s C -l dir -d 'Run as if started in DIR (the helpdesk is DIR or its nearest ancestor with desk.toml)' -r -F
+complete -c desk -n "__fish_desk_using_subcommand import; and __fish_seen_subcommand_from csv" -l as -d 'Act as this agent: the actor recorded in history for manual changes [default: system]' -r
+complete -c desk -n "__fish_desk_using_subcommand import; and __fish_seen_subcommand_from csv" -l now -d 'Pin the clock to this instant (RFC 3339), for tests and what-if runs' -r
+complete -c desk -n "__fish_desk_using_subcommand import; and __fish_seen_subcommand_from csv" -l color -d 'When to use color (NO_COLOR turns it off)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c desk -n "__fish_desk_using_subcommand import; and __fish_seen_subcommand_from csv" -l json -d 'Print one JSON array of results instead of lines'
+complete -c desk -n "__fish_desk_using_subcommand import; and __fish_seen_subcommand_from csv" -s q -l quiet -d 'Print no status messages, only data and errors'
+complete -c desk -n "__fish_desk_using_subcommand import; and __fish_seen_subcommand_from csv" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c desk -n "__fish_desk_using_subcommand import; and __fish_seen_subcommand_from csv" -s V -l version -d 'Print version'
+complete -c desk -n "__fish_desk_using_subcommand import; and __fish_seen_subcommand_from help" -f -a "csv" -d 'Import tickets from CSV with a header row'
+complete -c desk -n "__fish_desk_using_subcommand import; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c desk -n "__fish_desk_using_subcommand rules; and not __fish_seen_subcommand_from check list test help" -s C -l dir -d 'Run as if started in DIR (the helpdesk is DIR or its nearest ancestor with desk.toml)' -r -F
 complete -c desk -n "__fish_desk_using_subcommand rules; and not __fish_seen_subcommand_from check list test help" -l as -d 'Act as this agent: the actor recorded in history for manual changes [default: system]' -r
 complete -c desk -n "__fish_desk_using_subcommand rules; and not __fish_seen_subcommand_from check list test help" -l now -d 'Pin the clock to this instant (RFC 3339), for tests and what-if runs' -r
@@ -281,24 +342,29 @@ never\t''"
 complete -c desk -n "__fish_desk_using_subcommand man" -s q -l quiet -d 'Print no status messages, only data and errors'
 complete -c desk -n "__fish_desk_using_subcommand man" -s h -l help -d 'Print help'
 complete -c desk -n "__fish_desk_using_subcommand man" -s V -l version -d 'Print version'
-complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen tick rules completions man help" -f -a "init" -d 'Create a helpdesk: desk.toml, rules.toml, templates and the directories for tickets, customers, scripts and outgoing mail'
-complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen tick rules completions man help" -f -a "new" -d 'Open a ticket; prints its ID alone, so `id=$(desk new ...)` works'
-complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen tick rules completions man help" -f -a "list" -d 'List tickets: by default those not solved or closed'
-complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen tick rules completions man help" -f -a "show" -d 'Show a ticket with its conversation and history'
-complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen tick rules completions man help" -f -a "reply" -d 'Reply to the customer (opens $EDITOR when no body is given on a terminal)'
-complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen tick rules completions man help" -f -a "note" -d 'Add an internal note (opens $EDITOR when no body is given on a terminal)'
-complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen tick rules completions man help" -f -a "set" -d 'Change fields (FIELD=VALUE, an empty value clears) and tags (+TAG, -TAG)'
-complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen tick rules completions man help" -f -a "assign" -d 'Assign a ticket to an agent, or with --auto to the least loaded agent of its department who is not away'
-complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen tick rules completions man help" -f -a "transfer" -d 'Move a ticket to another department, keeping its messages and history; an assignee who is not in the new department is cleared'
-complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen tick rules completions man help" -f -a "snooze" -d 'Snooze a ticket: it waits (status pending) until WHEN, when `desk tick` wakes it; a customer reply wakes it early'
-complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen tick rules completions man help" -f -a "solve" -d 'Change a ticket\'s status: solve, close or reopen it'
-complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen tick rules completions man help" -f -a "close" -d 'Change a ticket\'s status: solve, close or reopen it'
-complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen tick rules completions man help" -f -a "reopen" -d 'Change a ticket\'s status: solve, close or reopen it'
-complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen tick rules completions man help" -f -a "tick" -d 'Wake snoozed tickets, raise SLA warnings and breaches, and run time rules, once'
-complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen tick rules completions man help" -f -a "rules" -d 'Check, list and test the rules in rules.toml'
-complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen tick rules completions man help" -f -a "completions" -d 'Print a completion script for a shell'
-complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen tick rules completions man help" -f -a "man" -d 'Print the manual page (roff), as committed in man/desk.1'
-complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen tick rules completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen tick ingest import rules completions man help" -f -a "init" -d 'Create a helpdesk: desk.toml, rules.toml, templates and the directories for tickets, customers, scripts and outgoing mail'
+complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen tick ingest import rules completions man help" -f -a "new" -d 'Open a ticket; prints its ID alone, so `id=$(desk new ...)` works'
+complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen tick ingest import rules completions man help" -f -a "list" -d 'List tickets: by default those not solved or closed'
+complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen tick ingest import rules completions man help" -f -a "show" -d 'Show a ticket with its conversation and history'
+complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen tick ingest import rules completions man help" -f -a "reply" -d 'Reply to the customer (opens $EDITOR when no body is given on a terminal)'
+complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen tick ingest import rules completions man help" -f -a "note" -d 'Add an internal note (opens $EDITOR when no body is given on a terminal)'
+complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen tick ingest import rules completions man help" -f -a "set" -d 'Change fields (FIELD=VALUE, an empty value clears) and tags (+TAG, -TAG)'
+complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen tick ingest import rules completions man help" -f -a "assign" -d 'Assign a ticket to an agent, or with --auto to the least loaded agent of its department who is not away'
+complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen tick ingest import rules completions man help" -f -a "transfer" -d 'Move a ticket to another department, keeping its messages and history; an assignee who is not in the new department is cleared'
+complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen tick ingest import rules completions man help" -f -a "snooze" -d 'Snooze a ticket: it waits (status pending) until WHEN, when `desk tick` wakes it; a customer reply wakes it early'
+complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen tick ingest import rules completions man help" -f -a "solve" -d 'Change a ticket\'s status: solve, close or reopen it'
+complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen tick ingest import rules completions man help" -f -a "close" -d 'Change a ticket\'s status: solve, close or reopen it'
+complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen tick ingest import rules completions man help" -f -a "reopen" -d 'Change a ticket\'s status: solve, close or reopen it'
+complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen tick ingest import rules completions man help" -f -a "tick" -d 'Wake snoozed tickets, raise SLA warnings and breaches, and run time rules, once'
+complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen tick ingest import rules completions man help" -f -a "ingest" -d 'Bring mail, web-form or chat messages into the helpdesk'
+complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen tick ingest import rules completions man help" -f -a "import" -d 'Import tickets in bulk'
+complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen tick ingest import rules completions man help" -f -a "rules" -d 'Check, list and test the rules in rules.toml'
+complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen tick ingest import rules completions man help" -f -a "completions" -d 'Print a completion script for a shell'
+complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen tick ingest import rules completions man help" -f -a "man" -d 'Print the manual page (roff), as committed in man/desk.1'
+complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen tick ingest import rules completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c desk -n "__fish_desk_using_subcommand help; and __fish_seen_subcommand_from ingest" -f -a "email" -d 'Ingest mail: .eml files, mbox files, Maildir folders (new/ and cur/, nested), or `-`'
+complete -c desk -n "__fish_desk_using_subcommand help; and __fish_seen_subcommand_from ingest" -f -a "json" -d 'Ingest web-form or chat payloads: one JSON object, or JSON Lines'
+complete -c desk -n "__fish_desk_using_subcommand help; and __fish_seen_subcommand_from import" -f -a "csv" -d 'Import tickets from CSV with a header row'
 complete -c desk -n "__fish_desk_using_subcommand help; and __fish_seen_subcommand_from rules" -f -a "check" -d 'Validate desk.toml, rules.toml and every template; list every mistake'
 complete -c desk -n "__fish_desk_using_subcommand help; and __fish_seen_subcommand_from rules" -f -a "list" -d 'List the rules, one line each'
 complete -c desk -n "__fish_desk_using_subcommand help; and __fish_seen_subcommand_from rules" -f -a "test" -d 'Show which rules would fire on a ticket and why, changing nothing'

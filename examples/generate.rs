@@ -1601,13 +1601,9 @@ fn build_ticket(w: &World<'_>, plan: &Plan, id: String) -> Result<Ticket, BoxErr
         .messages
         .into_iter()
         .map(|(off, author, kind, body, message_id)| {
-            Ok(Message {
-                at: at(off)?,
-                author,
-                kind,
-                body,
-                message_id,
-            })
+            let mut m = Message::new(at(off)?, author, kind, body);
+            m.message_id = message_id;
+            Ok(m)
         })
         .collect::<Result<Vec<_>, BoxError>>()?;
     let history = d

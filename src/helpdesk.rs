@@ -10,9 +10,10 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 
 use crate::error::{Error, Result};
+use crate::mail::incoming::{Part, safe_file_name};
 use crate::model::customer::validate_email;
 use crate::model::{
-    Customer, Edit, HistoryEntry, Message, MessageKind, Priority, Settings, Ticket,
+    Attachment, Customer, Edit, HistoryEntry, Message, MessageKind, Priority, Settings, Ticket,
 };
 use crate::rules::RuleSet;
 use crate::rules::engine::{self, Assigner, Env};
@@ -37,6 +38,8 @@ pub struct Helpdesk {
     /// Tickets saved so far; past a batch's first few, the load index is dropped at the
     /// end (rebuilt on demand) instead of being rewritten after every ticket.
     saved: Cell<usize>,
+    /// The helpdesk lock, when a whole run (an ingest) holds it.
+    held: RefCell<Option<crate::store::lock::Lock>>,
 }
 
 /// How many saves keep the load index current one by one before a batch drops it.
@@ -57,6 +60,25 @@ pub struct NewTicket {
     pub assignee: Option<String>,
     pub tags: Vec<String>,
     pub fields: Vec<(String, String)>,
+    /// The first message as a channel received it (mail details, time sent); when
+    /// given, `body` is not used.
+    pub message: Option<Message>,
+    /// Files that came with it, saved under `attachments/TICKET/`.
+    pub files: Vec<Part>,
+    /// The address it was sent to, for `message.to`.
+    pub to: Option<String>,
+}
+
+/// A message arriving for an existing ticket.
+pub struct Arrival {
+    /// `customer.replied`, `note.added`...
+    pub event: String,
+    /// Who it is credited to: `customer:EMAIL`, `agent:ID`, `system`.
+    pub actor: String,
+    pub message: Message,
+    pub files: Vec<Part>,
+    /// The address it was sent to, for `message.to`.
+    pub to: Option<String>,
 }
 
 /// Where a new ticket comes from, when it is not a person typing `desk new` now.
@@ -128,7 +150,31 @@ impl Helpdesk {
             actor,
             loads: RefCell::new(None),
             saved: Cell::new(0),
+            held: RefCell::new(None),
         })
+    }
+
+    /// Takes the helpdesk lock until [`Helpdesk::release`]: changes made meanwhile do not
+    /// take it one by one, and nothing else changes tickets in between.
+    pub fn hold(&self) -> Result<()> {
+        if self.held.borrow().is_none() {
+            let lock = self.store.lock()?;
+            *self.held.borrow_mut() = Some(lock);
+        }
+        Ok(())
+    }
+
+    pub fn release(&self) {
+        self.held.borrow_mut().take();
+    }
+
+    /// The lock for one change, unless the run already holds it.
+    fn lock(&self) -> Result<Option<crate::store::lock::Lock>> {
+        if self.held.borrow().is_some() {
+            Ok(None)
+        } else {
+            self.store.lock().map(Some)
+        }
     }
 
     /// The acting agent's ID, if an agent is acting.
@@ -217,25 +263,25 @@ impl Helpdesk {
             }
         }
         let mut event = Event::new(ev::CREATED);
-        if let Some(body) = new.body.filter(|b| !b.trim().is_empty()) {
-            let (author, kind) = match &requester {
-                Some(r) => (format!("customer:{r}"), MessageKind::Customer),
-                None => (actor.clone(), MessageKind::Note),
-            };
+        let first = match new.message {
+            Some(m) => Some(m),
+            None => new.body.filter(|b| !b.trim().is_empty()).map(|body| {
+                let (author, kind) = match &requester {
+                    Some(r) => (format!("customer:{r}"), MessageKind::Customer),
+                    None => (actor.clone(), MessageKind::Note),
+                };
+                Message::new(at, author, kind, body)
+            }),
+        };
+        if let Some(m) = first {
             event.message = Some(MessageCtx {
-                body: body.clone(),
-                from: requester.clone(),
-                to: None,
-                kind,
-                no_auto_reply: false,
+                body: m.body.clone(),
+                from: m.author.strip_prefix("customer:").map(str::to_string),
+                to: new.to.clone(),
+                kind: m.kind,
+                no_auto_reply: m.auto,
             });
-            ticket.messages.push(Message {
-                at,
-                author,
-                kind,
-                body,
-                message_id: None,
-            });
+            ticket.messages.push(m);
         }
         ticket.history.push(HistoryEntry {
             at,
@@ -245,11 +291,7 @@ impl Helpdesk {
             note: None,
         });
 
-        let _lock = if origin.dry_run {
-            None
-        } else {
-            Some(self.store.lock()?)
-        };
+        let _lock = if origin.dry_run { None } else { self.lock()? };
         let customer = match &requester {
             Some(email) if !origin.dry_run => {
                 Some(self.touch_customer(email, new.name.as_deref())?)
@@ -261,8 +303,101 @@ impl Helpdesk {
             Some(id) => id.clone(),
             None => self.store.next_id(at)?,
         };
+        if !origin.dry_run
+            && !new.files.is_empty()
+            && let Some(m) = ticket.messages.last_mut()
+        {
+            m.attachments = self.save_attachments(&ticket.id, &new.files)?;
+        }
         let write = (!origin.dry_run).then_some(Write::New);
         self.conclude(ticket, vec![event], rules, customer.as_ref(), at, write)
+    }
+
+    /// Saves a message's files as `attachments/TICKET/NAME`, each under a safe name that
+    /// no other file of the ticket has.
+    pub fn save_attachments(&self, ticket: &str, files: &[Part]) -> Result<Vec<Attachment>> {
+        let dir = self.store.root().join("attachments").join(ticket);
+        std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        let mut out = Vec::new();
+        for (n, f) in files.iter().enumerate() {
+            let safe = safe_file_name(&f.name, &format!("attachment-{}", n + 1));
+            let (stem, ext) = match safe.rfind('.') {
+                Some(i) if i > 0 => (&safe[..i], &safe[i..]),
+                _ => (safe.as_str(), ""),
+            };
+            let mut name = safe.clone();
+            let mut k = 1;
+            while atomic::exists(&dir.join(&name)) {
+                k += 1;
+                name = format!("{stem}-{k}{ext}");
+            }
+            atomic::create_new(&dir.join(&name), &f.data)?;
+            out.push(Attachment {
+                name: f.name.clone(),
+                file: format!("attachments/{ticket}/{name}"),
+                size: f.data.len() as u64,
+                content_type: f.content_type.clone(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Adds a message that arrived for an existing ticket (a mail reply, a chat line)
+    /// under `event`, credited to `actor`, and runs the rules as any change does.
+    pub fn append(&self, id: &str, arrival: Arrival, rules: &RuleSet) -> Result<Outcome> {
+        let Arrival {
+            event,
+            actor,
+            mut message,
+            files,
+            to,
+        } = arrival;
+        let (event, actor) = (event.as_str(), actor.as_str());
+        let _lock = self.lock()?;
+        let mut ticket = self.store.load_ticket(id)?;
+        if !files.is_empty() {
+            message.attachments = self.save_attachments(id, &files)?;
+        }
+        let ctx = MessageCtx {
+            body: message.body.clone(),
+            from: message.author.strip_prefix("customer:").map(str::to_string),
+            to,
+            kind: message.kind,
+            no_auto_reply: message.auto,
+        };
+        let changes = {
+            let mut edit = Edit::new(&mut ticket, &self.settings, self.now);
+            edit.author = actor.to_string();
+            edit.push_message(message);
+            edit.finish()
+        };
+        let mut events = vec![Event {
+            name: event.to_string(),
+            target: None,
+            message: Some(ctx),
+            changes: changes.clone(),
+        }];
+        events.extend(Event::derived(&changes));
+        ticket.history.push(HistoryEntry {
+            at: self.now,
+            actor: actor.to_string(),
+            event: event.to_string(),
+            changes,
+            note: None,
+        });
+        ticket.updated_at = self.now;
+        let customer = match &ticket.requester {
+            Some(r) => self.store.load_customer(r)?,
+            None => None,
+        };
+        self.conclude(
+            ticket,
+            events,
+            rules,
+            customer.as_ref(),
+            self.now,
+            Some(Write::Existing),
+        )
     }
 
     /// Creates the customer record on first contact; fills in a missing name later.
@@ -387,7 +522,7 @@ impl Helpdesk {
     ) -> Result<Outcome> {
         let id = self.store.resolve(given_id)?;
         let rules = self.rules()?;
-        let _lock = self.store.lock()?;
+        let _lock = self.lock()?;
         let mut ticket = self.store.load_ticket(&id)?;
         let (changes, added) = {
             let mut edit = Edit::new(&mut ticket, &self.settings, self.now);

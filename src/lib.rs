@@ -7,6 +7,7 @@ pub mod cli;
 pub mod cmd;
 pub mod error;
 pub mod helpdesk;
+pub mod ingest;
 pub mod mail;
 pub mod model;
 pub mod output;

@@ -2,6 +2,8 @@
 
 pub mod assign;
 pub mod completions;
+pub mod import;
+pub mod ingest;
 pub mod init;
 pub mod list;
 pub mod man;
@@ -52,7 +54,7 @@ pub fn read_body(message: Option<String>, dash: bool, what: &str) -> Result<Stri
     Ok(body)
 }
 
-fn read_stdin() -> Result<String> {
+pub fn read_stdin() -> Result<String> {
     let mut s = String::new();
     std::io::stdin()
         .read_to_string(&mut s)

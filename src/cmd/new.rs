@@ -86,6 +86,7 @@ pub fn run(ctx: &Ctx, args: NewArgs) -> Result<()> {
         assignee: None,
         tags: args.tags,
         fields,
+        ..NewTicket::default()
     })?;
     super::report_problems(ctx, &outcome);
     if outcome.deleted {

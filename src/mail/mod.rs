@@ -1,5 +1,7 @@
 //! Mail: building outgoing messages, the outbox, and the rules that keep automatic mail
 //! from going where it must not.
 
+pub mod incoming;
 pub mod outgoing;
 pub mod safety;
+pub mod sources;

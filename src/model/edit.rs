@@ -313,14 +313,15 @@ impl<'a> Edit<'a> {
         if body.trim().is_empty() {
             return Err(Error::Invalid("the message is empty".into()));
         }
-        self.ticket.messages.push(Message {
-            at: self.at,
-            author: self.author.clone(),
-            kind,
-            body: body.to_string(),
-            message_id,
-        });
-        self.messages_added.push(kind);
+        let mut m = Message::new(self.at, self.author.clone(), kind, body.to_string());
+        m.message_id = message_id;
+        self.push_message(m);
         Ok(())
+    }
+
+    /// Adds a message as given (ingested mail with its details).
+    pub fn push_message(&mut self, m: Message) {
+        self.messages_added.push(m.kind);
+        self.ticket.messages.push(m);
     }
 }

@@ -90,6 +90,66 @@ pub struct Message {
     /// RFC 5322 Message-ID, for threading and idempotent ingestion.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message_id: Option<String>,
+    /// The Message-IDs it answers (In-Reply-To, References), so a parent that arrives
+    /// after its reply still finds the thread.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<String>,
+    /// The mail's own subject (replies in a thread have their own).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// The address it was sent to, for mail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    /// When the sender says it was sent (the Date header, or a chat line's time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent_at: Option<DateTime<Utc>>,
+    /// Sent by a machine (an out-of-office reply, a list, a bounce): never answered
+    /// automatically.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub auto: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
+}
+
+impl Message {
+    /// A message with only the essentials; the mail details empty.
+    pub fn new(at: DateTime<Utc>, author: String, kind: MessageKind, body: String) -> Message {
+        Message {
+            at,
+            author,
+            kind,
+            body,
+            message_id: None,
+            references: Vec::new(),
+            subject: None,
+            to: None,
+            sent_at: None,
+            auto: false,
+            attachments: Vec::new(),
+        }
+    }
+}
+
+/// A short fixed-size key for a Message-ID, kept in the listing cache so ingestion finds
+/// the ticket holding a message without reading every file. Stable across versions.
+pub fn mail_key(message_id: &str) -> u64 {
+    use sha2::{Digest, Sha256};
+    let d = Sha256::digest(message_id.trim().as_bytes());
+    let mut k = [0u8; 8];
+    k.copy_from_slice(&d[..8]);
+    u64::from_le_bytes(k)
+}
+
+/// A file that came with a message, saved under `attachments/TICKET/`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Attachment {
+    /// The name the sender gave it.
+    pub name: String,
+    /// Where it is, relative to the helpdesk root.
+    pub file: String,
+    pub size: u64,
+    #[serde(rename = "type")]
+    pub content_type: String,
 }
 
 /// One field's change: old and new value (`null` when absent).

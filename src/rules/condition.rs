@@ -77,6 +77,7 @@ pub enum Field {
     MessageFrom,
     MessageTo,
     MessageKind,
+    MessageAuto,
     CustomerEmail,
     CustomerDomain,
     CustomerName,
@@ -106,12 +107,13 @@ pub enum Since {
 /// Fields beyond the ticket's own that conditions know by a fixed name.
 const MORE_FIELDS: [&str; 4] = ["body", "text", "sla.policy", "sla.breached"];
 
-const OTHER_FIELDS: [&str; 22] = [
+const OTHER_FIELDS: [&str; 23] = [
     "fields.NAME",
     "message.body",
     "message.from",
     "message.to",
     "message.kind",
+    "message.auto",
     "customer.email",
     "customer.domain",
     "customer.name",
@@ -173,6 +175,7 @@ impl Field {
             "message.from" => Field::MessageFrom,
             "message.to" => Field::MessageTo,
             "message.kind" => Field::MessageKind,
+            "message.auto" => Field::MessageAuto,
             "customer.email" => Field::CustomerEmail,
             "customer.domain" => Field::CustomerDomain,
             "customer.name" => Field::CustomerName,
@@ -247,6 +250,7 @@ impl Field {
                 | Field::MessageFrom
                 | Field::MessageTo
                 | Field::MessageKind
+                | Field::MessageAuto
                 | Field::EventName
                 | Field::EventTarget
                 | Field::ChangeFrom(_)
@@ -692,11 +696,16 @@ pub fn prepare(
     match op {
         Op::Is | Op::IsNot | Op::ChangedTo | Op::ChangedFrom => {
             let v = single(values)?;
-            if matches!(field, Field::SlaBreached) {
+            if matches!(field, Field::SlaBreached | Field::MessageAuto) {
+                let name = if matches!(field, Field::SlaBreached) {
+                    "sla.breached"
+                } else {
+                    "message.auto"
+                };
                 return v
                     .parse::<bool>()
                     .map(Operand::Bool)
-                    .map_err(|_| ("`sla.breached` is true or false".to_string(), Some(0)));
+                    .map_err(|_| (format!("`{name}` is true or false"), Some(0)));
             }
             Ok(Operand::Strings(vec![v]))
         }
@@ -983,6 +992,9 @@ impl<'a> Facts<'a> {
             Field::MessageFrom => Val::opt(self.message().and_then(|m| m.from.as_deref())),
             Field::MessageTo => Val::opt(self.message().and_then(|m| m.to.as_deref())),
             Field::MessageKind => Val::opt(self.message().map(|m| m.kind.as_str())),
+            Field::MessageAuto => self
+                .message()
+                .map_or(Val::Missing, |m| Val::Bool(m.no_auto_reply)),
             Field::EventName => Val::opt(self.event.map(|e| e.name.as_str())),
             Field::EventTarget => Val::opt(self.event.and_then(|e| e.target.as_deref())),
             Field::ChangeFrom(f) => self.change(f).map_or(Val::Missing, |c| json_val(&c.from)),

@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::model::{Priority, Ticket};
 use crate::store::atomic;
 
-const VERSION: u32 = 5;
+const VERSION: u32 = 6;
 
 /// Wider than any file system's clock tick (Linux updates file times every 1–10 ms).
 const MARGIN_NS: i64 = 50_000_000;
@@ -45,6 +45,9 @@ pub struct Summary {
     pub stats: Stats,
     /// Time rules in their episode, and when each fired.
     pub time_rules: Vec<(String, i64)>,
+    /// [`crate::model::ticket::mail_key`] of each message's Message-ID and of the IDs it
+    /// answers, for threading and duplicate checks.
+    pub mail_keys: Vec<u64>,
 }
 
 /// The moments `since.*` conditions measure from, and the last time a person (an agent
@@ -122,6 +125,12 @@ impl Summary {
                 .time_rules
                 .iter()
                 .map(|(k, v)| (k.clone(), v.timestamp()))
+                .collect(),
+            mail_keys: t
+                .messages
+                .iter()
+                .flat_map(|m| m.message_id.iter().chain(m.references.iter()))
+                .map(|id| crate::model::ticket::mail_key(id))
                 .collect(),
         }
     }
@@ -437,7 +446,7 @@ fn scan_with(
             && let Some(parent) = cache_path.parent()
             && fs::create_dir_all(parent).is_ok()
         {
-            let _ = atomic::replace(cache_path, &bytes);
+            let _ = atomic::replace_unsynced(cache_path, &bytes);
         }
     }
     Ok(Scan { tickets, problems })

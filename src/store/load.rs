@@ -56,7 +56,7 @@ impl Loads {
             && let Some(parent) = self.path.parent()
             && fs::create_dir_all(parent).is_ok()
         {
-            let _ = atomic::replace(&self.path, &bytes);
+            let _ = atomic::replace_unsynced(&self.path, &bytes);
         }
     }
 

@@ -87,7 +87,7 @@ impl Store {
     /// The ticket named by a full ID or a unique prefix of at least 4 characters.
     pub fn resolve(&self, given: &str) -> Result<String> {
         let given = given.trim().to_lowercase();
-        if id::is_full_id(&given) && self.ticket_path(&given).is_file() {
+        if id::is_full_id(&given) && atomic::exists(&self.ticket_path(&given)) {
             return Ok(given);
         }
         if !id::is_id_prefix(&given) {
@@ -123,8 +123,11 @@ impl Store {
 
     pub fn load_ticket(&self, id: &str) -> Result<Ticket> {
         let path = self.ticket_path(id);
-        let text = match fs::read_to_string(&path) {
-            Ok(t) => t,
+        let text = match atomic::read(&path) {
+            Ok(t) => String::from_utf8(t).map_err(|_| Error::Corrupt {
+                path: path.clone(),
+                message: "is not UTF-8".into(),
+            })?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(Error::NoTicket(id.into()));
             }
@@ -163,6 +166,9 @@ impl Store {
 
     pub fn delete_ticket(&self, id: &str) -> Result<()> {
         let path = self.ticket_path(id);
+        if atomic::forget(&path) && !path.exists() {
+            return Ok(());
+        }
         fs::remove_file(&path).map_err(|e| Error::io(&path, e))
     }
 
@@ -177,9 +183,11 @@ impl Store {
             .unwrap_or_else(|| IdState::fresh(&root));
         loop {
             let id = state.next(now.timestamp());
-            if !self.ticket_path(&id).exists() {
+            if !atomic::exists(&self.ticket_path(&id)) {
+                // The sequence needs no flush: after a crash, an ID already taken is
+                // skipped because its file exists.
                 let bytes = serde_json::to_vec(&state).unwrap_or_default();
-                atomic::replace(&path, &bytes)?;
+                atomic::replace_unsynced(&path, &bytes)?;
                 return Ok(id);
             }
         }
@@ -234,8 +242,8 @@ impl Store {
 
     pub fn load_customer(&self, email: &str) -> Result<Option<Customer>> {
         let path = self.customer_path(email);
-        match fs::read_to_string(&path) {
-            Ok(text) => serde_json::from_str(&text)
+        match atomic::read(&path) {
+            Ok(text) => serde_json::from_slice(&text)
                 .map(Some)
                 .map_err(|e| Error::Corrupt {
                     path,

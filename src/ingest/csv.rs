@@ -1,0 +1,163 @@
+//! `desk import csv`: tickets from a spreadsheet or another helpdesk's export. Every
+//! row is checked before any is stored; a re-run imports nothing twice, because each
+//! row's Message-ID comes from its `id` column or, without one, from its content.
+
+use crate::error::{Error, Result, suggest};
+use crate::ingest::Inbound;
+use crate::mail::incoming::derived_id;
+use crate::model::customer::validate_email;
+use crate::model::{Priority, Settings};
+use crate::time::parse_instant;
+
+/// The columns a file may have, besides `field.NAME` for custom fields.
+pub const COLUMNS: [&str; 14] = [
+    "id",
+    "subject",
+    "body",
+    "from",
+    "name",
+    "channel",
+    "department",
+    "shop",
+    "type",
+    "priority",
+    "tags",
+    "status",
+    "assignee",
+    "created_at",
+];
+
+/// Every row of the file as a message, with its source (`FILE:LINE`).
+pub fn parse_all(name: &str, bytes: &[u8], s: &Settings) -> Result<Vec<(String, Inbound)>> {
+    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(bytes);
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| Error::Invalid(format!("{name}:1: {e}")))?
+        .iter()
+        .map(|h| h.trim().to_lowercase())
+        .collect();
+    for (i, h) in headers.iter().enumerate() {
+        let ok = COLUMNS.contains(&h.as_str())
+            || h.strip_prefix("field.").is_some_and(|n| !n.is_empty());
+        if !ok {
+            return Err(Error::Invalid(format!(
+                "{name}:1: unknown column `{h}` (column {}){}; known: {}, field.NAME",
+                i + 1,
+                suggest(h, COLUMNS),
+                COLUMNS.join(", ")
+            )));
+        }
+        if headers[..i].contains(h) {
+            return Err(Error::Invalid(format!(
+                "{name}:1: column `{h}` appears twice"
+            )));
+        }
+    }
+    if !headers.iter().any(|h| h == "subject") {
+        return Err(Error::Invalid(format!(
+            "{name}:1: a `subject` column is required"
+        )));
+    }
+    let mut out = Vec::new();
+    for row in reader.records() {
+        let row = row.map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line());
+            Error::Invalid(format!("{name}:{line}: {e}"))
+        })?;
+        let line = row.position().map_or(0, |p| p.line());
+        let source = format!("{name}:{line}");
+        let m = inbound(&headers, &row, s).map_err(|e| Error::Invalid(format!("{source}: {e}")))?;
+        out.push((source, m));
+    }
+    Ok(out)
+}
+
+fn inbound(
+    headers: &[String],
+    row: &csv::StringRecord,
+    s: &Settings,
+) -> std::result::Result<Inbound, String> {
+    let get = |c: &str| {
+        headers
+            .iter()
+            .position(|h| h == c)
+            .and_then(|i| row.get(i))
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    };
+    let subject = get("subject").ok_or("the subject is empty")?;
+    let from = get("from").as_deref().map(validate_email).transpose()?;
+    let kind = get("type");
+    if let Some(k) = &kind {
+        s.check_type(k)?;
+    }
+    if let Some(d) = get("department") {
+        s.check_department(&d)?;
+    }
+    if let Some(sh) = get("shop") {
+        s.check_shop(&sh)?;
+    }
+    if let Some(a) = get("assignee") {
+        s.check_agent(&a)?;
+    }
+    if let Some(p) = get("priority") {
+        p.parse::<Priority>()?;
+    }
+    if let Some(st) = get("status") {
+        s.check_status(kind.as_deref().unwrap_or("ticket"), &st)?;
+    }
+    let created_at = get("created_at")
+        .map(|t| {
+            parse_instant(&t, s.helpdesk.timezone)
+                .ok_or_else(|| format!("created_at: cannot read `{t}` as a time"))
+        })
+        .transpose()?;
+    let tags = get("tags")
+        .map(|t| {
+            t.split([',', ' '])
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    let fields = headers
+        .iter()
+        .enumerate()
+        .filter_map(|(i, h)| {
+            let name = h.strip_prefix("field.")?;
+            let v = row.get(i)?.trim();
+            (!v.is_empty()).then(|| (name.to_string(), v.to_string()))
+        })
+        .collect();
+    let channel = get("channel").unwrap_or_else(|| "import".into());
+    let message_id = match get("id") {
+        Some(id) => format!(
+            "<{}@import.desk.invalid>",
+            id.replace(['<', '>', '@', ' '], "_")
+        ),
+        None => {
+            let joined: Vec<&str> = row.iter().collect();
+            derived_id(format!("{}\n{}", headers.join(","), joined.join("\u{1f}")).as_bytes())
+        }
+    };
+    Ok(Inbound {
+        channel,
+        message_id,
+        subject: Some(subject),
+        from,
+        name: get("name"),
+        body: get("body").unwrap_or_default(),
+        department: get("department"),
+        shop: get("shop"),
+        kind,
+        priority: get("priority"),
+        tags,
+        fields,
+        created_at,
+        assignee: get("assignee"),
+        status: get("status"),
+        ..Inbound::default()
+    })
+}

@@ -1,0 +1,445 @@
+//! One inbox for every channel: mail, web forms, chat and imports arrive as an
+//! [`Inbound`] message and take the same path. A message already stored is recognised
+//! by its Message-ID and adds nothing; a reply joins its ticket by the Message-IDs it
+//! answers or the `[#ID]` tag in its subject; a bounce becomes an internal note on the
+//! ticket whose mail bounced; anything else opens a ticket. Tickets are created and
+//! changed through [`Helpdesk::create_with`] and [`Helpdesk::append`], so the same
+//! `ticket.created` and `customer.replied` events reach the same rules.
+
+pub mod csv;
+pub mod form;
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
+use crate::error::{Error, Result};
+use crate::helpdesk::{Arrival, Helpdesk, NewTicket, Origin};
+use crate::mail::incoming::{Incoming, Part};
+use crate::model::id::is_full_id;
+use crate::model::ticket::mail_key;
+use crate::model::{Message, MessageKind, Ticket};
+use crate::rules::RuleSet;
+use crate::rules::event as ev;
+
+/// A message from any channel.
+#[derive(Debug, Clone, Default)]
+pub struct Inbound {
+    /// `email`, `web`, `chat`, `import`...
+    pub channel: String,
+    pub message_id: String,
+    /// Message-IDs it answers, most specific first.
+    pub thread: Vec<String>,
+    pub subject: Option<String>,
+    pub from: Option<String>,
+    pub name: Option<String>,
+    /// The address it was sent to.
+    pub to: Option<String>,
+    pub body: String,
+    pub sent_at: Option<DateTime<Utc>>,
+    /// Why a machine sent it, if one did: no automatic answer goes back.
+    pub auto: Option<String>,
+    /// A delivery report, with the Message-IDs of the mail that bounced.
+    pub bounce: Option<Vec<String>>,
+    pub files: Vec<Part>,
+    /// What a form or an import says about the ticket.
+    pub department: Option<String>,
+    pub shop: Option<String>,
+    pub kind: Option<String>,
+    pub priority: Option<String>,
+    pub tags: Vec<String>,
+    pub fields: Vec<(String, String)>,
+    /// For imports of past tickets: when it was opened, and by whom it is assigned.
+    pub created_at: Option<DateTime<Utc>>,
+    pub assignee: Option<String>,
+    pub status: Option<String>,
+}
+
+impl Inbound {
+    /// A decoded mail, sent to the first of `recipients` that is the helpdesk's (or
+    /// simply the first).
+    pub fn from_mail(m: Incoming, hd: &Helpdesk) -> Inbound {
+        let to = addressed_to(&m.recipients, hd);
+        // Mail to a department's own address starts in that department; rules may move it.
+        let department = to.as_deref().and_then(|to| {
+            hd.settings
+                .departments
+                .iter()
+                .find(|d| d.address.as_deref() == Some(to))
+                .map(|d| d.id.clone())
+        });
+        Inbound {
+            department,
+            channel: "email".into(),
+            message_id: m.message_id,
+            thread: m.thread,
+            subject: m.subject,
+            from: m.from,
+            name: m.name,
+            to,
+            body: m.body,
+            sent_at: m.date,
+            auto: m.auto,
+            bounce: m.bounce,
+            files: m.attachments,
+            ..Inbound::default()
+        }
+    }
+}
+
+/// Which recipient the mail was for: the envelope recipient if the MTA said, else the
+/// first address that is the helpdesk's or in its domain, else the first one.
+fn addressed_to(recipients: &[String], hd: &Helpdesk) -> Option<String> {
+    let s = &hd.settings;
+    let own: Vec<&str> = s
+        .helpdesk
+        .address
+        .iter()
+        .map(String::as_str)
+        .chain(s.departments.iter().filter_map(|d| d.address.as_deref()))
+        .collect();
+    let domains: Vec<&str> = own.iter().filter_map(|a| a.split('@').nth(1)).collect();
+    recipients
+        .iter()
+        .find(|r| own.contains(&r.as_str()))
+        .or_else(|| {
+            recipients
+                .iter()
+                .find(|r| r.split('@').nth(1).is_some_and(|d| domains.contains(&d)))
+        })
+        .or_else(|| recipients.first())
+        .cloned()
+}
+
+/// What became of a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Landing {
+    Created(String),
+    Added(String),
+    Duplicate(String),
+    Bounce(String),
+    Skipped(String),
+}
+
+impl Landing {
+    pub fn word(&self) -> &'static str {
+        match self {
+            Landing::Created(_) => "created",
+            Landing::Added(_) => "added",
+            Landing::Duplicate(_) => "duplicate",
+            Landing::Bounce(_) => "bounce",
+            Landing::Skipped(_) => "skipped",
+        }
+    }
+
+    pub fn ticket(&self) -> Option<&str> {
+        match self {
+            Landing::Created(t)
+            | Landing::Added(t)
+            | Landing::Duplicate(t)
+            | Landing::Bounce(t) => Some(t),
+            Landing::Skipped(_) => None,
+        }
+    }
+}
+
+/// The result for one message, with what the rules could not do.
+pub struct Landed {
+    pub landing: Landing,
+    pub problems: Vec<String>,
+}
+
+/// An ingest run: the helpdesk locked, the rules loaded once, and every stored
+/// Message-ID known by its key.
+pub struct Inbox<'a> {
+    hd: &'a Helpdesk,
+    rules: RuleSet,
+    keys: HashMap<u64, Vec<String>>,
+    domains: Vec<String>,
+}
+
+impl<'a> Inbox<'a> {
+    /// Locks the helpdesk for the run and reads which ticket holds which message (from
+    /// the listing cache, checked against every file as always).
+    pub fn open(hd: &'a Helpdesk) -> Result<Inbox<'a>> {
+        let rules = hd.rules()?;
+        hd.hold()?;
+        let scan = hd.store.scan()?;
+        let mut keys: HashMap<u64, Vec<String>> = HashMap::new();
+        for s in &scan.tickets {
+            for k in &s.mail_keys {
+                keys.entry(*k).or_default().push(s.id.clone());
+            }
+        }
+        let s = &hd.settings;
+        let mut domains: Vec<String> = s
+            .helpdesk
+            .address
+            .iter()
+            .chain(s.departments.iter().filter_map(|d| d.address.as_ref()))
+            .filter_map(|a| a.split('@').nth(1))
+            .map(str::to_lowercase)
+            .collect();
+        domains.sort();
+        domains.dedup();
+        Ok(Inbox {
+            hd,
+            rules,
+            keys,
+            domains,
+        })
+    }
+
+    /// The ticket holding a message with this Message-ID: one that stored it, or the
+    /// ticket named in a Message-ID this helpdesk made (`<TICKET.RANDOM@DOMAIN>`), which
+    /// covers notifications that are not kept on the ticket.
+    fn holder(&self, message_id: &str) -> Result<Option<String>> {
+        if let Some(ids) = self.keys.get(&mail_key(message_id)) {
+            for id in ids {
+                match self.hd.store.load_ticket(id) {
+                    Ok(t) if holds(&t, message_id) => return Ok(Some(id.clone())),
+                    Ok(_) | Err(Error::NoTicket(_)) | Err(Error::Corrupt { .. }) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        let inner = message_id.trim_matches(['<', '>']);
+        if let Some((local, domain)) = inner.rsplit_once('@')
+            && self.domains.iter().any(|d| d.eq_ignore_ascii_case(domain))
+            && let Some((ticket, _)) = local.split_once('.')
+            && is_full_id(ticket)
+            && crate::store::atomic::exists(&self.hd.store.ticket_path(ticket))
+        {
+            return Ok(Some(ticket.to_string()));
+        }
+        Ok(None)
+    }
+
+    /// A ticket with a message that answers `message_id` or shares a reference with it:
+    /// the reply came first, or both answer a message the helpdesk never saw.
+    fn referrer(&self, message_id: &str) -> Result<Option<String>> {
+        if let Some(ids) = self.keys.get(&mail_key(message_id)) {
+            for id in ids {
+                match self.hd.store.load_ticket(id) {
+                    Ok(t)
+                        if t.messages
+                            .iter()
+                            .any(|m| m.references.iter().any(|r| r == message_id)) =>
+                    {
+                        return Ok(Some(id.clone()));
+                    }
+                    Ok(_) | Err(Error::NoTicket(_)) | Err(Error::Corrupt { .. }) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    fn remember(&mut self, m: &Inbound, ticket: &str) {
+        for id in std::iter::once(&m.message_id).chain(m.thread.iter()) {
+            let e = self.keys.entry(mail_key(id)).or_default();
+            if !e.iter().any(|t| t == ticket) {
+                e.push(ticket.to_string());
+            }
+        }
+    }
+
+    /// The ticket a message belongs to: one holding a message it answers, one holding a
+    /// reply to it or a message answering the same one, or the ticket its subject tags.
+    fn thread_of(&self, m: &Inbound) -> Result<Option<String>> {
+        for id in &m.thread {
+            if let Some(t) = self.holder(id)? {
+                return Ok(Some(t));
+            }
+        }
+        for id in std::iter::once(&m.message_id).chain(m.thread.iter()) {
+            if let Some(t) = self.referrer(id)? {
+                return Ok(Some(t));
+            }
+        }
+        if let Some(subject) = &m.subject {
+            for tag in subject_tags(subject) {
+                if crate::store::atomic::exists(&self.hd.store.ticket_path(&tag)) {
+                    return Ok(Some(tag));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// Stores one message.
+    pub fn take(&mut self, mut m: Inbound) -> Result<Landed> {
+        if let Some(t) = self.holder(&m.message_id)? {
+            return Ok(Landed {
+                landing: Landing::Duplicate(t),
+                problems: Vec::new(),
+            });
+        }
+        if let Some(bounced) = &m.bounce {
+            let mut found = None;
+            for id in bounced {
+                if let Some(t) = self.holder(id)? {
+                    found = Some(t);
+                    break;
+                }
+            }
+            let Some(ticket) = found else {
+                return Ok(Landed {
+                    landing: Landing::Skipped(
+                        "a delivery report for mail this helpdesk did not send".into(),
+                    ),
+                    problems: Vec::new(),
+                });
+            };
+            let mut note = self.message(&m, MessageKind::Note, "system".into());
+            let who = m.from.as_deref().unwrap_or("a mail system");
+            note.body = format!("Delivery failed (report from {who}):\n\n{}", m.body);
+            let out = self.hd.append(
+                &ticket,
+                Arrival {
+                    event: ev::NOTE_ADDED.into(),
+                    actor: "system".into(),
+                    message: note,
+                    files: std::mem::take(&mut m.files),
+                    to: m.to.clone(),
+                },
+                &self.rules,
+            )?;
+            self.remember(&m, &ticket);
+            return Ok(Landed {
+                landing: Landing::Bounce(ticket),
+                problems: out.problems,
+            });
+        }
+        if let Some(ticket) = self.thread_of(&m)? {
+            // Mail from one of the agents (answering a notification) is kept as their
+            // internal note: nothing goes to the customer without a deliberate reply.
+            let agent = m.from.as_deref().and_then(|f| {
+                self.hd
+                    .settings
+                    .agents
+                    .iter()
+                    .find(|a| {
+                        a.email
+                            .as_deref()
+                            .is_some_and(|e| e.eq_ignore_ascii_case(f))
+                    })
+                    .map(|a| a.id.clone())
+            });
+            let (event, actor, kind) = match (agent, &m.from) {
+                (Some(a), _) => (ev::NOTE_ADDED, format!("agent:{a}"), MessageKind::Note),
+                (None, Some(f)) => (
+                    ev::CUSTOMER_REPLIED,
+                    format!("customer:{f}"),
+                    MessageKind::Customer,
+                ),
+                (None, None) => (ev::CUSTOMER_REPLIED, "system".into(), MessageKind::Customer),
+            };
+            let message = self.message(&m, kind, actor.clone());
+            let out = self.hd.append(
+                &ticket,
+                Arrival {
+                    event: event.into(),
+                    actor,
+                    message,
+                    files: std::mem::take(&mut m.files),
+                    to: m.to.clone(),
+                },
+                &self.rules,
+            )?;
+            self.remember(&m, &ticket);
+            return Ok(Landed {
+                landing: Landing::Added(ticket),
+                problems: out.problems,
+            });
+        }
+        self.create(m)
+    }
+
+    fn create(&mut self, m: Inbound) -> Result<Landed> {
+        let author = match &m.from {
+            Some(f) => format!("customer:{f}"),
+            None => "system".into(),
+        };
+        let message = self.message(&m, MessageKind::Customer, author);
+        let remembered = Inbound {
+            message_id: m.message_id.clone(),
+            thread: m.thread.clone(),
+            ..Inbound::default()
+        };
+        let new = NewTicket {
+            subject: m.subject.clone().unwrap_or_else(|| "(no subject)".into()),
+            body: None,
+            from: m.from.clone(),
+            name: m.name.clone(),
+            channel: Some(m.channel.clone()),
+            shop: m.shop.clone(),
+            kind: m.kind.clone(),
+            department: m.department.clone(),
+            priority: m.priority.clone(),
+            assignee: m.assignee.clone(),
+            tags: m.tags.clone(),
+            fields: m.fields.clone(),
+            // Kept even when empty: its Message-ID makes the next ingest a no-op.
+            message: Some(message),
+            files: m.files,
+            to: m.to.clone(),
+        };
+        let origin = Origin {
+            at: m.created_at,
+            ..Origin::default()
+        };
+        let out = self.hd.create_with(new, &self.rules, &origin)?;
+        let id = out.ticket.id.clone();
+        self.remember(&remembered, &id);
+        if let Some(status) = &m.status {
+            self.hd
+                .update(&id, ev::UPDATED, |e| e.set("status", status))?;
+        }
+        Ok(Landed {
+            landing: Landing::Created(id),
+            problems: out.problems,
+        })
+    }
+
+    fn message(&self, m: &Inbound, kind: MessageKind, author: String) -> Message {
+        let at = m.created_at.unwrap_or(self.hd.now);
+        let mut msg = Message::new(at, author, kind, m.body.clone());
+        msg.message_id = Some(m.message_id.clone());
+        msg.references = m.thread.clone();
+        msg.subject = m.subject.clone();
+        msg.to = m.to.clone();
+        msg.sent_at = m.sent_at;
+        msg.auto = m.auto.is_some() || m.bounce.is_some();
+        msg
+    }
+
+    /// Ends the run: the lock is released.
+    pub fn close(self) {
+        self.hd.end_batch();
+        self.hd.release();
+    }
+}
+
+fn holds(t: &Ticket, message_id: &str) -> bool {
+    t.messages
+        .iter()
+        .any(|m| m.message_id.as_deref() == Some(message_id))
+}
+
+/// Ticket IDs tagged `[#ID]` in a subject.
+fn subject_tags(subject: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = subject;
+    while let Some(i) = rest.find("[#") {
+        rest = &rest[i + 2..];
+        if let Some(end) = rest.find(']') {
+            let id = rest[..end].trim().to_lowercase();
+            if is_full_id(&id) {
+                out.push(id);
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,1 @@
+//! Broken mail: see tests/data/mail/broken (in progress).
