@@ -68,13 +68,19 @@ impl Inbound {
                 .find(|d| d.address.as_deref() == Some(to))
                 .map(|d| d.id.clone())
         });
+        // A sender address the helpdesk cannot use still leaves the mail stored, without
+        // a requester, rather than lost.
+        let from = m
+            .from
+            .as_deref()
+            .and_then(|f| crate::model::customer::validate_email(f).ok());
         Inbound {
             department,
             channel: "email".into(),
             message_id: m.message_id,
             thread: m.thread,
             subject: m.subject,
-            from: m.from,
+            from,
             name: m.name,
             to,
             body: m.body,
