@@ -317,7 +317,7 @@ impl Helpdesk {
     /// no other file of the ticket has.
     pub fn save_attachments(&self, ticket: &str, files: &[Part]) -> Result<Vec<Attachment>> {
         let dir = self.store.root().join("attachments").join(ticket);
-        std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        atomic::ensure_dir(&dir)?;
         let mut out = Vec::new();
         for (n, f) in files.iter().enumerate() {
             let safe = safe_file_name(&f.name, &format!("attachment-{}", n + 1));
@@ -504,7 +504,7 @@ impl Helpdesk {
             return Ok(());
         }
         let dir = self.store.root().join("outbox");
-        std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        atomic::ensure_dir(&dir)?;
         for m in mail {
             atomic::create_new(&dir.join(format!("{}.eml", m.name)), &m.bytes)?;
         }

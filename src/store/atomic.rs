@@ -38,7 +38,6 @@ fn sync_dir(dir: &Path) -> Result<()> {
 
 /// Files written in the open batch, not yet renamed into place.
 struct Pending {
-    tmp: tempfile::NamedTempFile,
     bytes: Vec<u8>,
     create_new: bool,
 }
@@ -58,32 +57,36 @@ pub fn begin() {
 }
 
 /// Makes the batch's files durable and puts them in place; the batch stays open.
+/// Files are only created here, so a file rewritten ten times in a batch is written once.
 pub fn commit() -> Result<()> {
-    let pending: Vec<(PathBuf, Pending)> = match batch().as_mut() {
+    let mut pending: Vec<(PathBuf, Pending)> = match batch().as_mut() {
         Some(files) => files.drain().collect(),
         None => return Ok(()),
     };
-    let Some((first, _)) = pending.first() else {
+    if pending.is_empty() {
         return Ok(());
-    };
-    let dir = first.parent().unwrap_or(Path::new("."));
-    File::open(dir)
-        .and_then(|d| rustix::fs::syncfs(&d).map_err(std::io::Error::from))
-        .map_err(|e| Error::io(dir, e))?;
-    let mut dirs = BTreeSet::new();
-    // New files first: a ticket file must not appear before its attachments exist, and
-    // renames are cheap, so order by path for a deterministic result.
-    let mut pending = pending;
+    }
     pending.sort_by(|a, b| a.0.cmp(&b.0));
-    for (path, p) in pending {
+    let mut temps = Vec::with_capacity(pending.len());
+    for (path, p) in &pending {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let mut tmp = temp_in(dir, path)?;
+        tmp.write_all(&p.bytes)
+            .map_err(|e| Error::io(tmp.path(), e))?;
+        // Closed now: a batch may hold more files than the process may keep open.
+        temps.push(tmp.into_temp_path());
+    }
+    let first = pending[0].0.parent().unwrap_or(Path::new("."));
+    File::open(first)
+        .and_then(|d| rustix::fs::syncfs(&d).map_err(std::io::Error::from))
+        .map_err(|e| Error::io(first, e))?;
+    let mut dirs = BTreeSet::new();
+    for ((path, p), tmp) in pending.into_iter().zip(temps) {
         if p.create_new {
-            p.tmp
-                .persist_noclobber(&path)
+            tmp.persist_noclobber(&path)
                 .map_err(|e| Error::io(&path, e.error))?;
         } else {
-            p.tmp
-                .persist(&path)
-                .map_err(|e| Error::io(&path, e.error))?;
+            tmp.persist(&path).map_err(|e| Error::io(&path, e.error))?;
         }
         dirs.insert(path.parent().unwrap_or(Path::new(".")).to_path_buf());
     }
@@ -113,13 +116,27 @@ pub fn forget(path: &Path) -> bool {
     batch().as_mut().is_some_and(|f| f.remove(path).is_some())
 }
 
+static DIRS: Mutex<BTreeSet<PathBuf>> = Mutex::new(BTreeSet::new());
+
+/// `create_dir_all`, remembered: a batch writing ten thousand files into the same few
+/// folders asks the file system once per folder.
+pub fn ensure_dir(dir: &Path) -> Result<()> {
+    let mut known = DIRS.lock().unwrap_or_else(|p| p.into_inner());
+    if known.contains(dir) {
+        return Ok(());
+    }
+    fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    known.insert(dir.to_path_buf());
+    Ok(())
+}
+
 /// Whether the file exists or is pending in the batch.
 pub fn exists(path: &Path) -> bool {
     batch().as_ref().is_some_and(|f| f.contains_key(path)) || path.exists()
 }
 
 /// Writes into the open batch; `Ok(false)` if no batch is open.
-fn write_deferred(path: &Path, dir: &Path, bytes: &[u8], create_new: bool) -> Result<bool> {
+fn write_deferred(path: &Path, bytes: &[u8], create_new: bool) -> Result<bool> {
     let mut guard = batch();
     let Some(files) = guard.as_mut() else {
         return Ok(false);
@@ -136,12 +153,9 @@ fn write_deferred(path: &Path, dir: &Path, bytes: &[u8], create_new: bool) -> Re
             create_new
         }
     };
-    let mut tmp = temp_in(dir, path)?;
-    tmp.write_all(bytes).map_err(|e| Error::io(tmp.path(), e))?;
     files.insert(
         path.to_path_buf(),
         Pending {
-            tmp,
             bytes: bytes.to_vec(),
             create_new,
         },
@@ -152,7 +166,7 @@ fn write_deferred(path: &Path, dir: &Path, bytes: &[u8], create_new: bool) -> Re
 /// Writes `bytes` to `path` atomically. With `create_new`, fails if `path` exists.
 fn write(path: &Path, bytes: &[u8], create_new: bool) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    if write_deferred(path, dir, bytes, create_new)? {
+    if write_deferred(path, bytes, create_new)? {
         return Ok(());
     }
     let mut tmp = temp_in(dir, path)?;
@@ -194,6 +208,9 @@ pub fn replace(path: &Path, bytes: &[u8]) -> Result<()> {
 /// Replaces local state that can be rebuilt or redrawn (`.desk/`: ID sequence, caches):
 /// atomic, but not flushed, so it costs no disk round trip.
 pub fn replace_unsynced(path: &Path, bytes: &[u8]) -> Result<()> {
+    if write_deferred(path, bytes, false)? {
+        return Ok(());
+    }
     let dir = path.parent().unwrap_or(Path::new("."));
     let mut tmp = temp_in(dir, path)?;
     tmp.write_all(bytes).map_err(|e| Error::io(tmp.path(), e))?;

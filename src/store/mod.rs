@@ -160,7 +160,7 @@ impl Store {
     /// Writes a new ticket; never overwrites one.
     pub fn create_ticket(&self, t: &Ticket) -> Result<()> {
         let dir = self.tickets_dir();
-        fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        atomic::ensure_dir(&dir)?;
         atomic::create_new(&self.ticket_path(&t.id), t.to_json().as_bytes())
     }
 
@@ -256,7 +256,7 @@ impl Store {
 
     pub fn save_customer(&self, c: &Customer) -> Result<bool> {
         let dir = self.customers_dir();
-        fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        atomic::ensure_dir(&dir)?;
         atomic::write_if_changed(&self.customer_path(&c.email), c.to_json().as_bytes())
     }
 }

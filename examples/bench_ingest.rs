@@ -1,0 +1,162 @@
+//! Measures `desk ingest email` on one mbox of N messages into the shop example.
+//!
+//! ```text
+//! cargo build --release && cargo run --release --example bench_ingest -- [--messages 10000] [--runs 5]
+//! ```
+//!
+//! The mbox comes from `examples/mbox.rs` (seed 1: the same bytes every time). Each run
+//! makes a fresh `desk init --example shop` helpdesk, syncs the disk, then times
+//! `desk ingest email MBOX` (every message new: tickets, replies threaded, the example's
+//! rules, auto-replies and notifications queued) and right after it the same command
+//! again (every message a duplicate). The clock is pinned with `DESK_NOW` so every run
+//! applies the same rules. Reported: median, min and max wall-clock seconds, and as
+//! baselines in the same run, `cp -r` of the helpdesk the ingest made (what creating that
+//! many files costs on this disk) and `cat MBOX > /dev/null`.
+
+#[path = "mbox.rs"]
+#[allow(dead_code)]
+mod mbox;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+type BoxError = Box<dyn std::error::Error>;
+
+fn desk_binary() -> Result<PathBuf, BoxError> {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let target = match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(t) if !t.is_empty() => std::env::current_dir()?.join(t),
+        _ => manifest.join("target"),
+    };
+    let bin = target.join("release").join("desk");
+    if !bin.is_file() {
+        return Err(format!(
+            "no release binary at {}: run `cargo build --release`",
+            bin.display()
+        )
+        .into());
+    }
+    Ok(bin)
+}
+
+fn timed(cmd: &mut Command) -> Result<f64, BoxError> {
+    let start = Instant::now();
+    let out = cmd.stdout(Stdio::null()).stderr(Stdio::piped()).output()?;
+    let secs = start.elapsed().as_secs_f64();
+    if !out.status.success() {
+        return Err(format!("{cmd:?} failed: {}", String::from_utf8_lossy(&out.stderr)).into());
+    }
+    Ok(secs)
+}
+
+fn stats(mut v: Vec<f64>) -> (f64, f64, f64) {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    let median = if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    };
+    (median, v[0], v[n - 1])
+}
+
+fn count(dir: &Path) -> usize {
+    std::fs::read_dir(dir).map_or(0, |r| {
+        r.filter_map(Result::ok)
+            .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+            .count()
+    })
+}
+
+fn run() -> Result<(), BoxError> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut messages = 10_000usize;
+    let mut runs = 5usize;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--messages" => messages = it.next().ok_or("--messages N")?.parse()?,
+            "--runs" => runs = it.next().ok_or("--runs N")?.parse()?,
+            _ => return Err(format!("unknown argument `{a}`").into()),
+        }
+    }
+    let bin = desk_binary()?;
+    let tmp = tempfile::Builder::new()
+        .prefix("desk-bench-ingest.")
+        .tempdir()?;
+    let mbox = tmp.path().join("inbox.mbox");
+    mbox::write_mbox(&mbox, messages, 1)?;
+    let size = std::fs::metadata(&mbox)?.len();
+    eprintln!("bench: {messages} messages, {:.1} MB", size as f64 / 1e6);
+
+    let (mut first, mut again, mut cat, mut cp) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut made = (0, 0);
+    for r in 0..runs {
+        let dir = tmp.path().join(format!("helpdesk-{r}"));
+        let st = Command::new(&bin)
+            .args(["init", "--example", "shop", "-q"])
+            .arg(&dir)
+            .status()?;
+        if !st.success() {
+            return Err("desk init failed".into());
+        }
+        let _ = Command::new("sync").status();
+        cat.push(timed(Command::new("cat").arg(&mbox))?);
+        let ingest = || {
+            let mut c = Command::new(&bin);
+            c.args(["ingest", "email", "-q"])
+                .arg(&mbox)
+                .current_dir(&dir)
+                .env("DESK_NOW", "2026-11-24T09:30:00Z");
+            c
+        };
+        first.push(timed(&mut ingest())?);
+        // What writing that many files costs on this disk, whatever writes them.
+        let copy = tmp.path().join(format!("copy-{r}"));
+        cp.push(timed(Command::new("cp").arg("-r").arg(&dir).arg(&copy))?);
+        std::fs::remove_dir_all(&copy)?;
+        again.push(timed(&mut ingest())?);
+        made = (count(&dir.join("tickets")), count(&dir.join("outbox")));
+        eprintln!(
+            "bench: run {}: {:.2} s, again {:.2} s",
+            r + 1,
+            first[r],
+            again[r]
+        );
+        std::fs::remove_dir_all(&dir)?;
+    }
+    let (m1, lo1, hi1) = stats(first);
+    let (m2, lo2, hi2) = stats(again);
+    let (mc, _, _) = stats(cat);
+    let (mcp, lcp, hcp) = stats(cp);
+    println!("| measure ({messages} messages, {runs} runs) | median | min | max |");
+    println!("|---|---:|---:|---:|");
+    println!("| `desk ingest email` into the shop example | {m1:.2} s | {lo1:.2} | {hi1:.2} |");
+    println!("| the same mbox again (all duplicates) | {m2:.2} s | {lo2:.2} | {hi2:.2} |");
+    println!("| baseline: `cp -r` of the resulting helpdesk | {mcp:.2} s | {lcp:.2} | {hcp:.2} |");
+    println!(
+        "| baseline: `cat` of the mbox | {:.1} ms | | |",
+        mc * 1000.0
+    );
+    println!();
+    println!("ratio: median ingest / median cp -r = {:.2}", m1 / mcp);
+    println!();
+    println!(
+        "Result: {} tickets (10 from the example), {} messages queued in outbox/.",
+        made.0, made.1
+    );
+    println!(
+        "Targets: first ingest < 10 s: {}; again < 3 s: {}",
+        if m1 < 10.0 { "met" } else { "NOT met" },
+        if m2 < 3.0 { "met" } else { "NOT met" }
+    );
+    Ok(())
+}
+
+fn main() {
+    if let Err(e) = run() {
+        eprintln!("bench: {e}");
+        std::process::exit(1);
+    }
+}
