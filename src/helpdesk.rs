@@ -730,9 +730,9 @@ impl Helpdesk {
             return Ok(None);
         }
         let path = self.store.local_dir().join("round-robin.json");
-        let mut state: BTreeMap<String, String> = std::fs::read_to_string(&path)
+        let mut state: BTreeMap<String, String> = atomic::read(&path)
             .ok()
-            .and_then(|s| serde_json::from_str(&s).ok())
+            .and_then(|s| serde_json::from_slice(&s).ok())
             .unwrap_or_default();
         let next = match state
             .get(department)

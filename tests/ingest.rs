@@ -743,3 +743,38 @@ fn csv_import_names_a_bad_row_and_a_rerun_imports_nothing_twice() {
         "{out}"
     );
 }
+
+#[test]
+fn one_ingest_numbers_its_tickets_like_any_other_command() {
+    let d = Desk::new();
+    let first = d.new_ticket("Before", &[]);
+    let files: Vec<(String, String)> = (0..5)
+        .map(|i| {
+            (
+                format!("{i}.eml"),
+                mail(
+                    "a@example.org",
+                    "support@example.com",
+                    &format!("Mail {i}"),
+                    Some(&format!("<n{i}@x>")),
+                    "",
+                    "x",
+                ),
+            )
+        })
+        .collect();
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let r = ingest(&d, &refs);
+    let ids: Vec<&str> = r.iter().map(|x| field(x, "ticket")).collect();
+    // Same clone identity (the last 5 characters) as the ticket made before, in order.
+    for id in &ids {
+        assert_eq!(&id[9..], &first[9..], "{ids:?} vs {first}");
+    }
+    let mut sorted = ids.clone();
+    sorted.sort();
+    assert_eq!(sorted, ids);
+    assert!(ids[0] > first.as_str());
+}

@@ -176,9 +176,9 @@ impl Store {
     pub fn next_id(&self, now: DateTime<Utc>) -> Result<String> {
         let path = self.local_dir().join("ids.json");
         let root = self.root.to_string_lossy().to_string();
-        let mut state = fs::read_to_string(&path)
+        let mut state = atomic::read(&path)
             .ok()
-            .and_then(|s| serde_json::from_str::<IdState>(&s).ok())
+            .and_then(|s| serde_json::from_slice::<IdState>(&s).ok())
             .filter(|s| s.root == root)
             .unwrap_or_else(|| IdState::fresh(&root));
         loop {
