@@ -1641,6 +1641,7 @@ fn build_ticket(w: &World<'_>, plan: &Plan, id: String) -> Result<Ticket, BoxErr
         messages,
         history,
         time_rules: Default::default(),
+        mail: Vec::new(),
     })
 }
 

@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 
 use crate::error::{Error, Result};
 use crate::mail::incoming::{Part, safe_file_name};
+use crate::mail::outgoing;
 use crate::model::customer::validate_email;
 use crate::model::{
     Attachment, Customer, Edit, HistoryEntry, Message, MessageKind, Priority, Settings, Ticket,
@@ -239,6 +240,7 @@ impl Helpdesk {
             messages: Vec::new(),
             history: Vec::new(),
             time_rules: BTreeMap::new(),
+            mail: Vec::new(),
         };
         // Validate everything through the same setters as `desk set`, before touching disk.
         {
@@ -499,10 +501,13 @@ impl Helpdesk {
         }
     }
 
-    pub(crate) fn write_mail(&self, mail: &[engine::Mail]) -> Result<()> {
+    /// Queues mail in outbox/ and records each message on the ticket, to be marked sent
+    /// by `desk outbox send`.
+    pub(crate) fn write_mail(&self, ticket: &mut Ticket, mail: &[engine::Mail]) -> Result<()> {
         if mail.is_empty() {
             return Ok(());
         }
+        ticket.mail.extend(mail.iter().map(|m| m.record.clone()));
         let dir = self.store.root().join("outbox");
         atomic::ensure_dir(&dir)?;
         for m in mail {
@@ -520,6 +525,68 @@ impl Helpdesk {
         event: &str,
         apply: impl FnOnce(&mut Edit<'_>) -> Result<()>,
     ) -> Result<Outcome> {
+        self.update_sending(given_id, event, apply, |_| Ok(Vec::new()))
+    }
+
+    /// An agent's public reply: kept on the ticket and mailed to the requester from the
+    /// department's address, with its signature, threaded into the conversation.
+    pub fn reply(&self, given_id: &str, body: &str) -> Result<Outcome> {
+        let now = self.now;
+        let settings = &self.settings;
+        let store = &self.store;
+        self.update_sending(
+            given_id,
+            ev::AGENT_REPLIED,
+            |e| e.add_message(MessageKind::Reply, body, None),
+            |ticket| {
+                let Some(to) = ticket.requester.clone() else {
+                    return Ok(Vec::new());
+                };
+                if crate::mail::safety::is_own_address(&to, settings) {
+                    return Ok(Vec::new());
+                }
+                let signature = ticket
+                    .department
+                    .as_deref()
+                    .and_then(|d| settings.department(d))
+                    .map(|d| d.signature.clone())
+                    .filter(|s| !s.trim().is_empty())
+                    .unwrap_or_else(|| settings.helpdesk.name.clone());
+                let text = format!("{}\n\n{}\n", body.trim_end(), signature.trim_end());
+                let subject = match ticket.subject.get(..3) {
+                    Some(p) if p.eq_ignore_ascii_case("re:") => ticket.subject.clone(),
+                    _ => format!("Re: {}", ticket.subject),
+                };
+                let name = store.load_customer(&to).ok().flatten().and_then(|c| c.name);
+                let mut o = outgoing::about_ticket(
+                    ticket,
+                    settings,
+                    vec![to.clone()],
+                    &subject,
+                    &text,
+                    outgoing::Kind::Personal,
+                    now,
+                )
+                .map_err(Error::Invalid)?;
+                if let Some(n) = name {
+                    o.names.push((to, n));
+                }
+                if let Some(m) = ticket.messages.last_mut() {
+                    m.message_id = Some(o.message_id.clone());
+                }
+                Ok(vec![engine::Mail::of(&o, now)?])
+            },
+        )
+    }
+
+    /// As [`Helpdesk::update`]; `mail` then composes the mail the change itself sends.
+    fn update_sending(
+        &self,
+        given_id: &str,
+        event: &str,
+        apply: impl FnOnce(&mut Edit<'_>) -> Result<()>,
+        mail: impl FnOnce(&mut Ticket) -> Result<Vec<engine::Mail>>,
+    ) -> Result<Outcome> {
         let id = self.store.resolve(given_id)?;
         let rules = self.rules()?;
         let _lock = self.lock()?;
@@ -529,6 +596,11 @@ impl Helpdesk {
             edit.author = self.actor.clone();
             apply(&mut edit)?;
             (edit.finish(), std::mem::take(&mut edit.messages_added))
+        };
+        let own_mail = if added.is_empty() {
+            Vec::new()
+        } else {
+            mail(&mut ticket)?
         };
         if changes.is_empty() && added.is_empty() {
             return Ok(Outcome {
@@ -576,13 +648,14 @@ impl Helpdesk {
             Some(r) => self.store.load_customer(r)?,
             None => None,
         };
-        self.conclude(
+        self.conclude_with(
             ticket,
             events,
             &rules,
             customer.as_ref(),
             self.now,
             Some(Write::Existing),
+            own_mail,
         )
     }
 
@@ -590,17 +663,33 @@ impl Helpdesk {
     /// queue the rules' mail and write the ticket (unless `write` is `None`, a dry run).
     fn conclude(
         &self,
-        mut ticket: Ticket,
+        ticket: Ticket,
         events: Vec<Event>,
         rules: &RuleSet,
         customer: Option<&Customer>,
         at: DateTime<Utc>,
         write: Option<Write>,
     ) -> Result<Outcome> {
+        self.conclude_with(ticket, events, rules, customer, at, write, Vec::new())
+    }
+
+    /// As [`Helpdesk::conclude`], with mail the change itself sends (an agent's reply).
+    #[allow(clippy::too_many_arguments)]
+    fn conclude_with(
+        &self,
+        mut ticket: Ticket,
+        events: Vec<Event>,
+        rules: &RuleSet,
+        customer: Option<&Customer>,
+        at: DateTime<Utc>,
+        write: Option<Write>,
+        mut mail: Vec<engine::Mail>,
+    ) -> Result<Outcome> {
         let outcome = self.run_rules(&mut ticket, events, rules, customer, write.is_none())?;
         self.refresh_sla(&mut ticket, rules, customer, at);
         if let Some(w) = write {
-            self.write_mail(&outcome.mail)?;
+            mail.extend(outcome.mail.iter().cloned());
+            self.write_mail(&mut ticket, &mail)?;
             self.save(&ticket, outcome.delete, w == Write::New)?;
         }
         Ok(Outcome {

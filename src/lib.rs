@@ -10,6 +10,7 @@ pub mod helpdesk;
 pub mod ingest;
 pub mod mail;
 pub mod model;
+pub mod outbox;
 pub mod output;
 pub mod rules;
 pub mod source;

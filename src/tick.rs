@@ -465,7 +465,7 @@ impl Helpdesk {
         if dry_run || (!deleted && t == before) {
             return Ok(());
         }
-        self.write_mail(&mail)?;
+        self.write_mail(&mut t, &mail)?;
         self.save(&t, deleted, false)
     }
 

@@ -12,6 +12,7 @@ mod failures;
 mod ingest;
 mod ingest_broken;
 mod ingest_corpus;
+mod outbox;
 mod rules;
 mod rules_check;
 mod shell;

@@ -9,6 +9,7 @@ pub mod list;
 pub mod man;
 pub mod new;
 pub mod note;
+pub mod outbox;
 pub mod reply;
 pub mod rules;
 pub mod set;

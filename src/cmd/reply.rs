@@ -4,8 +4,6 @@ use clap::Args;
 
 use crate::cli::Ctx;
 use crate::error::Result;
-use crate::helpdesk::event;
-use crate::model::MessageKind;
 
 /// Reply to the customer (opens $EDITOR when no body is given on a terminal)
 #[derive(Debug, Args)]
@@ -26,9 +24,7 @@ pub fn run(ctx: &Ctx, args: ReplyArgs) -> Result<()> {
     let hd = ctx.helpdesk()?;
     let id = hd.store.resolve(&args.id)?;
     let body = super::read_body(args.message, args.stdin.is_some(), "reply")?;
-    let outcome = hd.update(&id, event::AGENT_REPLIED, |e| {
-        e.add_message(MessageKind::Reply, &body, None)
-    })?;
+    let outcome = hd.reply(&id, &body)?;
     super::report(ctx, &outcome, "replied to");
     Ok(())
 }

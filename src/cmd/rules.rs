@@ -286,6 +286,7 @@ fn draft_ticket(
         messages: Vec::new(),
         history: Vec::new(),
         time_rules: BTreeMap::new(),
+        mail: Vec::new(),
     };
     {
         let mut e = crate::model::Edit::new(&mut t, settings, now);

@@ -2,6 +2,8 @@
 //! from going where it must not.
 
 pub mod incoming;
+pub mod outbox;
 pub mod outgoing;
 pub mod safety;
 pub mod sources;
+pub mod transport;

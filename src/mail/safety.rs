@@ -22,16 +22,20 @@ pub fn refuse_auto_mail(address: &str, settings: &Settings) -> Option<String> {
     }) {
         return Some(format!("{a} is an automatic sender"));
     }
+    if is_own_address(&a, settings) {
+        return Some(format!("{a} is the helpdesk's own address"));
+    }
+    None
+}
+
+/// One of the helpdesk's own addresses (its main one or a department's).
+pub fn is_own_address(address: &str, settings: &Settings) -> bool {
+    let a = address.trim().to_lowercase();
     let own = settings.helpdesk.address.iter().chain(
         settings
             .departments
             .iter()
             .filter_map(|d| d.address.as_ref()),
     );
-    for o in own {
-        if *o == a {
-            return Some(format!("{a} is the helpdesk's own address"));
-        }
-    }
-    None
+    own.map(|o| o.to_lowercase()).any(|o| o == a)
 }

@@ -9,4 +9,6 @@ pub mod ticket;
 pub use customer::Customer;
 pub use edit::Edit;
 pub use settings::Settings;
-pub use ticket::{Attachment, Change, HistoryEntry, Message, MessageKind, Priority, Ticket};
+pub use ticket::{
+    Attachment, Change, HistoryEntry, MailRecord, Message, MessageKind, Priority, Ticket,
+};

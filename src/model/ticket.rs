@@ -248,6 +248,36 @@ pub struct Ticket {
     /// acts on the ticket. One key per rule, so clones merge cleanly.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub time_rules: BTreeMap<String, DateTime<Utc>>,
+    /// Mail sent about this ticket (replies, automatic replies, notifications): where it
+    /// went and whether it was delivered.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mail: Vec<MailRecord>,
+}
+
+/// One outgoing message and its delivery.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MailRecord {
+    pub message_id: String,
+    /// `outbox/NAME.eml` while it waits.
+    pub file: String,
+    pub to: Vec<String>,
+    pub subject: String,
+    /// `reply` (an agent's), `auto-reply` (a rule's reply), `notification`.
+    pub kind: String,
+    pub queued_at: DateTime<Utc>,
+    /// `queued` or `sent`.
+    pub state: String,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub attempts: u32,
+    /// The last delivery error, while it is retried.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 impl Ticket {

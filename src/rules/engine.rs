@@ -40,12 +40,37 @@ pub struct Env<'a> {
     pub trace_all: bool,
 }
 
-/// A message to queue in outbox/.
+/// A message to queue in outbox/, and its record for the ticket.
 #[derive(Debug, Clone)]
 pub struct Mail {
     /// File name in outbox/, without `.eml`.
     pub name: String,
     pub bytes: Vec<u8>,
+    pub record: crate::model::MailRecord,
+}
+
+impl Mail {
+    /// Renders an outgoing message for the outbox.
+    pub fn of(o: &Outgoing, at: chrono::DateTime<chrono::Utc>) -> crate::Result<Mail> {
+        let bytes = outgoing::render(o)?;
+        let name = outgoing::queue_name(&o.message_id);
+        Ok(Mail {
+            record: crate::model::MailRecord {
+                message_id: o.message_id.clone(),
+                file: format!("outbox/{name}.eml"),
+                to: o.to.clone(),
+                subject: o.subject.clone(),
+                kind: o.kind.record_name().to_string(),
+                queued_at: at,
+                state: "queued".into(),
+                attempts: 0,
+                error: None,
+                sent_at: None,
+            },
+            name,
+            bytes,
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -313,34 +338,6 @@ fn do_action(
 }
 
 /// The department's identity for mail: (sender name, address).
-fn sender(
-    ticket: &Ticket,
-    settings: &Settings,
-) -> std::result::Result<(Option<String>, String), String> {
-    let dept = ticket
-        .department
-        .as_deref()
-        .and_then(|d| settings.department(d));
-    let addr = dept
-        .and_then(|d| d.address.clone())
-        .or_else(|| settings.helpdesk.address.clone())
-        .ok_or("no sender address: set `address` in [helpdesk] or the department")?;
-    let name = dept
-        .and_then(|d| d.sender.clone().or_else(|| Some(d.name.clone())))
-        .or_else(|| Some(settings.helpdesk.name.clone()));
-    Ok((name, addr))
-}
-
-/// `[#ID]` in the subject lets replies find their ticket.
-fn tagged_subject(subject: &str, id: &str) -> String {
-    let tag = format!("[#{id}]");
-    if subject.contains(&tag) {
-        subject.to_string()
-    } else {
-        format!("{subject} {tag}").trim().to_string()
-    }
-}
-
 fn compose(
     template: &str,
     ticket: &Ticket,
@@ -355,62 +352,22 @@ fn compose(
         .get(template)
         .ok_or_else(|| format!("template `{template}` is not loaded"))?;
     let facts = Facts::new(ticket, env.customer, env.settings, env.now).with_event(Some(event));
-    let subject = tagged_subject(&template::render(&tpl.subject, &facts), &ticket.id);
+    let subject = template::render(&tpl.subject, &facts);
     let body = template::render(&tpl.body, &facts);
-    let (from_name, from) = sender(ticket, env.settings)?;
-    let domain = from
-        .rsplit_once('@')
-        .map_or("desk.invalid", |(_, d)| d)
-        .to_string();
-    let ids: Vec<String> = ticket
-        .messages
-        .iter()
-        .filter_map(|m| m.message_id.clone())
-        .collect();
-    let in_reply_to = ticket
-        .messages
-        .iter()
-        .rev()
-        .find(|m| m.kind == MessageKind::Customer && m.message_id.is_some())
-        .and_then(|m| m.message_id.clone());
-    let o = Outgoing {
-        from_name,
-        reply_to: Some(from.clone()),
-        from,
-        to,
-        subject,
-        body: body.clone(),
-        message_id: outgoing::new_message_id(&ticket.id, &domain),
-        in_reply_to,
-        references: ids,
-        date: env.now,
-        kind,
-    };
+    let mut o = outgoing::about_ticket(ticket, env.settings, to, &subject, &body, kind, env.now)?;
+    if let Some(c) = env.customer
+        && let Some(name) = &c.name
+    {
+        o.names.push((c.email.clone(), name.clone()));
+    }
     Ok((o, body))
 }
 
 fn queue(o: &Outgoing, out: &mut Outcome) -> std::result::Result<String, String> {
-    let bytes = outgoing::render(o).map_err(|e| e.to_string())?;
-    let name: String = o
-        .message_id
-        .trim_matches(['<', '>'])
-        .split('@')
-        .next()
-        .unwrap_or("mail")
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    out.mail.push(Mail {
-        name: name.clone(),
-        bytes,
-    });
-    Ok(format!("outbox/{name}.eml"))
+    let mail = Mail::of(o, o.date).map_err(|e| e.to_string())?;
+    let file = mail.record.file.clone();
+    out.mail.push(mail);
+    Ok(file)
 }
 
 fn reply(

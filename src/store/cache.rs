@@ -158,6 +158,7 @@ impl Summary {
             messages: Vec::new(),
             history: Vec::new(),
             time_rules: BTreeMap::new(),
+            mail: Vec::new(),
         }
     }
 }

@@ -1,0 +1,140 @@
+//! `desk outbox send`: delivery with a record on the ticket.
+//!
+//! The order makes a crash cost at most one duplicate and never a lost message: send,
+//! then mark the ticket's mail record `sent`, then remove the file. A crash after
+//! sending and before the record sends that one message again next time; a crash after
+//! the record finds the file with its record `sent` and only removes it. One sender at a
+//! time holds `.desk/outbox.lock`, so concurrent runs never send a message twice.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::helpdesk::Helpdesk;
+use crate::mail::outbox::{Queued, queued};
+use crate::mail::transport::Transport;
+
+/// What happened to one queued message.
+#[derive(Debug, Clone, Serialize)]
+pub struct Delivery {
+    pub file: String,
+    pub ticket: Option<String>,
+    pub message_id: Option<String>,
+    pub to: Vec<String>,
+    /// `sent`, `failed`, or `removed` (it had been sent already).
+    pub result: &'static str,
+    pub error: Option<String>,
+}
+
+impl Helpdesk {
+    /// Sends every queued message once through `transport`.
+    pub fn send_outbox(&self, transport: &mut dyn Transport) -> Result<Vec<Delivery>> {
+        let Some(_sending) =
+            crate::store::lock::try_acquire(&self.store.local_dir(), "outbox.lock")?
+        else {
+            return Err(Error::Busy(
+                "another `desk outbox send` is running; this one sent nothing".into(),
+            ));
+        };
+        let (queue, bad) = queued(self.store.root())?;
+        let mut out: Vec<Delivery> = bad
+            .into_iter()
+            .map(|(file, e)| Delivery {
+                file: format!("outbox/{file}"),
+                ticket: None,
+                message_id: None,
+                to: Vec::new(),
+                result: "failed",
+                error: Some(e),
+            })
+            .collect();
+        for q in queue {
+            out.push(self.deliver(&q, transport)?);
+        }
+        Ok(out)
+    }
+
+    fn deliver(&self, q: &Queued, transport: &mut dyn Transport) -> Result<Delivery> {
+        let mut d = Delivery {
+            file: format!("outbox/{}", q.name),
+            ticket: q.ticket.clone(),
+            message_id: q.message_id.clone(),
+            to: q.to.clone(),
+            result: "sent",
+            error: None,
+        };
+        if self.already_sent(q) {
+            remove(q)?;
+            d.result = "removed";
+            return Ok(d);
+        }
+        let bytes = std::fs::read(&q.path).map_err(|e| Error::io(&q.path, e))?;
+        let sent = match (&q.from, q.to.is_empty()) {
+            (None, _) => Err("the message has no From address".to_string()),
+            (_, true) => Err("the message has no recipient".to_string()),
+            (Some(from), false) => transport.send(from, &q.to, &bytes),
+        };
+        match sent {
+            Ok(()) => {
+                self.record(q, Ok(self.now))?;
+                remove(q)?;
+            }
+            Err(e) => {
+                self.record(q, Err(&e))?;
+                d.result = "failed";
+                d.error = Some(e);
+            }
+        }
+        Ok(d)
+    }
+
+    fn already_sent(&self, q: &Queued) -> bool {
+        let (Some(id), Some(mid)) = (&q.ticket, &q.message_id) else {
+            return false;
+        };
+        self.store.load_ticket(id).is_ok_and(|t| {
+            t.mail
+                .iter()
+                .any(|m| &m.message_id == mid && m.state == "sent")
+        })
+    }
+
+    /// Marks the ticket's record of the message sent, or counts a failed attempt.
+    fn record(&self, q: &Queued, result: std::result::Result<DateTime<Utc>, &str>) -> Result<()> {
+        let (Some(id), Some(mid)) = (&q.ticket, &q.message_id) else {
+            return Ok(());
+        };
+        let _lock = self.store.lock()?;
+        let mut t = match self.store.load_ticket(id) {
+            Ok(t) => t,
+            // The ticket was deleted meanwhile: the mail still goes out.
+            Err(Error::NoTicket(_)) => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        let Some(r) = t.mail.iter_mut().find(|m| &m.message_id == mid) else {
+            return Ok(());
+        };
+        match result {
+            Ok(at) => {
+                r.state = "sent".into();
+                r.sent_at = Some(at);
+                r.error = None;
+                r.attempts += 1;
+            }
+            Err(e) => {
+                r.attempts += 1;
+                r.error = Some(e.to_string());
+            }
+        }
+        self.store.save_ticket(&t)?;
+        Ok(())
+    }
+}
+
+fn remove(q: &Queued) -> Result<()> {
+    match std::fs::remove_file(&q.path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Error::io(&q.path, e)),
+    }
+}
