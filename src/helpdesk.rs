@@ -856,4 +856,24 @@ impl Assigner for StoreAssigner<'_> {
     fn round_robin(&mut self, department: &str) -> Result<Option<String>> {
         self.hd.round_robin(department, self.dry_run)
     }
+
+    fn run_script(&mut self, call: &engine::ScriptCall<'_>) -> engine::ScriptRun {
+        let root = self.hd.store.root();
+        let env = [
+            ("DESK_EVENT", call.event.to_string()),
+            ("DESK_DIR", root.display().to_string()),
+            ("DESK_TICKET", call.ticket.to_string()),
+            ("DESK_SCRIPT", call.name.to_string()),
+        ];
+        match crate::scripts::run(root, call.name, call.timeout, &env, &call.input) {
+            Ok(ran) => engine::ScriptRun {
+                output: Ok(ran.stdout),
+                stderr: ran.stderr,
+            },
+            Err(f) => engine::ScriptRun {
+                output: Err(f.reason),
+                stderr: f.stderr,
+            },
+        }
+    }
 }

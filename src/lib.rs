@@ -13,6 +13,7 @@ pub mod model;
 pub mod outbox;
 pub mod output;
 pub mod rules;
+pub mod scripts;
 pub mod source;
 pub mod store;
 pub mod tick;

@@ -17,3 +17,5 @@ mod rules;
 mod rules_check;
 mod shell;
 mod tick;
+mod example_scripts;
+mod scripts;

@@ -24,6 +24,30 @@ use crate::rules::template;
 pub trait Assigner {
     fn least_loaded(&mut self, department: &str) -> Result<Option<String>>;
     fn round_robin(&mut self, department: &str) -> Result<Option<String>>;
+
+    /// Runs `scripts/NAME` with `input` on standard input (the `run` action): its
+    /// standard output, or why it failed; and its standard error, shortened.
+    fn run_script(&mut self, script: &ScriptCall<'_>) -> ScriptRun {
+        ScriptRun {
+            output: Err(format!("scripts do not run here (`{}`)", script.name)),
+            stderr: String::new(),
+        }
+    }
+}
+
+/// A script to run for a ticket and an event.
+pub struct ScriptCall<'a> {
+    pub name: &'a str,
+    pub timeout: std::time::Duration,
+    pub ticket: &'a str,
+    pub event: &'a str,
+    pub input: Vec<u8>,
+}
+
+/// What running a script gave.
+pub struct ScriptRun {
+    pub output: std::result::Result<Vec<u8>, String>,
+    pub stderr: String,
 }
 
 /// Everything the rules may read besides the ticket.
@@ -108,6 +132,8 @@ pub struct Outcome {
     pub trace: Vec<RuleTrace>,
     /// Actions that failed; the rest of the rule still ran.
     pub problems: Vec<String>,
+    /// Scripts' history entries and changes, recorded after the rule that ran them.
+    after: Vec<(HistoryEntry, Vec<Change>)>,
 }
 
 /// Applies the rules listening for `incoming` (and for the events their changes raise).
@@ -200,6 +226,10 @@ pub fn run(
                 });
             }
             out.trace.push(trace);
+            for (entry, script_changes) in std::mem::take(&mut out.after) {
+                queue.extend(Event::derived(&script_changes));
+                out.history.push(entry);
+            }
             if out.delete {
                 return out;
             }
@@ -235,6 +265,16 @@ fn apply(
     let author = format!("rule:{}", rule.name);
     let mut changes = Vec::new();
     for action in &rule.actions {
+        if let Action::Run { script, timeout } = action {
+            let (entry, script_changes, effects) =
+                run_script(script, *timeout, ticket, event, env, assigner, out);
+            trace.effects.extend(effects);
+            out.after.push((entry, script_changes));
+            if out.delete {
+                break;
+            }
+            continue;
+        }
         let step = do_action(action, ticket, event, env, assigner, &author, out);
         match step {
             Ok((c, effect)) => {
@@ -254,6 +294,120 @@ fn apply(
         }
     }
     changes
+}
+
+/// What a script is given on standard input (README, "Scripts").
+fn script_input(ticket: &Ticket, customer: Option<&Customer>, event: &Event) -> Vec<u8> {
+    let message = event.message.as_ref().map(|m| {
+        serde_json::json!({
+            "body": m.body,
+            "from": m.from,
+            "to": m.to,
+            "kind": m.kind.as_str(),
+            "auto": m.no_auto_reply,
+        })
+    });
+    let input = serde_json::json!({
+        "ticket": ticket,
+        "customer": customer,
+        "event": {
+            "name": event.name,
+            "target": event.target,
+            "changes": event.changes,
+            "message": message,
+        },
+    });
+    serde_json::to_vec(&input).unwrap_or_default()
+}
+
+/// Runs a script and applies what it returns, all or nothing: on any failure the
+/// ticket is left as it was and one history entry says what went wrong.
+fn run_script(
+    name: &str,
+    timeout: std::time::Duration,
+    ticket: &mut Ticket,
+    event: &Event,
+    env: &Env<'_>,
+    world: &mut dyn Assigner,
+    out: &mut Outcome,
+) -> (HistoryEntry, Vec<Change>, Vec<String>) {
+    let actor = format!("script:{name}");
+    let ran = world.run_script(&ScriptCall {
+        name,
+        timeout,
+        ticket: &ticket.id,
+        event: &event.name,
+        input: script_input(ticket, env.customer, event),
+    });
+    let entry = |changes: Vec<Change>, note: String| HistoryEntry {
+        at: env.now,
+        actor: actor.clone(),
+        event: event.name.clone(),
+        changes,
+        note: Some(note),
+    };
+    let stderr = ran.stderr.clone();
+    let mut fail = |reason: String| {
+        out.problems
+            .push(format!("script `{name}` failed on ticket {}: {reason}", ticket.id));
+        let mut note = format!("failed: {reason}");
+        if !stderr.is_empty() {
+            note.push_str(&format!("; stderr: {stderr}"));
+        }
+        (
+            entry(Vec::new(), note),
+            Vec::new(),
+            vec![format!("script {name} failed: {reason}")],
+        )
+    };
+    let stdout = match ran.output {
+        Ok(s) => s,
+        Err(reason) => return fail(reason),
+    };
+    let actions = match crate::rules::ruleset::actions_from_json(&stdout, env.settings, env.rules)
+    {
+        Ok(a) => a,
+        Err(reason) => return fail(format!("printed invalid actions: {reason}")),
+    };
+    let returned = String::from_utf8_lossy(&stdout).trim().to_string();
+    // Applied to a copy: if one action cannot be done, none is.
+    let mut copy = ticket.clone();
+    let mut sub = Outcome::default();
+    let mut changes = Vec::new();
+    let mut notes = Vec::new();
+    for a in &actions {
+        match do_action(a, &mut copy, event, env, world, &actor, &mut sub) {
+            Ok((c, effect)) => {
+                merge(&mut changes, c);
+                notes.extend(effect);
+            }
+            Err(m) => return fail(format!("{}: {m}", a.describe())),
+        }
+        if sub.delete {
+            break;
+        }
+    }
+    *ticket = copy;
+    out.mail.extend(sub.mail);
+    out.delete |= sub.delete;
+    out.problems.extend(sub.problems);
+    let described: Vec<String> = actions.iter().map(Action::describe).collect();
+    // What it printed is for `rules test`; the history keeps what it did.
+    let mut effects = Vec::new();
+    if env.trace_all {
+        effects.push(format!("script {name} returned {returned}"));
+    }
+    effects.push(if described.is_empty() {
+        format!("ran script {name}: nothing to do")
+    } else {
+        format!("ran script {name}: {}", described.join(", "))
+    });
+    let note = if notes.is_empty() {
+        format!("returned {} action(s)", actions.len())
+    } else {
+        notes.join("; ")
+    };
+    (entry(changes.clone(), note), changes, effects)
 }
 
 type Step = std::result::Result<(Vec<Change>, Option<String>), String>;
@@ -278,6 +432,8 @@ fn do_action(
     out: &mut Outcome,
 ) -> Step {
     match action {
+        // Handled by `apply`; a script's output cannot hold one.
+        Action::Run { script, .. } => Err(format!("`run {script}` cannot run here")),
         Action::Set { field, to } => edit_with(ticket, env, author, |e| e.set(field, to)),
         Action::AddTags(tags) => edit_with(ticket, env, author, |e| {
             tags.iter().try_for_each(|t| e.add_tag(t))

@@ -74,6 +74,8 @@ pub enum Action {
     Notify { to: NotifyTarget, template: String },
     Note { text: String },
     Snooze(SnoozeFor),
+    /// Run `scripts/NAME`; its output is more actions (DESIGN §6).
+    Run { script: String, timeout: std::time::Duration },
     Delete,
 }
 
@@ -95,6 +97,7 @@ impl Action {
             Action::Snooze(SnoozeFor::Until(t)) => {
                 format!("snooze until {}", crate::time::format_utc(*t))
             }
+            Action::Run { script, .. } => format!("run {script}"),
             Action::Delete => "delete".into(),
         }
     }
@@ -621,11 +624,40 @@ fn read_action(
             }
         },
         "run" => {
-            r.error(
-                verb_key.span(),
-                "the `run` action (scripts) is not available in this version of desk yet",
-            );
-            None
+            let name = r.as_str(value, &what)?;
+            if let Err(m) = crate::scripts::check_name(name.get_ref()) {
+                r.error(name.span(), m);
+                return None;
+            }
+            let timeout = match t.get("timeout") {
+                None => crate::scripts::DEFAULT_TIMEOUT,
+                Some(tv) => {
+                    let text = r.as_str(tv, "`timeout`")?;
+                    match Duration::parse(text.get_ref()) {
+                        Ok(d) if d.seconds > 0 && d.seconds <= 600 => {
+                            std::time::Duration::from_secs(d.seconds.unsigned_abs())
+                        }
+                        Ok(_) => {
+                            r.error(text.span(), "a script's timeout is between 1s and 10m");
+                            return None;
+                        }
+                        Err(m) => {
+                            r.error(text.span(), m);
+                            return None;
+                        }
+                    }
+                }
+            };
+            if let Some(root) = templates.root()
+                && let Err(m) = crate::scripts::check_exists(&root, name.get_ref())
+            {
+                r.error(name.span(), m);
+                return None;
+            }
+            Some(Action::Run {
+                script: name.into_inner(),
+                timeout,
+            })
         }
         _ => None,
     }
@@ -839,4 +871,67 @@ fn read_schedule(
         every: every.into_inner(),
         ticket,
     })
+}
+
+/// A script's output: a JSON array of actions in the rules' vocabulary, checked exactly
+/// like the actions of rules.toml (the same reader runs on each), against the same
+/// desk.toml, templates and SLA policies. A script cannot run scripts.
+pub fn actions_from_json(
+    output: &[u8],
+    settings: &Settings,
+    rules: &RuleSet,
+) -> std::result::Result<Vec<Action>, String> {
+    let value: serde_json::Value = serde_json::from_slice(output)
+        .map_err(|e| format!("its output is not JSON: {e}"))?;
+    let serde_json::Value::Array(items) = value else {
+        return Err("its output must be a JSON array of actions, like [{\"set\": \"priority\", \"to\": \"high\"}]".into());
+    };
+    let mut out = Vec::new();
+    for (i, item) in items.into_iter().enumerate() {
+        let n = i + 1;
+        if !item.is_object() {
+            return Err(format!("action {n}: an action is a JSON object"));
+        }
+        // The same reader as rules.toml: the action as a TOML inline table.
+        let table = toml::Value::try_from(&item)
+            .map_err(|e| format!("action {n}: {e} (null is not a value here)"))?;
+        let mut doc = toml::Table::new();
+        doc.insert("action".into(), table);
+        let text = toml::to_string(&doc).map_err(|e| format!("action {n}: {e}"))?;
+        let source = Source::new(format!("action {n}"), text);
+        let parsed = source.parse().map_err(|d| {
+            d.first()
+                .map_or_else(|| format!("action {n}: unreadable"), |d| format!("action {n}: {}", d.message))
+        })?;
+        let mut r = Reader::new(&source);
+        let mut templates = rules.templates.clone();
+        let action = parsed
+            .get_ref()
+            .get("action")
+            .and_then(|v| read_action(&mut r, v, settings, &mut templates));
+        if let Some(d) = r.finish().into_iter().next() {
+            return Err(format!("action {n}: {}", d.message));
+        }
+        let action = action.ok_or_else(|| format!("action {n}: not an action"))?;
+        match &action {
+            Action::Run { .. } => {
+                return Err(format!("action {n}: a script cannot run scripts"));
+            }
+            Action::Reply { template } | Action::Notify { template, .. }
+                if rules.templates.get(template).is_none() =>
+            {
+                return Err(format!(
+                    "action {n}: template `{template}` is not used by any rule in rules.toml, so scripts cannot use it"
+                ));
+            }
+            Action::Set { field, to }
+                if field == "sla" && !to.is_empty() && !rules.slas.iter().any(|p| &p.name == to) =>
+            {
+                return Err(format!("action {n}: no SLA policy `{to}` in rules.toml"));
+            }
+            _ => {}
+        }
+        out.push(action);
+    }
+    Ok(out)
 }

@@ -1,0 +1,258 @@
+//! Running `scripts/NAME` for the `run` action (DESIGN §6), confined: only an
+//! executable directly inside scripts/ (a symlink must stay inside it too), never
+//! through a shell, with a minimal environment, the helpdesk root as working directory,
+//! its own process group (all of it killed at the timeout, or when the script exits),
+//! standard output capped and standard error kept, shortened, for the history.
+
+use std::io::{Read, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The most a script may print on standard output.
+pub const MAX_OUTPUT: usize = 1024 * 1024;
+
+/// How much of standard error is kept for the history.
+const MAX_STDERR: usize = 2000;
+
+/// What a script printed.
+#[derive(Debug)]
+pub struct Ran {
+    pub stdout: Vec<u8>,
+    pub stderr: String,
+    pub elapsed: Duration,
+}
+
+/// Why a script's run counts as failed, with what it said on standard error.
+#[derive(Debug)]
+pub struct Failed {
+    pub reason: String,
+    pub stderr: String,
+}
+
+/// A script name is one file name: no directories, no `..`, no hidden files.
+pub fn check_name(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("a script needs a name".into());
+    }
+    if name.contains(['/', '\\', '\0']) || name.starts_with('.') || name.chars().any(char::is_control)
+    {
+        return Err(format!(
+            "script `{name}`: give the name of a file directly inside scripts/, without a path"
+        ));
+    }
+    Ok(())
+}
+
+/// The script's path, if it is an executable file inside scripts/ (after symlinks).
+pub fn resolve(root: &Path, name: &str) -> Result<PathBuf, String> {
+    check_name(name)?;
+    let dir = root.join("scripts");
+    let path = dir.join(name);
+    let real_dir = dir
+        .canonicalize()
+        .map_err(|_| format!("script `{name}`: there is no scripts/ folder"))?;
+    let real = path.canonicalize().map_err(|_| {
+        let known: Vec<String> = std::fs::read_dir(&dir)
+            .map(|r| {
+                r.filter_map(Result::ok)
+                    .filter_map(|e| e.file_name().into_string().ok())
+                    .collect()
+            })
+            .unwrap_or_default();
+        format!(
+            "no script `scripts/{name}`{}",
+            crate::error::suggest(name, known.iter().map(String::as_str))
+        )
+    })?;
+    if real.parent() != Some(real_dir.as_path()) {
+        return Err(format!(
+            "script `{name}` leads outside scripts/ (to {}): refused",
+            real.display()
+        ));
+    }
+    let meta = std::fs::metadata(&real).map_err(|e| format!("script `{name}`: {e}"))?;
+    if !meta.is_file() {
+        return Err(format!("script `{name}` is not a file"));
+    }
+    if meta.permissions().mode() & 0o111 == 0 {
+        return Err(format!(
+            "script `{name}` is not executable (chmod +x scripts/{name})"
+        ));
+    }
+    Ok(real)
+}
+
+/// For `desk rules check`: the script exists and may run.
+pub fn check_exists(root: &Path, name: &str) -> Result<(), String> {
+    resolve(root, name).map(|_| ())
+}
+
+/// Runs the script with `input` on standard input.
+pub fn run(
+    root: &Path,
+    name: &str,
+    timeout: Duration,
+    env: &[(&str, String)],
+    input: &[u8],
+) -> Result<Ran, Failed> {
+    let fail = |reason: String| Failed {
+        reason,
+        stderr: String::new(),
+    };
+    let path = resolve(root, name).map_err(fail)?;
+    let started = Instant::now();
+    let mut cmd = Command::new(&path);
+    cmd.current_dir(root)
+        .env_clear()
+        .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+        .env("LANG", "C.UTF-8")
+        .env("HOME", root)
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        // Its own process group, so the timeout kills everything it started.
+        .process_group(0);
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| fail(format!("cannot start scripts/{name}: {e}")))?;
+    let pgid = rustix::process::Pid::from_child(&child);
+
+    let stdin = child.stdin.take();
+    let input = input.to_vec();
+    std::thread::spawn(move || {
+        if let Some(mut s) = stdin {
+            // A script that does not read its input closes the pipe: not an error.
+            let _ = s.write_all(&input);
+        }
+    });
+    let (out_tx, out_rx) = mpsc::channel();
+    let mut stdout = child.stdout.take();
+    std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let mut over = false;
+        if let Some(s) = stdout.as_mut() {
+            let mut chunk = [0u8; 64 * 1024];
+            loop {
+                match s.read(&mut chunk) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        if buf.len() + n > MAX_OUTPUT {
+                            over = true;
+                            break;
+                        }
+                        buf.extend_from_slice(&chunk[..n]);
+                    }
+                }
+            }
+        }
+        let _ = out_tx.send((buf, over));
+    });
+    let (err_tx, err_rx) = mpsc::channel();
+    let mut stderr = child.stderr.take();
+    std::thread::spawn(move || {
+        let mut kept = Vec::new();
+        if let Some(s) = stderr.as_mut() {
+            let mut chunk = [0u8; 8192];
+            loop {
+                match s.read(&mut chunk) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        if kept.len() < MAX_STDERR * 4 {
+                            kept.extend_from_slice(&chunk[..n]);
+                        }
+                    }
+                }
+            }
+        }
+        let _ = err_tx.send(kept);
+    });
+
+    let kill_group = || {
+        let _ = rustix::process::kill_process_group(pgid, rustix::process::Signal::KILL);
+    };
+    let deadline = started + timeout;
+    let mut oversize = false;
+    let mut stdout_done = None;
+    let status = loop {
+        if stdout_done.is_none()
+            && let Ok(r) = out_rx.try_recv()
+        {
+            if r.1 {
+                oversize = true;
+                kill_group();
+            }
+            stdout_done = Some(r);
+        }
+        match child.try_wait() {
+            Ok(Some(st)) => break Some(st),
+            Ok(None) if Instant::now() >= deadline => {
+                kill_group();
+                let _ = child.wait();
+                break None;
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(5)),
+            Err(_) => {
+                kill_group();
+                let _ = child.wait();
+                break None;
+            }
+        }
+    };
+    // Whatever it left running goes too: nothing outlives a script's run.
+    kill_group();
+    let (stdout, over) = match stdout_done {
+        Some(r) => r,
+        None => out_rx
+            .recv_timeout(Duration::from_secs(1))
+            .unwrap_or((Vec::new(), false)),
+    };
+    oversize |= over;
+    let stderr = err_rx
+        .recv_timeout(Duration::from_secs(1))
+        .map(|b| shorten(&String::from_utf8_lossy(&b)))
+        .unwrap_or_default();
+    let elapsed = started.elapsed();
+    let failed = |reason: String| Failed {
+        reason,
+        stderr: stderr.clone(),
+    };
+    match status {
+        None => Err(failed(format!(
+            "timed out after {}s and was stopped",
+            timeout.as_secs()
+        ))),
+        Some(_) if oversize => Err(failed(format!(
+            "printed more than {} MiB and was stopped",
+            MAX_OUTPUT / (1024 * 1024)
+        ))),
+        Some(st) if !st.success() => Err(failed(match st.code() {
+            Some(c) => format!("exited with status {c}"),
+            None => "was killed by a signal".to_string(),
+        })),
+        Some(_) => Ok(Ran {
+            stdout,
+            stderr,
+            elapsed,
+        }),
+    }
+}
+
+/// Standard error for the history: trimmed, at most a couple of thousand characters.
+fn shorten(s: &str) -> String {
+    let s = s.trim();
+    if s.len() <= MAX_STDERR {
+        return s.to_string();
+    }
+    let mut cut = MAX_STDERR;
+    while !s.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}…", &s[..cut])
+}
