@@ -40,7 +40,9 @@ pub fn check_name(name: &str) -> Result<(), String> {
     if name.is_empty() {
         return Err("a script needs a name".into());
     }
-    if name.contains(['/', '\\', '\0']) || name.starts_with('.') || name.chars().any(char::is_control)
+    if name.contains(['/', '\\', '\0'])
+        || name.starts_with('.')
+        || name.chars().any(char::is_control)
     {
         return Err(format!(
             "script `{name}`: give the name of a file directly inside scripts/, without a path"

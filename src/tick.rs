@@ -426,6 +426,7 @@ impl Helpdesk {
                             .map(|c| format!("{} {} → {}", c.field, shown(&c.from), shown(&c.to)))
                             .collect();
                         did.extend(tr.effects.iter().cloned());
+                        did.extend(tr.scripts.iter().cloned());
                         note(
                             report,
                             "rule",

@@ -112,6 +112,12 @@ pub fn create(target: &Path, example: Option<&str>) -> Result<()> {
             fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
         }
         atomic::create_new(&p, contents)?;
+        // The binary keeps no file modes: scripts are made executable again.
+        if rel.starts_with("scripts/") {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(&p, fs::Permissions::from_mode(0o755))
+                .map_err(|e| Error::io(&p, e))?;
+        }
     }
     Ok(())
 }

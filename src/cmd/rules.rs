@@ -79,6 +79,22 @@ fn check(ctx: &Ctx) -> Result<()> {
         }
         Err(e) => return Err(e),
     };
+    // Scripts are looked for when they run (a missing one is a failure on the ticket);
+    // the check names them all now.
+    for rule in rules.iter().flat_map(|r| r.rules.iter()) {
+        for a in &rule.actions {
+            if let crate::rules::ruleset::Action::Run { script, .. } = a
+                && let Err(m) = crate::scripts::check_exists(&root, script)
+            {
+                errors.push(Diagnostic {
+                    file: "rules.toml".into(),
+                    line: rule.line,
+                    column: 1,
+                    message: format!("rule `{}`: {m}", rule.name),
+                });
+            }
+        }
+    }
     // Every template, also those no rule names yet.
     let mut templates = 0;
     if let Ok(rd) = std::fs::read_dir(root.join("templates")) {
@@ -443,6 +459,12 @@ fn test(ctx: &Ctx, args: TestArgs) -> Result<()> {
             ""
         }
     );
+    if outcome.trace.iter().any(|t| !t.scripts.is_empty()) {
+        let _ = writeln!(
+            s,
+            "Scripts really ran to show what they return; nothing they returned was applied."
+        );
+    }
     print(&s)
 }
 
@@ -484,6 +506,7 @@ fn render_trace(s: &mut String, t: &RuleTrace, out: &Out, incoming: &str) {
             .map(|c| super::show::describe_change(c, tz))
             .collect();
         did.extend(t.effects.iter().cloned());
+        did.extend(t.scripts.iter().cloned());
         if did.is_empty() {
             did.push("no change (already so)".into());
         }

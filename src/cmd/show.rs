@@ -113,7 +113,10 @@ pub fn actor(a: &str) -> String {
 pub fn describe_entry(h: &HistoryEntry, tz: Tz) -> String {
     let mut parts: Vec<String> = Vec::new();
     // A person's entry says what they did; a rule's or script's what it changed.
-    if !h.actor.starts_with("rule:") && !h.actor.starts_with("script:") && !h.actor.starts_with("sla:") {
+    if !h.actor.starts_with("rule:")
+        && !h.actor.starts_with("script:")
+        && !h.actor.starts_with("sla:")
+    {
         match h.event.as_str() {
             "ticket.created" => parts.push("created the ticket".into()),
             "agent.replied" | "customer.replied" => parts.push("replied".into()),

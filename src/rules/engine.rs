@@ -122,6 +122,9 @@ pub struct RuleTrace {
     pub changes: Vec<Change>,
     /// Mail queued, notifications, actions that could not be done.
     pub effects: Vec<String>,
+    /// What the rule's scripts returned and did (their history entries are their own).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub scripts: Vec<String>,
 }
 
 #[derive(Debug, Default)]
@@ -165,6 +168,7 @@ pub fn run(
                 condition: None,
                 changes: Vec::new(),
                 effects: Vec::new(),
+                scripts: Vec::new(),
             };
             if let Some(by) = &stopped_by {
                 trace.verdict = Verdict::Stopped;
@@ -268,7 +272,7 @@ fn apply(
         if let Action::Run { script, timeout } = action {
             let (entry, script_changes, effects) =
                 run_script(script, *timeout, ticket, event, env, assigner, out);
-            trace.effects.extend(effects);
+            trace.scripts.extend(effects);
             out.after.push((entry, script_changes));
             if out.delete {
                 break;
@@ -348,8 +352,10 @@ fn run_script(
     };
     let stderr = ran.stderr.clone();
     let mut fail = |reason: String| {
-        out.problems
-            .push(format!("script `{name}` failed on ticket {}: {reason}", ticket.id));
+        out.problems.push(format!(
+            "script `{name}` failed on ticket {}: {reason}",
+            ticket.id
+        ));
         let mut note = format!("failed: {reason}");
         if !stderr.is_empty() {
             note.push_str(&format!("; stderr: {stderr}"));
@@ -364,8 +370,7 @@ fn run_script(
         Ok(s) => s,
         Err(reason) => return fail(reason),
     };
-    let actions = match crate::rules::ruleset::actions_from_json(&stdout, env.settings, env.rules)
-    {
+    let actions = match crate::rules::ruleset::actions_from_json(&stdout, env.settings, env.rules) {
         Ok(a) => a,
         Err(reason) => return fail(format!("printed invalid actions: {reason}")),
     };

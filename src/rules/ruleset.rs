@@ -66,16 +66,29 @@ pub enum SnoozeFor {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
-    Set { field: String, to: String },
+    Set {
+        field: String,
+        to: String,
+    },
     AddTags(Vec<String>),
     RemoveTags(Vec<String>),
     Assign(AssignHow),
-    Reply { template: String },
-    Notify { to: NotifyTarget, template: String },
-    Note { text: String },
+    Reply {
+        template: String,
+    },
+    Notify {
+        to: NotifyTarget,
+        template: String,
+    },
+    Note {
+        text: String,
+    },
     Snooze(SnoozeFor),
     /// Run `scripts/NAME`; its output is more actions (DESIGN §6).
-    Run { script: String, timeout: std::time::Duration },
+    Run {
+        script: String,
+        timeout: std::time::Duration,
+    },
     Delete,
 }
 
@@ -648,12 +661,6 @@ fn read_action(
                     }
                 }
             };
-            if let Some(root) = templates.root()
-                && let Err(m) = crate::scripts::check_exists(&root, name.get_ref())
-            {
-                r.error(name.span(), m);
-                return None;
-            }
             Some(Action::Run {
                 script: name.into_inner(),
                 timeout,
@@ -881,8 +888,8 @@ pub fn actions_from_json(
     settings: &Settings,
     rules: &RuleSet,
 ) -> std::result::Result<Vec<Action>, String> {
-    let value: serde_json::Value = serde_json::from_slice(output)
-        .map_err(|e| format!("its output is not JSON: {e}"))?;
+    let value: serde_json::Value =
+        serde_json::from_slice(output).map_err(|e| format!("its output is not JSON: {e}"))?;
     let serde_json::Value::Array(items) = value else {
         return Err("its output must be a JSON array of actions, like [{\"set\": \"priority\", \"to\": \"high\"}]".into());
     };
@@ -900,8 +907,10 @@ pub fn actions_from_json(
         let text = toml::to_string(&doc).map_err(|e| format!("action {n}: {e}"))?;
         let source = Source::new(format!("action {n}"), text);
         let parsed = source.parse().map_err(|d| {
-            d.first()
-                .map_or_else(|| format!("action {n}: unreadable"), |d| format!("action {n}: {}", d.message))
+            d.first().map_or_else(
+                || format!("action {n}: unreadable"),
+                |d| format!("action {n}: {}", d.message),
+            )
         })?;
         let mut r = Reader::new(&source);
         let mut templates = rules.templates.clone();
@@ -925,7 +934,9 @@ pub fn actions_from_json(
                 ));
             }
             Action::Set { field, to }
-                if field == "sla" && !to.is_empty() && !rules.slas.iter().any(|p| &p.name == to) =>
+                if field == "sla"
+                    && !to.is_empty()
+                    && !rules.slas.iter().any(|p| &p.name == to) =>
             {
                 return Err(format!("action {n}: no SLA policy `{to}` in rules.toml"));
             }

@@ -127,11 +127,6 @@ impl Templates {
         }
     }
 
-    /// The helpdesk root the templates are read from.
-    pub fn root(&self) -> Option<PathBuf> {
-        self.dir.parent().map(Path::to_path_buf)
-    }
-
     pub fn get(&self, name: &str) -> Option<&Template> {
         self.loaded.get(name)
     }
