@@ -14,6 +14,7 @@ mod ingest;
 mod ingest_broken;
 mod ingest_corpus;
 mod outbox;
+mod report;
 mod rules;
 mod rules_check;
 mod scripts;

@@ -11,6 +11,7 @@ pub mod new;
 pub mod note;
 pub mod outbox;
 pub mod reply;
+pub mod report;
 pub mod rules;
 pub mod set;
 pub mod show;

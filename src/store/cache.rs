@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::model::{Priority, Ticket};
 use crate::store::atomic;
 
-const VERSION: u32 = 6;
+const VERSION: u32 = 7;
 
 /// Wider than any file system's clock tick (Linux updates file times every 1–10 ms).
 const MARGIN_NS: i64 = 50_000_000;
@@ -48,6 +48,79 @@ pub struct Summary {
     /// [`crate::model::ticket::mail_key`] of each message's Message-ID and of the IDs it
     /// answers, for threading and duplicate checks.
     pub mail_keys: Vec<u64>,
+    /// What reports need from the history, so a report reads no ticket file.
+    pub trail: Trail,
+}
+
+/// A ticket's history as reports count it: replies, status changes, transfers, SLA.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Trail {
+    /// The first public reply by an agent (automatic replies do not count).
+    pub first_reply: Option<i64>,
+    /// Every status change: when, from, to.
+    pub statuses: Vec<(i64, String, String)>,
+    /// Department changes after the ticket was opened and routed: when, from, to.
+    pub transfers: Vec<(i64, Option<String>, Option<String>)>,
+    pub sla_policy: Option<String>,
+    /// Each SLA target: name, due, met, warned, breached.
+    pub sla: Vec<SlaFacts>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlaFacts {
+    pub target: String,
+    pub due: Option<i64>,
+    pub met: Option<i64>,
+    pub warned: Option<i64>,
+    pub breached: Option<i64>,
+}
+
+impl Trail {
+    pub fn of(t: &Ticket) -> Trail {
+        use crate::model::MessageKind;
+        let mut statuses = Vec::new();
+        let mut transfers = Vec::new();
+        for h in &t.history {
+            for c in &h.changes {
+                let s = |v: &serde_json::Value| v.as_str().map(str::to_string);
+                match c.field.as_str() {
+                    "status" => statuses.push((
+                        h.at.timestamp(),
+                        s(&c.from).unwrap_or_default(),
+                        s(&c.to).unwrap_or_default(),
+                    )),
+                    // Routing while the ticket is opened is not a transfer.
+                    "department" if h.event != "ticket.created" && !c.from.is_null() => {
+                        transfers.push((h.at.timestamp(), s(&c.from), s(&c.to)));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let ts = |d: Option<DateTime<Utc>>| d.map(|d| d.timestamp());
+        Trail {
+            first_reply: t
+                .messages
+                .iter()
+                .find(|m| m.kind == MessageKind::Reply)
+                .map(|m| m.at.timestamp()),
+            statuses,
+            transfers,
+            sla_policy: t.sla.as_ref().map(|s| s.policy.clone()),
+            sla: t
+                .sla
+                .iter()
+                .flat_map(|s| s.targets.iter())
+                .map(|(name, g)| SlaFacts {
+                    target: name.clone(),
+                    due: ts(g.due),
+                    met: ts(g.met_at),
+                    warned: ts(g.warned_at),
+                    breached: ts(g.breached_at),
+                })
+                .collect(),
+        }
+    }
 }
 
 /// The moments `since.*` conditions measure from, and the last time a person (an agent
@@ -132,6 +205,7 @@ impl Summary {
                 .flat_map(|m| m.message_id.iter().chain(m.references.iter()))
                 .map(|id| crate::model::ticket::mail_key(id))
                 .collect(),
+            trail: Trail::of(t),
         }
     }
 

@@ -1,0 +1,376 @@
+//! `desk report`: workload and performance per group, and `desk report sla`.
+
+use std::fmt::Write as _;
+
+use chrono::{DateTime, Utc};
+use clap::{Args, Subcommand, ValueEnum};
+
+use crate::cli::Ctx;
+use crate::error::{Error, Result};
+use crate::helpdesk::Helpdesk;
+use crate::output::print;
+use crate::report::{self, By, Context, Group, Times};
+use crate::time::{Duration, parse_instant};
+
+/// Workload and performance by department, agent, shop or type, for any period
+///
+/// Figures for the period come from the tickets' histories, so a report on a past
+/// period is right today; "open", "waiting", "unassigned", "oldest" and "at risk" are
+/// as of now. Durations are medians and 90th percentiles (nearest rank), in business
+/// hours of the ticket's SLA calendar and in wall-clock time.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(subcommand)]
+    pub command: Option<ReportCommand>,
+
+    /// What to group by
+    #[arg(long, value_enum, default_value_t = By::Department)]
+    pub by: By,
+
+    #[command(flatten)]
+    pub period: Period,
+
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
+
+    /// Also write the charts as a standalone SVG file
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// SLA results per policy and target: met %, breaches, the worst tickets
+    Sla(SlaArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SlaArgs {
+    #[command(flatten)]
+    pub period: Period,
+
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct Period {
+    /// Start: a duration back from --until (`30d`, `12w`), a date or a time [default: 30d]
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
+
+    /// End, not included: a date or a time [default: now]
+    #[arg(long, value_name = "WHEN")]
+    pub until: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Table,
+    Json,
+    Csv,
+}
+
+pub fn run(ctx: &Ctx, args: ReportArgs) -> Result<()> {
+    let hd = ctx.helpdesk()?;
+    let rules = hd.rules()?;
+    match args.command {
+        Some(ReportCommand::Sla(a)) => sla(ctx, &hd, &rules, a),
+        None => groups(ctx, &hd, &rules, args),
+    }
+}
+
+/// The period's bounds: `--until` (default now), and `--since` a duration before it or
+/// an instant (default 30 days before).
+fn period(p: &Period, hd: &Helpdesk) -> Result<(DateTime<Utc>, DateTime<Utc>)> {
+    let tz = hd.settings.helpdesk.timezone;
+    let instant = |flag: &str, s: &str| {
+        parse_instant(s, tz).ok_or_else(|| {
+            Error::Usage(format!(
+                "{flag} `{s}`: use a date like 2026-03-01, a local time like \"2026-03-01 08:00\" or RFC 3339{}",
+                if flag == "--since" { ", or a duration like 30d" } else { "" }
+            ))
+        })
+    };
+    let until = match &p.until {
+        Some(s) => instant("--until", s)?,
+        // Up to now, this second included.
+        None => hd.now + chrono::Duration::seconds(1),
+    };
+    let since = match p.since.as_deref() {
+        None => until - chrono::Duration::days(30),
+        Some(s) => match Duration::parse(s) {
+            Ok(d) => until - d.to_chrono(),
+            Err(_) => instant("--since", s)?,
+        },
+    };
+    if since >= until {
+        return Err(Error::Usage(format!(
+            "the period is empty: --since {} is not before --until {}",
+            crate::time::format_utc(since),
+            crate::time::format_utc(until)
+        )));
+    }
+    Ok((since, until))
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string_pretty(v)
+        .map(|s| s + "\n")
+        .map_err(|e| Error::Invalid(e.to_string()))
+}
+
+/// `42m`, `3h05m`, `2d4h`; `-` for nothing.
+fn span(secs: Option<i64>) -> String {
+    let Some(secs) = secs else {
+        return "-".into();
+    };
+    let m = secs.max(0) / 60;
+    match m {
+        0 => format!("{}s", secs.max(0)),
+        1..60 => format!("{m}m"),
+        60..1440 => format!("{}h{:02}m", m / 60, m % 60),
+        _ => format!("{}d{}h", m / 1440, (m % 1440) / 60),
+    }
+}
+
+fn times(t: &Times) -> String {
+    if t.count == 0 {
+        return "-".into();
+    }
+    format!(
+        "{} / {}",
+        span(t.median_business_seconds),
+        span(t.p90_business_seconds)
+    )
+}
+
+const HEADERS: [&str; 12] = [
+    "GROUP",
+    "OPEN",
+    "CREATED",
+    "SOLVED",
+    "REOPENED",
+    "WAITING",
+    "UNASSIGNED",
+    "OLDEST",
+    "1ST REPLY (med / p90)",
+    "RESOLUTION (med)",
+    "SLA met/breached/risk",
+    "TRANSFERS in/out",
+];
+
+fn row(g: &Group) -> Vec<String> {
+    vec![
+        g.group.clone(),
+        g.open_now.to_string(),
+        g.created.to_string(),
+        g.solved.to_string(),
+        g.reopened.to_string(),
+        g.waiting_on_customer.to_string(),
+        g.unassigned.to_string(),
+        span(g.oldest_open_seconds),
+        times(&g.first_reply),
+        span(g.resolution.median_business_seconds),
+        format!("{}/{}/{}", g.sla_met, g.sla_breached, g.sla_at_risk),
+        format!("{}/{}", g.transfers_in, g.transfers_out),
+    ]
+}
+
+const CSV_HEADERS: [&str; 22] = [
+    "group",
+    "open_now",
+    "created",
+    "solved",
+    "reopened",
+    "waiting_on_customer",
+    "unassigned",
+    "oldest_open_seconds",
+    "first_reply_count",
+    "first_reply_median_seconds",
+    "first_reply_p90_seconds",
+    "first_reply_median_business_seconds",
+    "first_reply_p90_business_seconds",
+    "resolution_count",
+    "resolution_median_seconds",
+    "resolution_median_business_seconds",
+    "resolution_p90_business_seconds",
+    "sla_met",
+    "sla_breached",
+    "sla_at_risk",
+    "transfers_in",
+    "transfers_out",
+];
+
+fn csv_row(g: &Group) -> Vec<String> {
+    let o = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
+    vec![
+        g.group.clone(),
+        g.open_now.to_string(),
+        g.created.to_string(),
+        g.solved.to_string(),
+        g.reopened.to_string(),
+        g.waiting_on_customer.to_string(),
+        g.unassigned.to_string(),
+        o(g.oldest_open_seconds),
+        g.first_reply.count.to_string(),
+        o(g.first_reply.median_seconds),
+        o(g.first_reply.p90_seconds),
+        o(g.first_reply.median_business_seconds),
+        o(g.first_reply.p90_business_seconds),
+        g.resolution.count.to_string(),
+        o(g.resolution.median_seconds),
+        o(g.resolution.median_business_seconds),
+        o(g.resolution.p90_business_seconds),
+        g.sla_met.to_string(),
+        g.sla_breached.to_string(),
+        g.sla_at_risk.to_string(),
+        g.transfers_in.to_string(),
+        g.transfers_out.to_string(),
+    ]
+}
+
+fn csv(headers: &[&str], rows: &[Vec<String>]) -> Result<String> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let e = |e: csv::Error| Error::Invalid(e.to_string());
+    w.write_record(headers).map_err(e)?;
+    for r in rows {
+        w.write_record(r).map_err(e)?;
+    }
+    let bytes = w.into_inner().map_err(|e| Error::Invalid(e.to_string()))?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+fn groups(ctx: &Ctx, hd: &Helpdesk, rules: &crate::rules::RuleSet, args: ReportArgs) -> Result<()> {
+    let (since, until) = period(&args.period, hd)?;
+    let scan = hd.store.scan()?;
+    for p in &scan.problems {
+        ctx.out
+            .warn(format!("{}: {} (skipped)", p.path.display(), p.message));
+    }
+    let cx = Context {
+        settings: &hd.settings,
+        rules,
+        now: hd.now,
+        since,
+        until,
+    };
+    let r = report::build(&scan.tickets, args.by, &cx);
+    if let Some(path) = &args.svg {
+        let text = charts_svg(&r);
+        crate::store::atomic::replace(std::path::Path::new(path), text.as_bytes())?;
+    }
+    match args.format {
+        ReportFormat::Json => print(&to_json(&r)?),
+        ReportFormat::Csv => {
+            let mut rows: Vec<Vec<String>> = r.groups.iter().map(csv_row).collect();
+            rows.push(csv_row(&r.total));
+            print(&csv(&CSV_HEADERS, &rows)?)
+        }
+        ReportFormat::Table => {
+            let tz = hd.settings.helpdesk.timezone;
+            let local =
+                |t: DateTime<Utc>| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string();
+            let mut s = String::new();
+            let _ = writeln!(
+                s,
+                "By {}, {} to {} ({}); open, waiting, unassigned, oldest and at risk as of {}",
+                args.by.name(),
+                local(since),
+                local(until),
+                r.timezone,
+                local(r.now)
+            );
+            let mut rows: Vec<Vec<String>> = r.groups.iter().map(row).collect();
+            rows.push(row(&r.total));
+            s.push_str(&ctx.out.render_table(&HEADERS, &rows));
+            s.push_str(&charts_text(&r));
+            print(&s)
+        }
+    }
+}
+
+fn charts_text(r: &report::Report) -> String {
+    let _ = r;
+    String::new()
+}
+
+fn charts_svg(r: &report::Report) -> String {
+    let _ = r;
+    String::new()
+}
+
+fn sla(ctx: &Ctx, hd: &Helpdesk, rules: &crate::rules::RuleSet, args: SlaArgs) -> Result<()> {
+    let (since, until) = period(&args.period, hd)?;
+    let scan = hd.store.scan()?;
+    for p in &scan.problems {
+        ctx.out
+            .warn(format!("{}: {} (skipped)", p.path.display(), p.message));
+    }
+    let cx = Context {
+        settings: &hd.settings,
+        rules,
+        now: hd.now,
+        since,
+        until,
+    };
+    let r = report::sla(&scan.tickets, &cx);
+    let worst = |w: &[report::Worst]| {
+        w.iter()
+            .map(|w| format!("{} ({} late)", w.ticket, span(Some(w.late_seconds))))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let rows: Vec<Vec<String>> = r
+        .rows
+        .iter()
+        .map(|x| {
+            vec![
+                x.policy.clone(),
+                x.target.clone(),
+                x.met.to_string(),
+                x.breached.to_string(),
+                x.met_percent.map_or("-".into(), |p| format!("{p:.1}")),
+                x.at_risk_now.to_string(),
+                worst(&x.worst),
+            ]
+        })
+        .collect();
+    match args.format {
+        ReportFormat::Json => print(&to_json(&r)?),
+        ReportFormat::Csv => print(&csv(
+            &[
+                "policy",
+                "target",
+                "met",
+                "breached",
+                "met_percent",
+                "at_risk_now",
+                "worst",
+            ],
+            &rows,
+        )?),
+        ReportFormat::Table => {
+            let tz = hd.settings.helpdesk.timezone;
+            let local =
+                |t: DateTime<Utc>| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string();
+            let mut s = format!(
+                "SLA targets decided from {} to {}; at risk as of {}\n",
+                local(since),
+                local(until),
+                local(r.now)
+            );
+            if rows.is_empty() {
+                s.push_str("no SLA targets in the period\n");
+            } else {
+                s.push_str(&ctx.out.render_table(
+                    &[
+                        "POLICY", "TARGET", "MET", "BREACHED", "MET %", "AT RISK", "WORST",
+                    ],
+                    &rows,
+                ));
+            }
+            print(&s)
+        }
+    }
+}
