@@ -58,6 +58,9 @@ _desk() {
             desk,reply)
                 cmd="desk__subcmd__reply"
                 ;;
+            desk,report)
+                cmd="desk__subcmd__report"
+                ;;
             desk,rules)
                 cmd="desk__subcmd__rules"
                 ;;
@@ -121,6 +124,9 @@ _desk() {
             desk__subcmd__help,reply)
                 cmd="desk__subcmd__help__subcmd__reply"
                 ;;
+            desk__subcmd__help,report)
+                cmd="desk__subcmd__help__subcmd__report"
+                ;;
             desk__subcmd__help,rules)
                 cmd="desk__subcmd__help__subcmd__rules"
                 ;;
@@ -156,6 +162,9 @@ _desk() {
                 ;;
             desk__subcmd__help__subcmd__outbox,send)
                 cmd="desk__subcmd__help__subcmd__outbox__subcmd__send"
+                ;;
+            desk__subcmd__help__subcmd__report,sla)
+                cmd="desk__subcmd__help__subcmd__report__subcmd__sla"
                 ;;
             desk__subcmd__help__subcmd__rules,check)
                 cmd="desk__subcmd__help__subcmd__rules__subcmd__check"
@@ -214,6 +223,18 @@ _desk() {
             desk__subcmd__outbox__subcmd__help,send)
                 cmd="desk__subcmd__outbox__subcmd__help__subcmd__send"
                 ;;
+            desk__subcmd__report,help)
+                cmd="desk__subcmd__report__subcmd__help"
+                ;;
+            desk__subcmd__report,sla)
+                cmd="desk__subcmd__report__subcmd__sla"
+                ;;
+            desk__subcmd__report__subcmd__help,help)
+                cmd="desk__subcmd__report__subcmd__help__subcmd__help"
+                ;;
+            desk__subcmd__report__subcmd__help,sla)
+                cmd="desk__subcmd__report__subcmd__help__subcmd__sla"
+                ;;
             desk__subcmd__rules,check)
                 cmd="desk__subcmd__rules__subcmd__check"
                 ;;
@@ -245,7 +266,7 @@ _desk() {
 
     case "${cmd}" in
         desk)
-            opts="-C -q -h -V --dir --as --now --color --quiet --help --version init new list show reply note set assign transfer snooze solve close reopen tick ingest import outbox rules completions man help"
+            opts="-C -q -h -V --dir --as --now --color --quiet --help --version init new list show reply note set assign transfer snooze solve close reopen tick ingest import outbox report rules completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -381,7 +402,7 @@ _desk() {
             return 0
             ;;
         desk__subcmd__help)
-            opts="init new list show reply note set assign transfer snooze solve close reopen tick ingest import outbox rules completions man help"
+            opts="init new list show reply note set assign transfer snooze solve close reopen tick ingest import outbox report rules completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -649,6 +670,34 @@ _desk() {
         desk__subcmd__help__subcmd__reply)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        desk__subcmd__help__subcmd__report)
+            opts="sla"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        desk__subcmd__help__subcmd__report__subcmd__sla)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1535,6 +1584,148 @@ _desk() {
                     ;;
                 -m)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        desk__subcmd__report)
+            opts="-C -q -h -V --by --since --until --format --svg --dir --as --now --color --quiet --help --version sla help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --by)
+                    COMPREPLY=($(compgen -W "department agent shop type" -- "${cur}"))
+                    return 0
+                    ;;
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --until)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                --svg)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        desk__subcmd__report__subcmd__help)
+            opts="sla help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        desk__subcmd__report__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        desk__subcmd__report__subcmd__help__subcmd__sla)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        desk__subcmd__report__subcmd__sla)
+            opts="-C -q -h -V --since --until --format --dir --as --now --color --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --until)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
                     return 0
                     ;;
                 --dir)

@@ -389,9 +389,9 @@ fn test(ctx: &Ctx, args: TestArgs) -> Result<()> {
         message: msg.map(|m| MessageCtx {
             body: m.body.clone(),
             from: m.author.strip_prefix("customer:").map(str::to_string),
-            to: to.clone(),
+            to: to.clone().or_else(|| m.to.clone()),
             kind: m.kind,
-            no_auto_reply: false,
+            no_auto_reply: m.auto,
         }),
         changes: Vec::new(),
     };

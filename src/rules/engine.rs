@@ -232,7 +232,10 @@ pub fn run(
             out.trace.push(trace);
             for (entry, script_changes) in std::mem::take(&mut out.after) {
                 queue.extend(Event::derived(&script_changes));
-                out.history.push(entry);
+                // A script that found nothing to do leaves no entry, like a rule.
+                if !entry.changes.is_empty() || entry.note.is_some() {
+                    out.history.push(entry);
+                }
             }
             if out.delete {
                 return out;
@@ -311,17 +314,32 @@ fn script_input(ticket: &Ticket, customer: Option<&Customer>, event: &Event) -> 
             "auto": m.no_auto_reply,
         })
     });
-    let input = serde_json::json!({
-        "ticket": ticket,
-        "customer": customer,
-        "event": {
-            "name": event.name,
-            "target": event.target,
-            "changes": event.changes,
-            "message": message,
+    // Written field by field so the ticket keeps the order of its file (serde_json's
+    // maps would sort the keys).
+    #[derive(serde::Serialize)]
+    struct EventIn<'a> {
+        name: &'a str,
+        target: Option<&'a str>,
+        changes: &'a [Change],
+        message: Option<serde_json::Value>,
+    }
+    #[derive(serde::Serialize)]
+    struct Input<'a> {
+        ticket: &'a Ticket,
+        customer: Option<&'a Customer>,
+        event: EventIn<'a>,
+    }
+    serde_json::to_vec(&Input {
+        ticket,
+        customer,
+        event: EventIn {
+            name: &event.name,
+            target: event.target.as_deref(),
+            changes: &event.changes,
+            message,
         },
-    });
-    serde_json::to_vec(&input).unwrap_or_default()
+    })
+    .unwrap_or_default()
 }
 
 /// Runs a script and applies what it returns, all or nothing: on any failure the
@@ -407,12 +425,9 @@ fn run_script(
     } else {
         format!("ran script {name}: {}", described.join(", "))
     });
-    let note = if notes.is_empty() {
-        format!("returned {} action(s)", actions.len())
-    } else {
-        notes.join("; ")
-    };
-    (entry(changes.clone(), note), changes, effects)
+    let mut e = entry(changes.clone(), String::new());
+    e.note = (!notes.is_empty()).then(|| notes.join("; "));
+    (e, changes, effects)
 }
 
 type Step = std::result::Result<(Vec<Change>, Option<String>), String>;
