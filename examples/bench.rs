@@ -228,6 +228,10 @@ fn cases(desk: &Desk) -> Vec<(&'static str, Vec<String>)> {
     let v = |args: &[&str]| args.iter().map(|a| a.to_string()).collect::<Vec<_>>();
     vec![
         ("`desk list`", v(&["list"])),
+        (
+            "`desk report --by department --since 30d`",
+            v(&["report", "--by", "department", "--since", "30d"]),
+        ),
         ("`desk list --format ids`", v(&["list", "--format", "ids"])),
         (
             "`desk list --all --format ids`",
@@ -514,6 +518,11 @@ fn run() -> Result<(), BoxError> {
     println!(
         "- `desk list` (open tickets, after a warm-up) < 500 ms: {list:.1} ms, {}",
         check(list < 500.0)
+    );
+    let report = median("`desk report --by department --since 30d`", big);
+    println!(
+        "- `desk report --by department --since 30d` < 2 s: {report:.1} ms, {}",
+        check(report < 2000.0)
     );
     let big_desk = desks.last().ok_or("no helpdesk")?;
     let (open, read_ms) = read_open_files(&big_desk.dir, args.runs)?;

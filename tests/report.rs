@@ -385,3 +385,61 @@ fn bad_periods_are_refused() {
     );
     assert!(out.stderr.contains("the period is empty"), "{out}");
 }
+
+#[test]
+fn the_table_and_charts_for_people() {
+    let (mut d, _) = week();
+    d.set_now("2026-11-06T12:00:00Z");
+    let args = ["report", "--since", "2026-11-02", "--until", "2026-11-07"];
+    let run = |lang: &str| {
+        let out = d
+            .cmd()
+            .args(args)
+            .env("LANG", lang)
+            .env_remove("LC_ALL")
+            .env_remove("LC_CTYPE")
+            .env("COLUMNS", "72")
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).unwrap()
+    };
+    insta::assert_snapshot!("report-week-unicode", run("nb_NO.UTF-8"));
+    // Not a UTF-8 terminal: the same charts in ASCII.
+    let ascii = run("C");
+    assert!(ascii.is_ascii() || !ascii.contains('█'), "{ascii}");
+    insta::assert_snapshot!("report-week-ascii", ascii);
+    let sla = d.ok([
+        "report",
+        "sla",
+        "--since",
+        "2026-11-02",
+        "--until",
+        "2026-11-07",
+    ]);
+    insta::assert_snapshot!("report-week-sla", crate::common::redact(&sla, &d));
+}
+
+#[test]
+fn the_charts_as_svg() {
+    let (mut d, _) = week();
+    d.set_now("2026-11-06T12:00:00Z");
+    d.ok([
+        "report",
+        "--since",
+        "2026-11-02",
+        "--until",
+        "2026-11-07",
+        "--svg",
+        "week.svg",
+        "--format",
+        "json",
+    ]);
+    let svg = d.read("week.svg");
+    assert!(svg.starts_with("<?xml"), "{svg}");
+    assert_eq!(svg.matches("<svg").count(), 1);
+    assert!(svg.trim_end().ends_with("</svg>"));
+    assert!(svg.contains("Created and solved per day, 2026-11-02 to 2026-11-06 (UTC)"));
+    assert!(svg.contains("Open now by department"));
+    assert!(svg.contains("<title>billing: 3</title>"), "{svg}");
+}

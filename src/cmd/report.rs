@@ -9,7 +9,7 @@ use crate::cli::Ctx;
 use crate::error::{Error, Result};
 use crate::helpdesk::Helpdesk;
 use crate::output::print;
-use crate::report::{self, By, Context, Group, Times};
+use crate::report::{self, By, Context, Group, Times, chart};
 use crate::time::{Duration, parse_instant};
 
 /// Workload and performance by department, agent, shop or type, for any period
@@ -257,7 +257,7 @@ fn groups(ctx: &Ctx, hd: &Helpdesk, rules: &crate::rules::RuleSet, args: ReportA
     };
     let r = report::build(&scan.tickets, args.by, &cx);
     if let Some(path) = &args.svg {
-        let text = charts_svg(&r);
+        let text = charts_svg(&r, args.by);
         crate::store::atomic::replace(std::path::Path::new(path), text.as_bytes())?;
     }
     match args.format {
@@ -284,20 +284,66 @@ fn groups(ctx: &Ctx, hd: &Helpdesk, rules: &crate::rules::RuleSet, args: ReportA
             let mut rows: Vec<Vec<String>> = r.groups.iter().map(row).collect();
             rows.push(row(&r.total));
             s.push_str(&ctx.out.render_table(&HEADERS, &rows));
-            s.push_str(&charts_text(&r));
+            s.push_str(&charts_text(&r, args.by));
             print(&s)
         }
     }
 }
 
-fn charts_text(r: &report::Report) -> String {
-    let _ = r;
-    String::new()
+fn chart_days(r: &report::Report) -> Vec<chart::Day> {
+    r.daily
+        .iter()
+        .map(|d| chart::Day {
+            date: d.date,
+            created: d.created,
+            solved: d.solved,
+        })
+        .collect()
 }
 
-fn charts_svg(r: &report::Report) -> String {
-    let _ = r;
-    String::new()
+fn chart_bars(r: &report::Report) -> Vec<chart::Bar> {
+    r.groups
+        .iter()
+        .map(|g| chart::Bar {
+            label: g.group.clone(),
+            value: g.open_now,
+        })
+        .collect()
+}
+
+/// The width charts may use: `COLUMNS` when the shell exports it, else 80.
+fn width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse::<usize>().ok())
+        .filter(|w| *w >= 20)
+        .unwrap_or(80)
+}
+
+fn charts_text(r: &report::Report, by: By) -> String {
+    let g = chart::Glyphs::from_env();
+    let w = width();
+    format!(
+        "\nCreated and solved per day\n{}\nOpen now by {}\n{}",
+        chart::daily(&chart_days(r), g, w, 2),
+        by.name(),
+        chart::bars(&chart_bars(r), g, w)
+    )
+}
+
+fn charts_svg(r: &report::Report, by: By) -> String {
+    let tz = r.timezone.clone();
+    let title = format!(
+        "Created and solved per day, {} to {} ({tz})",
+        r.since.format("%Y-%m-%d"),
+        (r.until - chrono::Duration::seconds(1)).format("%Y-%m-%d")
+    );
+    chart::svg(
+        &title,
+        &chart_days(r),
+        &format!("Open now by {}", by.name()),
+        &chart_bars(r),
+    )
 }
 
 fn sla(ctx: &Ctx, hd: &Helpdesk, rules: &crate::rules::RuleSet, args: SlaArgs) -> Result<()> {

@@ -30,6 +30,14 @@ fn temp_in(dir: &Path, path: &Path) -> Result<tempfile::NamedTempFile> {
         .map_err(|e| Error::io(dir, e))
 }
 
+/// The folder a file is in; `.` for a bare file name.
+fn parent_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
 fn sync_dir(dir: &Path) -> Result<()> {
     File::open(dir)
         .and_then(|d| d.sync_all())
@@ -69,14 +77,14 @@ pub fn commit() -> Result<()> {
     pending.sort_by(|a, b| a.0.cmp(&b.0));
     let mut temps = Vec::with_capacity(pending.len());
     for (path, p) in &pending {
-        let dir = path.parent().unwrap_or(Path::new("."));
+        let dir = parent_of(path);
         let mut tmp = temp_in(dir, path)?;
         tmp.write_all(&p.bytes)
             .map_err(|e| Error::io(tmp.path(), e))?;
         // Closed now: a batch may hold more files than the process may keep open.
         temps.push(tmp.into_temp_path());
     }
-    let first = pending[0].0.parent().unwrap_or(Path::new("."));
+    let first = parent_of(&pending[0].0);
     File::open(first)
         .and_then(|d| rustix::fs::syncfs(&d).map_err(std::io::Error::from))
         .map_err(|e| Error::io(first, e))?;
@@ -88,7 +96,7 @@ pub fn commit() -> Result<()> {
         } else {
             tmp.persist(&path).map_err(|e| Error::io(&path, e.error))?;
         }
-        dirs.insert(path.parent().unwrap_or(Path::new(".")).to_path_buf());
+        dirs.insert(parent_of(&path).to_path_buf());
     }
     for d in dirs {
         sync_dir(&d)?;
@@ -165,7 +173,7 @@ fn write_deferred(path: &Path, bytes: &[u8], create_new: bool) -> Result<bool> {
 
 /// Writes `bytes` to `path` atomically. With `create_new`, fails if `path` exists.
 fn write(path: &Path, bytes: &[u8], create_new: bool) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
+    let dir = parent_of(path);
     if write_deferred(path, bytes, create_new)? {
         return Ok(());
     }
@@ -211,7 +219,7 @@ pub fn replace_unsynced(path: &Path, bytes: &[u8]) -> Result<()> {
     if write_deferred(path, bytes, false)? {
         return Ok(());
     }
-    let dir = path.parent().unwrap_or(Path::new("."));
+    let dir = parent_of(path);
     let mut tmp = temp_in(dir, path)?;
     tmp.write_all(bytes).map_err(|e| Error::io(tmp.path(), e))?;
     tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
