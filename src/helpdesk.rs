@@ -380,10 +380,24 @@ impl Helpdesk {
             changes: changes.clone(),
         }];
         events.extend(Event::derived(&changes));
+        self.record_change(ticket, events, (actor, event), changes, rules, Vec::new())
+    }
+
+    /// Records a change to an existing ticket in its history (by `who.0`, for the event
+    /// `who.1`), then runs its events through [`Helpdesk::conclude_with`].
+    fn record_change(
+        &self,
+        mut ticket: Ticket,
+        events: Vec<Event>,
+        who: (&str, &str),
+        changes: Vec<crate::model::Change>,
+        rules: &RuleSet,
+        mail: Vec<engine::Mail>,
+    ) -> Result<Outcome> {
         ticket.history.push(HistoryEntry {
             at: self.now,
-            actor: actor.to_string(),
-            event: event.to_string(),
+            actor: who.0.to_string(),
+            event: who.1.to_string(),
             changes,
             note: None,
         });
@@ -392,13 +406,14 @@ impl Helpdesk {
             Some(r) => self.store.load_customer(r)?,
             None => None,
         };
-        self.conclude(
+        self.conclude_with(
             ticket,
             events,
             rules,
             customer.as_ref(),
             self.now,
             Some(Write::Existing),
+            mail,
         )
     }
 
@@ -636,25 +651,12 @@ impl Helpdesk {
         {
             self.touch_customer(email, None)?;
         }
-        ticket.history.push(HistoryEntry {
-            at: self.now,
-            actor: self.actor.clone(),
-            event: event.to_string(),
-            changes,
-            note: None,
-        });
-        ticket.updated_at = self.now;
-        let customer = match &ticket.requester {
-            Some(r) => self.store.load_customer(r)?,
-            None => None,
-        };
-        self.conclude_with(
+        self.record_change(
             ticket,
             events,
+            (&self.actor, event),
+            changes,
             &rules,
-            customer.as_ref(),
-            self.now,
-            Some(Write::Existing),
             own_mail,
         )
     }

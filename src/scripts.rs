@@ -134,6 +134,9 @@ pub fn run(
             let _ = s.write_all(&input);
         }
     });
+    let kill_group = move || {
+        let _ = rustix::process::kill_process_group(pgid, rustix::process::Signal::KILL);
+    };
     let (out_tx, out_rx) = mpsc::channel();
     let mut stdout = child.stdout.take();
     std::thread::spawn(move || {
@@ -146,7 +149,9 @@ pub fn run(
                     Ok(0) | Err(_) => break,
                     Ok(n) => {
                         if buf.len() + n > MAX_OUTPUT {
+                            // Stopped at once: a script must not fill memory or disk.
                             over = true;
+                            kill_group();
                             break;
                         }
                         buf.extend_from_slice(&chunk[..n]);
@@ -175,47 +180,28 @@ pub fn run(
         }
         let _ = err_tx.send(kept);
     });
-
-    let kill_group = || {
-        let _ = rustix::process::kill_process_group(pgid, rustix::process::Signal::KILL);
-    };
-    let deadline = started + timeout;
-    let mut oversize = false;
-    let mut stdout_done = None;
-    let status = loop {
-        if stdout_done.is_none()
-            && let Ok(r) = out_rx.try_recv()
-        {
-            if r.1 {
-                oversize = true;
-                kill_group();
-            }
-            stdout_done = Some(r);
+    // The wait happens on its own thread, so the timeout is a plain channel timeout.
+    let (done_tx, done_rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done_tx.send(child.wait());
+    });
+    let status = match done_rx.recv_timeout(timeout) {
+        Ok(Ok(st)) => Some(st),
+        Ok(Err(_)) | Err(mpsc::RecvTimeoutError::Disconnected) => {
+            kill_group();
+            None
         }
-        match child.try_wait() {
-            Ok(Some(st)) => break Some(st),
-            Ok(None) if Instant::now() >= deadline => {
-                kill_group();
-                let _ = child.wait();
-                break None;
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(5)),
-            Err(_) => {
-                kill_group();
-                let _ = child.wait();
-                break None;
-            }
+        Err(mpsc::RecvTimeoutError::Timeout) => {
+            kill_group();
+            let _ = done_rx.recv_timeout(Duration::from_secs(1));
+            None
         }
     };
     // Whatever it left running goes too: nothing outlives a script's run.
     kill_group();
-    let (stdout, over) = match stdout_done {
-        Some(r) => r,
-        None => out_rx
-            .recv_timeout(Duration::from_secs(1))
-            .unwrap_or((Vec::new(), false)),
-    };
-    oversize |= over;
+    let (stdout, oversize) = out_rx
+        .recv_timeout(Duration::from_secs(1))
+        .unwrap_or((Vec::new(), false));
     let stderr = err_rx
         .recv_timeout(Duration::from_secs(1))
         .map(|b| shorten(&String::from_utf8_lossy(&b)))

@@ -241,8 +241,14 @@ fn csv(headers: &[&str], rows: &[Vec<String>]) -> Result<String> {
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
-fn groups(ctx: &Ctx, hd: &Helpdesk, rules: &crate::rules::RuleSet, args: ReportArgs) -> Result<()> {
-    let (since, until) = period(&args.period, hd)?;
+/// Every ticket's summary (unreadable files named and skipped) and the period.
+fn load<'a>(
+    ctx: &Ctx,
+    hd: &'a Helpdesk,
+    rules: &'a crate::rules::RuleSet,
+    p: &Period,
+) -> Result<(Vec<crate::store::cache::Summary>, Context<'a>)> {
+    let (since, until) = period(p, hd)?;
     let scan = hd.store.scan()?;
     for p in &scan.problems {
         ctx.out
@@ -255,7 +261,13 @@ fn groups(ctx: &Ctx, hd: &Helpdesk, rules: &crate::rules::RuleSet, args: ReportA
         since,
         until,
     };
-    let r = report::build(&scan.tickets, args.by, &cx);
+    Ok((scan.tickets, cx))
+}
+
+fn groups(ctx: &Ctx, hd: &Helpdesk, rules: &crate::rules::RuleSet, args: ReportArgs) -> Result<()> {
+    let (tickets, cx) = load(ctx, hd, rules, &args.period)?;
+    let (since, until) = (cx.since, cx.until);
+    let r = report::build(&tickets, args.by, &cx);
     if let Some(path) = &args.svg {
         let text = charts_svg(&r, args.by);
         crate::store::atomic::replace(std::path::Path::new(path), text.as_bytes())?;
@@ -347,20 +359,9 @@ fn charts_svg(r: &report::Report, by: By) -> String {
 }
 
 fn sla(ctx: &Ctx, hd: &Helpdesk, rules: &crate::rules::RuleSet, args: SlaArgs) -> Result<()> {
-    let (since, until) = period(&args.period, hd)?;
-    let scan = hd.store.scan()?;
-    for p in &scan.problems {
-        ctx.out
-            .warn(format!("{}: {} (skipped)", p.path.display(), p.message));
-    }
-    let cx = Context {
-        settings: &hd.settings,
-        rules,
-        now: hd.now,
-        since,
-        until,
-    };
-    let r = report::sla(&scan.tickets, &cx);
+    let (tickets, cx) = load(ctx, hd, rules, &args.period)?;
+    let (since, until) = (cx.since, cx.until);
+    let r = report::sla(&tickets, &cx);
     let worst = |w: &[report::Worst]| {
         w.iter()
             .map(|w| format!("{} ({} late)", w.ticket, span(Some(w.late_seconds))))

@@ -301,21 +301,10 @@ impl<'a> Inbox<'a> {
             let mut note = self.message(&m, MessageKind::Note, "system".into());
             let who = m.from.as_deref().unwrap_or("a mail system");
             note.body = format!("Delivery failed (report from {who}):\n\n{}", m.body);
-            let out = self.hd.append(
-                &ticket,
-                Arrival {
-                    event: ev::NOTE_ADDED.into(),
-                    actor: "system".into(),
-                    message: note,
-                    files: std::mem::take(&mut m.files),
-                    to: m.to.clone(),
-                },
-                &self.rules,
-            )?;
-            self.remember(&m, &ticket);
+            let problems = self.add(&ticket, &mut m, ev::NOTE_ADDED, "system".into(), note)?;
             return Ok(Landed {
                 landing: Landing::Bounce(ticket),
-                problems: out.problems,
+                problems,
             });
         }
         if let Some(ticket) = self.thread_of(&m)? {
@@ -343,24 +332,37 @@ impl<'a> Inbox<'a> {
                 (None, None) => (ev::CUSTOMER_REPLIED, "system".into(), MessageKind::Customer),
             };
             let message = self.message(&m, kind, actor.clone());
-            let out = self.hd.append(
-                &ticket,
-                Arrival {
-                    event: event.into(),
-                    actor,
-                    message,
-                    files: std::mem::take(&mut m.files),
-                    to: m.to.clone(),
-                },
-                &self.rules,
-            )?;
-            self.remember(&m, &ticket);
+            let problems = self.add(&ticket, &mut m, event, actor, message)?;
             return Ok(Landed {
                 landing: Landing::Added(ticket),
-                problems: out.problems,
+                problems,
             });
         }
         self.create(m)
+    }
+
+    /// Adds the message to an existing ticket; returns what the rules could not do.
+    fn add(
+        &mut self,
+        ticket: &str,
+        m: &mut Inbound,
+        event: &str,
+        actor: String,
+        message: Message,
+    ) -> Result<Vec<String>> {
+        let out = self.hd.append(
+            ticket,
+            Arrival {
+                event: event.into(),
+                actor,
+                message,
+                files: std::mem::take(&mut m.files),
+                to: m.to.clone(),
+            },
+            &self.rules,
+        )?;
+        self.remember(m, ticket);
+        Ok(out.problems)
     }
 
     fn create(&mut self, m: Inbound) -> Result<Landed> {
