@@ -205,7 +205,8 @@ impl<'a> Run<'a> {
             } else if let Some(path) = mark {
                 sources::mark_seen(&path);
             }
-            if !self.json {
+            // A failure is already on stderr; stdout lists what was stored.
+            if !self.json && r.result != "failed" {
                 let line = human(&r);
                 self.bar.suspend(|| {
                     let _ = print(&line);

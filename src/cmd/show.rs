@@ -134,6 +134,15 @@ pub fn describe_entry(h: &HistoryEntry, tz: Tz) -> String {
     format!("{} {}", actor(&h.actor), parts.join(", "))
 }
 
+/// `512 B`, `4.2 kB`, `20.0 MB`.
+fn size(bytes: u64) -> String {
+    match bytes {
+        0..1000 => format!("{bytes} B"),
+        1000..1_000_000 => format!("{:.1} kB", bytes as f64 / 1e3),
+        _ => format!("{:.1} MB", bytes as f64 / 1e6),
+    }
+}
+
 /// A rounded span for people: `42m`, `1h05m`, `3d4h`.
 fn span(secs: i64) -> String {
     let m = secs.abs() / 60;
@@ -260,8 +269,21 @@ fn render(
             ),
         };
         let _ = writeln!(s, "\n  {}  {label}", local(m.at, tz));
+        if m.auto && m.kind == MessageKind::Customer {
+            let _ = writeln!(s, "    {}", out.dim("(sent automatically)"));
+        }
         for line in m.body.lines() {
             let _ = writeln!(s, "    {line}");
+        }
+        for a in &m.attachments {
+            let _ = writeln!(
+                s,
+                "    {} {} ({}, {})",
+                out.dim("attached"),
+                a.file,
+                a.content_type,
+                size(a.size)
+            );
         }
     }
 
