@@ -778,3 +778,69 @@ fn one_ingest_numbers_its_tickets_like_any_other_command() {
     assert_eq!(sorted, ids);
     assert!(ids[0] > first.as_str());
 }
+
+#[test]
+fn the_example_inbox_lands_where_its_readme_says() {
+    let d = Desk::example().at("2026-11-24T09:30:00Z");
+    let mut files: Vec<String> = std::fs::read_dir(d.path("inbox"))
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".eml"))
+        .map(|n| format!("inbox/{n}"))
+        .collect();
+    files.sort();
+    let mut args = vec!["ingest".to_string(), "email".into(), "--json".into()];
+    args.extend(files);
+    let out = d.run(&args);
+    assert_eq!(out.code, 0, "{out}");
+    let r = out.json();
+    let r = r.as_array().unwrap();
+    let words: Vec<&str> = r.iter().map(|x| field(x, "result")).collect();
+    assert_eq!(
+        words,
+        [
+            "created", "created", "created", "created", "created", "created", "created", "added",
+            "added", "added", "bounce", "created", "created"
+        ]
+    );
+    assert_eq!(field(&r[7], "ticket"), "06f87zn00r1whe");
+    assert_eq!(field(&r[8], "ticket"), "06fg3q700r1whe");
+    assert_eq!(field(&r[9], "ticket"), "06fgms200r1whe");
+    assert_eq!(field(&r[10], "ticket"), "06fjq9j00r1whe");
+    let t = |i: usize| d.ticket(field(&r[i], "ticket"));
+    let route = |i: usize| {
+        let t = t(i);
+        (
+            t["department"].as_str().unwrap_or("").to_string(),
+            t["type"].as_str().unwrap_or("").to_string(),
+            t["priority"].as_str().unwrap_or("").to_string(),
+        )
+    };
+    let want = |d: &str, ty: &str, p: &str| (d.to_string(), ty.to_string(), p.to_string());
+    assert_eq!(route(0), want("returns", "ticket", "normal"), "01 exchange");
+    assert_eq!(route(1), want("billing", "ticket", "high"), "02 invoice");
+    assert_eq!(route(2), want("support", "ticket", "urgent"), "03 vip");
+    assert_eq!(
+        route(3),
+        want("wholesale", "ticket", "normal"),
+        "04 wholesale"
+    );
+    assert_eq!(route(4).1, "suggestion", "05 idea");
+    assert_eq!(route(5), want("billing", "ticket", "high"), "06 German");
+    assert_eq!(route(6).0, "returns", "07 refund");
+    assert_eq!(route(11), want("returns", "ticket", "urgent"), "12 damaged");
+    assert_eq!(route(12).0, "sales", "13 to sales@");
+    // The out-of-office reply reopened nothing and was not answered.
+    let ooo = d.ticket("06fgms200r1whe");
+    assert_eq!(ooo["status"], "new");
+    assert_eq!(
+        ooo["messages"].as_array().unwrap().last().unwrap()["auto"],
+        true
+    );
+    // The bounce is an internal note.
+    let b = d.ticket("06fjq9j00r1whe");
+    assert_eq!(
+        b["messages"].as_array().unwrap().last().unwrap()["kind"],
+        "note"
+    );
+}
