@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 use crate::store::atomic;
-use crate::store::cache::{Stamp, Summary, stat_all};
+use crate::store::cache::{Stamp, Summary};
 
 const VERSION: u32 = 1;
 
@@ -79,35 +79,18 @@ impl Loads {
     ) -> Result<HashMap<String, usize>> {
         let mut counts: HashMap<String, usize> = agents.iter().map(|a| (a.clone(), 0)).collect();
         let dir = self.dir_stamp();
+        // The directory is as desk last left it (desk, git and renaming editors all
+        // change its stamp): the index stands. A ticket edited in place by hand is
+        // counted as it was until the next change; for picking the least loaded agent
+        // that is close enough, and statting every open ticket would cost more.
         if let Some(idx) = self.read().filter(|i| i.dir.is_some() && i.dir == dir) {
-            let relevant: Vec<(&String, &Stamp)> = idx
-                .entries
-                .iter()
-                .filter(|(_, (agent, _))| counts.contains_key(agent))
-                .map(|(_, (agent, stamp))| (agent, stamp))
-                .collect();
-            let names: Vec<String> = idx
-                .entries
-                .iter()
-                .filter(|(_, (agent, _))| counts.contains_key(agent))
-                .map(|(id, _)| format!("{id}.json"))
-                .collect();
-            let now = stat_all(&self.tickets, &names);
-            if relevant
-                .iter()
-                .zip(&now)
-                .all(|((_, stamp), seen)| seen.as_ref() == Some(*stamp))
-            {
-                for (agent, _) in relevant {
-                    if let Some(n) = counts.get_mut(agent) {
-                        *n += 1;
-                    }
+            for (agent, _) in idx.entries.values() {
+                if let Some(n) = counts.get_mut(agent) {
+                    *n += 1;
                 }
-                return Ok(counts);
             }
+            return Ok(counts);
         }
-        // Rebuild. The directory's stamp is taken first, so a change during the scan
-        // makes the saved index stale rather than wrong.
         let mut idx = LoadIndex {
             version: VERSION,
             dir,
