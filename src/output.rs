@@ -147,6 +147,39 @@ impl Out {
     }
 }
 
+/// Pretty JSON with one trailing newline, as every `--format json` and `--json` prints.
+pub fn json<T: serde::Serialize + ?Sized>(v: &T) -> Result<String> {
+    serde_json::to_string_pretty(v)
+        .map(|s| s + "\n")
+        .map_err(|e| crate::error::Error::Invalid(e.to_string()))
+}
+
+/// JSON Lines: one compact object per row.
+pub fn jsonl<T: serde::Serialize>(rows: &[T]) -> Result<String> {
+    let mut out = String::new();
+    for r in rows {
+        out.push_str(
+            &serde_json::to_string(r).map_err(|e| crate::error::Error::Invalid(e.to_string()))?,
+        );
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+/// CSV with a header row, quoted where needed.
+pub fn csv(headers: &[&str], rows: &[Vec<String>]) -> Result<String> {
+    let err = |e: ::csv::Error| crate::error::Error::Invalid(e.to_string());
+    let mut w = ::csv::Writer::from_writer(Vec::new());
+    w.write_record(headers).map_err(err)?;
+    for r in rows {
+        w.write_record(r).map_err(err)?;
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| crate::error::Error::Invalid(e.to_string()))?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
 /// Writes text to stdout; a closed pipe surfaces as an error that `run` treats as success.
 pub fn print(text: &str) -> Result<()> {
     let mut out = io::stdout().lock();

@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::helpdesk::Helpdesk;
 use crate::ingest::{Inbound, Inbox, Landing};
 use crate::mail::{incoming, sources};
-use crate::output::{plural, print};
+use crate::output::{self, plural, print};
 use crate::store::atomic;
 
 /// Bring mail, web-form or chat messages into the helpdesk
@@ -224,9 +224,7 @@ impl<'a> Run<'a> {
         self.inbox.close();
         ended?;
         if self.json {
-            let text = serde_json::to_string_pretty(&self.reports)
-                .map_err(|e| Error::Invalid(e.to_string()))?;
-            print(&(text + "\n"))?;
+            print(&output::json(&self.reports)?)?;
         }
         let count = |w: &str| self.reports.iter().filter(|r| r.result == w).count();
         let failed = count("failed");

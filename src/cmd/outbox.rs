@@ -7,7 +7,7 @@ use crate::cli::Ctx;
 use crate::error::{Error, Result};
 use crate::mail::outbox::queued;
 use crate::mail::transport::{Sendmail, Smtp, Transport};
-use crate::output::{Format, plural, print};
+use crate::output::{self, Format, plural, print};
 
 /// The mail waiting in outbox/, and sending it
 #[derive(Debug, Args)]
@@ -98,18 +98,8 @@ fn list(ctx: &Ctx, args: ListArgs) -> Result<()> {
         })
         .collect();
     match args.format {
-        Format::Json => print(
-            &(serde_json::to_string_pretty(&rows).map_err(|e| Error::Invalid(e.to_string()))?
-                + "\n"),
-        ),
-        Format::Jsonl => {
-            let mut s = String::new();
-            for r in &rows {
-                s.push_str(&serde_json::to_string(r).map_err(|e| Error::Invalid(e.to_string()))?);
-                s.push('\n');
-            }
-            print(&s)
-        }
+        Format::Json => print(&output::json(&rows)?),
+        Format::Jsonl => print(&output::jsonl(&rows)?),
         Format::Ids => print(
             &rows
                 .iter()
@@ -135,13 +125,9 @@ fn list(ctx: &Ctx, args: ListArgs) -> Result<()> {
                 .collect();
             let headers = ["FILE", "TO", "SUBJECT", "QUEUED", "TRIES", "ERROR"];
             if args.format == Format::Csv {
-                let mut w = csv::Writer::from_writer(Vec::new());
-                let _ = w.write_record(headers.iter().map(|h| h.to_lowercase()));
-                for r in &table {
-                    let _ = w.write_record(r);
-                }
-                let bytes = w.into_inner().map_err(|e| Error::Invalid(e.to_string()))?;
-                print(&String::from_utf8_lossy(&bytes))
+                let lower: Vec<String> = headers.iter().map(|h| h.to_lowercase()).collect();
+                let lower: Vec<&str> = lower.iter().map(String::as_str).collect();
+                print(&output::csv(&lower, &table)?)
             } else {
                 if !table.is_empty() {
                     print(&ctx.out.render_table(&headers, &table))?;
@@ -164,9 +150,7 @@ fn send(ctx: &Ctx, args: SendArgs) -> Result<()> {
     let results = hd.send_outbox(transport.as_mut())?;
     let failed = results.iter().filter(|r| r.result == "failed").count();
     if args.json {
-        let text =
-            serde_json::to_string_pretty(&results).map_err(|e| Error::Invalid(e.to_string()))?;
-        print(&(text + "\n"))?;
+        print(&output::json(&results)?)?;
     } else {
         let mut s = String::new();
         for r in &results {

@@ -8,7 +8,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use crate::cli::Ctx;
 use crate::error::{Error, Result};
 use crate::helpdesk::Helpdesk;
-use crate::output::print;
+use crate::output::{self, print};
 use crate::report::{self, By, Context, Group, Times, chart};
 use crate::time::{Duration, parse_instant};
 
@@ -112,12 +112,6 @@ fn period(p: &Period, hd: &Helpdesk) -> Result<(DateTime<Utc>, DateTime<Utc>)> {
         )));
     }
     Ok((since, until))
-}
-
-fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {
-    serde_json::to_string_pretty(v)
-        .map(|s| s + "\n")
-        .map_err(|e| Error::Invalid(e.to_string()))
 }
 
 /// `42m`, `3h05m`, `2d4h`; `-` for nothing.
@@ -230,17 +224,6 @@ fn csv_row(g: &Group) -> Vec<String> {
     ]
 }
 
-fn csv(headers: &[&str], rows: &[Vec<String>]) -> Result<String> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let e = |e: csv::Error| Error::Invalid(e.to_string());
-    w.write_record(headers).map_err(e)?;
-    for r in rows {
-        w.write_record(r).map_err(e)?;
-    }
-    let bytes = w.into_inner().map_err(|e| Error::Invalid(e.to_string()))?;
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
-}
-
 /// Every ticket's summary (unreadable files named and skipped) and the period.
 fn load<'a>(
     ctx: &Ctx,
@@ -273,11 +256,11 @@ fn groups(ctx: &Ctx, hd: &Helpdesk, rules: &crate::rules::RuleSet, args: ReportA
         crate::store::atomic::replace(std::path::Path::new(path), text.as_bytes())?;
     }
     match args.format {
-        ReportFormat::Json => print(&to_json(&r)?),
+        ReportFormat::Json => print(&output::json(&r)?),
         ReportFormat::Csv => {
             let mut rows: Vec<Vec<String>> = r.groups.iter().map(csv_row).collect();
             rows.push(csv_row(&r.total));
-            print(&csv(&CSV_HEADERS, &rows)?)
+            print(&output::csv(&CSV_HEADERS, &rows)?)
         }
         ReportFormat::Table => {
             let tz = hd.settings.helpdesk.timezone;
@@ -384,8 +367,8 @@ fn sla(ctx: &Ctx, hd: &Helpdesk, rules: &crate::rules::RuleSet, args: SlaArgs) -
         })
         .collect();
     match args.format {
-        ReportFormat::Json => print(&to_json(&r)?),
-        ReportFormat::Csv => print(&csv(
+        ReportFormat::Json => print(&output::json(&r)?),
+        ReportFormat::Csv => print(&output::csv(
             &[
                 "policy",
                 "target",

@@ -159,14 +159,7 @@ fn list(ctx: &Ctx, format: Format) -> Result<()> {
         .collect();
     match format {
         Format::Json => print(&(json(&rows)? + "\n")),
-        Format::Jsonl => {
-            let mut s = String::new();
-            for r in &rows {
-                s.push_str(&serde_json::to_string(r).map_err(|e| Error::Invalid(e.to_string()))?);
-                s.push('\n');
-            }
-            print(&s)
-        }
+        Format::Jsonl => print(&crate::output::jsonl(&rows)?),
         Format::Ids => print(
             &rows
                 .iter()

@@ -36,9 +36,7 @@ pub fn run(ctx: &Ctx, args: TickArgs) -> Result<()> {
         ctx.out.warn(p);
     }
     if args.json {
-        let text =
-            serde_json::to_string_pretty(&report).map_err(|e| Error::Invalid(e.to_string()))?;
-        print(&(text + "\n"))?;
+        print(&crate::output::json(&report)?)?;
     } else if args.dry_run {
         let mut s = String::new();
         let _ = writeln!(

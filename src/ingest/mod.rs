@@ -200,14 +200,8 @@ impl<'a> Inbox<'a> {
     /// ticket named in a Message-ID this helpdesk made (`<TICKET.RANDOM@DOMAIN>`), which
     /// covers notifications that are not kept on the ticket.
     fn holder(&self, message_id: &str) -> Result<Option<String>> {
-        if let Some(ids) = self.keys.get(&mail_key(message_id)) {
-            for id in ids {
-                match self.hd.store.load_ticket(id) {
-                    Ok(t) if holds(&t, message_id) => return Ok(Some(id.clone())),
-                    Ok(_) | Err(Error::NoTicket(_)) | Err(Error::Corrupt { .. }) => {}
-                    Err(e) => return Err(e),
-                }
-            }
+        if let Some(t) = self.keyed(message_id, |t| holds(t, message_id))? {
+            return Ok(Some(t));
         }
         let inner = message_id.trim_matches(['<', '>']);
         if let Some((local, domain)) = inner.rsplit_once('@')
@@ -224,19 +218,21 @@ impl<'a> Inbox<'a> {
     /// A ticket with a message that answers `message_id` or shares a reference with it:
     /// the reply came first, or both answer a message the helpdesk never saw.
     fn referrer(&self, message_id: &str) -> Result<Option<String>> {
-        if let Some(ids) = self.keys.get(&mail_key(message_id)) {
-            for id in ids {
-                match self.hd.store.load_ticket(id) {
-                    Ok(t)
-                        if t.messages
-                            .iter()
-                            .any(|m| m.references.iter().any(|r| r == message_id)) =>
-                    {
-                        return Ok(Some(id.clone()));
-                    }
-                    Ok(_) | Err(Error::NoTicket(_)) | Err(Error::Corrupt { .. }) => {}
-                    Err(e) => return Err(e),
-                }
+        self.keyed(message_id, |t| {
+            t.messages
+                .iter()
+                .any(|m| m.references.iter().any(|r| r == message_id))
+        })
+    }
+
+    /// The first ticket under the Message-ID's key for which `test` holds (keys may
+    /// collide, and a key stands for IDs held and IDs answered alike).
+    fn keyed(&self, message_id: &str, test: impl Fn(&Ticket) -> bool) -> Result<Option<String>> {
+        for id in self.keys.get(&mail_key(message_id)).into_iter().flatten() {
+            match self.hd.store.load_ticket(id) {
+                Ok(t) if test(&t) => return Ok(Some(id.clone())),
+                Ok(_) | Err(Error::NoTicket(_)) | Err(Error::Corrupt { .. }) => {}
+                Err(e) => return Err(e),
             }
         }
         Ok(None)
