@@ -138,46 +138,26 @@ pub fn run(
         let _ = rustix::process::kill_process_group(pgid, rustix::process::Signal::KILL);
     };
     let (out_tx, out_rx) = mpsc::channel();
-    let mut stdout = child.stdout.take();
+    let stdout = child.stdout.take();
     std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        let mut over = false;
-        if let Some(s) = stdout.as_mut() {
-            let mut chunk = [0u8; 64 * 1024];
-            loop {
-                match s.read(&mut chunk) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => {
-                        if buf.len() + n > MAX_OUTPUT {
-                            // Stopped at once: a script must not fill memory or disk.
-                            over = true;
-                            kill_group();
-                            break;
-                        }
-                        buf.extend_from_slice(&chunk[..n]);
-                    }
-                }
-            }
+        let (buf, over) = stdout.map_or((Vec::new(), false), |s| read_capped(s, MAX_OUTPUT));
+        if over {
+            // Stopped at once: a script must not fill memory or disk.
+            kill_group();
         }
         let _ = out_tx.send((buf, over));
     });
     let (err_tx, err_rx) = mpsc::channel();
-    let mut stderr = child.stderr.take();
+    let stderr = child.stderr.take();
     std::thread::spawn(move || {
-        let mut kept = Vec::new();
-        if let Some(s) = stderr.as_mut() {
-            let mut chunk = [0u8; 8192];
-            loop {
-                match s.read(&mut chunk) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => {
-                        if kept.len() < MAX_STDERR * 4 {
-                            kept.extend_from_slice(&chunk[..n]);
-                        }
-                    }
-                }
+        let kept = stderr.map_or_else(Vec::new, |mut s| {
+            let (kept, over) = read_capped(&mut s, MAX_STDERR * 4);
+            if over {
+                // The rest is read and dropped, so the script never blocks on it.
+                let _ = std::io::copy(&mut s, &mut std::io::sink());
             }
-        }
+            kept
+        });
         let _ = err_tx.send(kept);
     });
     // The wait happens on its own thread, so the timeout is a plain channel timeout.
@@ -229,6 +209,23 @@ pub fn run(
             stderr,
             elapsed,
         }),
+    }
+}
+
+/// Reads to the end, or until more than `limit` bytes came (then `true`, with what
+/// fitted).
+fn read_capped(mut r: impl Read, limit: usize) -> (Vec<u8>, bool) {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 64 * 1024];
+    loop {
+        match r.read(&mut chunk) {
+            Ok(0) | Err(_) => return (buf, false),
+            Ok(n) if buf.len() + n > limit => {
+                buf.extend_from_slice(&chunk[..limit - buf.len()]);
+                return (buf, true);
+            }
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
     }
 }
 
