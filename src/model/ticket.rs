@@ -173,6 +173,15 @@ pub struct HistoryEntry {
     pub note: Option<String>,
 }
 
+impl HistoryEntry {
+    /// A person's or the customer's act (any manual command, whoever runs it, and every
+    /// ingested message), as opposed to automation's work or what time made happen.
+    pub fn is_act(&self) -> bool {
+        !crate::model::Actor::name_is_automatic(&self.actor)
+            && !crate::model::event::is_timed(&self.event)
+    }
+}
+
 /// A ticket's own fields as listings, templates and conditions name them, in file
 /// order, with the derived `status_category`.
 pub const SUMMARY_FIELDS: [&str; 15] = [
@@ -301,6 +310,35 @@ impl Ticket {
         self.messages
             .iter()
             .find(|m| m.kind == MessageKind::Customer)
+    }
+
+    /// The latest public reply written by a person. Automatic replies (a rule's
+    /// `reply`) never count: `since.last_agent_message`, `first_reply` and `next_reply`
+    /// measure people's answers.
+    pub fn last_agent_message(&self) -> Option<DateTime<Utc>> {
+        self.messages
+            .iter()
+            .rev()
+            .find(|m| m.kind == MessageKind::Reply)
+            .map(|m| m.at)
+    }
+
+    pub fn last_customer_message(&self) -> Option<DateTime<Utc>> {
+        self.messages
+            .iter()
+            .rev()
+            .find(|m| m.kind == MessageKind::Customer)
+            .map(|m| m.at)
+    }
+
+    /// When a person or the customer last acted on the ticket: the latest history entry
+    /// that is neither automation's nor time's. It ends time rules' episodes.
+    pub fn person_acted(&self) -> Option<DateTime<Utc>> {
+        self.history
+            .iter()
+            .filter(|h| h.is_act())
+            .map(|h| h.at)
+            .max()
     }
 
     /// The earliest due time among SLA targets neither met nor breached.

@@ -969,18 +969,8 @@ impl<'a> Facts<'a> {
                 Since::Updated => Some(t.updated_at),
                 Since::StatusChanged => last_change(t, "status").or(Some(t.created_at)),
                 Since::Assigned => last_change(t, "assignee"),
-                Since::LastCustomerMessage => t
-                    .messages
-                    .iter()
-                    .rev()
-                    .find(|m| m.kind == MessageKind::Customer)
-                    .map(|m| m.at),
-                Since::LastAgentMessage => t
-                    .messages
-                    .iter()
-                    .rev()
-                    .find(|m| matches!(m.kind, MessageKind::Reply | MessageKind::Auto))
-                    .map(|m| m.at),
+                Since::LastCustomerMessage => t.last_customer_message(),
+                Since::LastAgentMessage => t.last_agent_message(),
             }),
             Field::SlaPolicy => Val::opt(t.sla.as_ref().map(|s| s.policy.as_str())),
             Field::SlaBreached => Val::Bool(t.sla.as_ref().is_some_and(|s| {

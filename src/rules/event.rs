@@ -2,16 +2,7 @@
 
 use crate::model::{Change, MessageKind};
 
-pub const CREATED: &str = "ticket.created";
-pub const CUSTOMER_REPLIED: &str = "customer.replied";
-pub const AGENT_REPLIED: &str = "agent.replied";
-pub const NOTE_ADDED: &str = "note.added";
-pub const UPDATED: &str = "ticket.updated";
-pub const STATUS_CHANGED: &str = "status.changed";
-pub const ASSIGNED: &str = "ticket.assigned";
-pub const DEPARTMENT_CHANGED: &str = "department.changed";
-pub const WOKE: &str = "ticket.woke";
-pub const TICK: &str = "tick";
+pub use crate::model::event::*;
 
 /// The message behind an event, for `message.*` conditions.
 #[derive(Debug, Clone, PartialEq)]

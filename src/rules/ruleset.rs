@@ -15,20 +15,7 @@ use crate::source::{Reader, Source, Value};
 use crate::time::Duration;
 
 /// Events a rule can listen for (DESIGN §4), and `tick` for time rules.
-pub const EVENTS: [&str; 12] = [
-    "ticket.created",
-    "customer.replied",
-    "agent.replied",
-    "note.added",
-    "ticket.updated",
-    "status.changed",
-    "ticket.assigned",
-    "department.changed",
-    "ticket.woke",
-    "sla.warning",
-    "sla.breached",
-    "tick",
-];
+pub use crate::model::event::ALL as EVENTS;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum AssignHow {

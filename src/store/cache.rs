@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::model::{Priority, Ticket};
 use crate::store::atomic;
 
-const VERSION: u32 = 7;
+const VERSION: u32 = 8;
 
 /// Wider than any file system's clock tick (Linux updates file times every 1–10 ms).
 const MARGIN_NS: i64 = 50_000_000;
@@ -77,7 +77,6 @@ pub struct SlaFacts {
 
 impl Trail {
     pub fn of(t: &Ticket) -> Trail {
-        use crate::model::MessageKind;
         let mut statuses = Vec::new();
         let mut transfers = Vec::new();
         for h in &t.history {
@@ -102,7 +101,7 @@ impl Trail {
             first_reply: t
                 .messages
                 .iter()
-                .find(|m| m.kind == MessageKind::Reply)
+                .find(|m| m.kind == crate::model::MessageKind::Reply)
                 .map(|m| m.at.timestamp()),
             statuses,
             transfers,
@@ -136,7 +135,6 @@ pub struct Stats {
 
 impl Stats {
     pub fn of(t: &Ticket) -> Stats {
-        use crate::model::MessageKind;
         let last_change = |field: &str| {
             t.history
                 .iter()
@@ -147,24 +145,9 @@ impl Stats {
         Stats {
             status_changed: last_change("status"),
             assigned: last_change("assignee"),
-            last_customer_message: t
-                .messages
-                .iter()
-                .rev()
-                .find(|m| m.kind == MessageKind::Customer)
-                .map(|m| m.at.timestamp()),
-            last_agent_message: t
-                .messages
-                .iter()
-                .rev()
-                .find(|m| matches!(m.kind, MessageKind::Reply | MessageKind::Auto))
-                .map(|m| m.at.timestamp()),
-            person_acted: t
-                .history
-                .iter()
-                .filter(|h| h.actor.starts_with("agent:") || h.actor.starts_with("customer:"))
-                .map(|h| h.at.timestamp())
-                .max(),
+            last_customer_message: t.last_customer_message().map(|m| m.timestamp()),
+            last_agent_message: t.last_agent_message().map(|m| m.timestamp()),
+            person_acted: t.person_acted().map(|m| m.timestamp()),
         }
     }
 }

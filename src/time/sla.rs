@@ -41,7 +41,8 @@ impl Clock<'_> {
 }
 
 /// Chooses the policy (the first `[[sla]]` whose conditions hold, unless one was set by
-/// hand or by a rule) and brings the targets up to date at `now`.
+/// hand or by a rule) and measures its targets from the ticket's timeline; `now` is
+/// the instant the policy's conditions are judged at.
 pub fn refresh(
     t: &mut Ticket,
     rules: &RuleSet,
@@ -83,85 +84,206 @@ pub fn refresh(
             .as_deref()
             .and_then(|c| settings.calendars.get(c)),
     };
-    let category = settings.category(&t.kind, &t.status);
-    let first_reply = t
-        .messages
-        .iter()
-        .find(|m| m.kind == MessageKind::Reply)
-        .map(|m| m.at);
-    let last_reply = t
-        .messages
-        .iter()
-        .rev()
-        .find(|m| m.kind == MessageKind::Reply)
-        .map(|m| m.at);
-    // The customer message that opened the current next-reply cycle: the first one after
-    // the latest agent reply, if an agent has replied before.
-    let cycle = last_reply.and_then(|r| {
-        t.messages
-            .iter()
-            .find(|m| m.kind == MessageKind::Customer && m.at > r)
-            .map(|m| m.at)
-    });
-    let created = t.created_at;
+    let fresh = measure(t, policy, &clock, settings);
     let Some(sla) = t.sla.as_mut() else { return };
-
-    if let Some(d) = policy.first_reply {
-        let tgt = sla.targets.entry("first_reply".into()).or_default();
-        if tgt.due.is_none() && tgt.met_at.is_none() {
-            tgt.due = clock.add(created, d);
+    // Warnings and breaches already recorded stay with the target they were about: the
+    // same policy's target, and for `next_reply` the same cycle (a new customer message
+    // after a met cycle starts a new one).
+    let mut old = std::mem::take(&mut sla.targets);
+    for (name, mut tgt) in fresh {
+        if let Some(prev) = old.remove(name) {
+            let new_cycle = name == "next_reply" && prev.met_at.is_some() && tgt.met_at.is_none();
+            if !new_cycle {
+                tgt.warned_at = prev.warned_at;
+                tgt.breached_at = prev.breached_at.or(tgt.breached_at);
+            }
         }
-        if tgt.met_at.is_none() {
-            tgt.met_at = first_reply;
+        sla.targets.insert(name.to_string(), tgt);
+    }
+}
+
+/// The ticket's life as spans of one status category: from each instant until the next.
+fn categories(t: &Ticket, settings: &Settings) -> Vec<(DateTime<Utc>, Category)> {
+    let mut changes: Vec<&crate::model::HistoryEntry> = t
+        .history
+        .iter()
+        .filter(|h| {
+            h.changes
+                .iter()
+                .any(|c| c.field == "status" || c.field == "type")
+        })
+        .collect();
+    // Catch-up work (a wake-up at its due time) may be recorded after later entries.
+    changes.sort_by_key(|h| h.at);
+    let field = |h: &crate::model::HistoryEntry, f: &str, new: bool| {
+        h.changes
+            .iter()
+            .find(|c| c.field == f)
+            .and_then(|c| if new { c.to.as_str() } else { c.from.as_str() })
+            .map(str::to_string)
+    };
+    // The state at creation: what the first change of each field changed from.
+    let mut kind = changes
+        .iter()
+        .find_map(|h| field(h, "type", false))
+        .unwrap_or_else(|| t.kind.clone());
+    let mut status = changes
+        .iter()
+        .find_map(|h| field(h, "status", false))
+        .unwrap_or_else(|| t.status.clone());
+    let mut out = vec![(t.created_at, settings.category(&kind, &status))];
+    for h in changes {
+        if let Some(k) = field(h, "type", true) {
+            kind = k;
+        }
+        if let Some(s) = field(h, "status", true) {
+            status = s;
+        }
+        let at = h.at.max(t.created_at);
+        let cat = settings.category(&kind, &status);
+        match out.last_mut() {
+            Some(last) if last.0 == at => last.1 = cat,
+            Some(last) if last.1 == cat => {}
+            _ => out.push((at, cat)),
         }
     }
+    out
+}
+
+/// When a target of `d` that starts at `start` is due, counting only the time the
+/// ticket spends in spans where `running` holds; from `met` on (the instant it was met)
+/// the clock is taken to run, so a met target keeps the due time it had. While the clock
+/// is stopped now: no due time, and the business seconds left.
+fn due_over(
+    clock: &Clock<'_>,
+    spans: &[(DateTime<Utc>, Category)],
+    start: DateTime<Utc>,
+    d: Duration,
+    running: &dyn Fn(Category) -> bool,
+    met: Option<DateTime<Utc>>,
+) -> (Option<DateTime<Utc>>, Option<i64>) {
+    // Spans from `start` on, as (from, clock runs), with the met instant as a boundary
+    // and neighbours that run alike joined (so a calendar counts whole days as days).
+    let mut eff: Vec<(DateTime<Utc>, bool)> = Vec::new();
+    let mut push = |at: DateTime<Utc>, run: bool| match eff.last_mut() {
+        Some(last) if last.1 == run => {}
+        Some(last) if last.0 == at => last.1 = run,
+        _ => eff.push((at, run)),
+    };
+    for (i, (from, cat)) in spans.iter().enumerate() {
+        let end = spans.get(i + 1).map(|s| s.0);
+        if end.is_some_and(|e| e <= start) {
+            continue;
+        }
+        let from = (*from).max(start);
+        match met {
+            Some(m) if m <= from => push(from, true),
+            Some(m) if end.is_none_or(|e| m < e) => {
+                push(from, running(*cat));
+                push(m, true);
+            }
+            _ => push(from, running(*cat)),
+        }
+    }
+    // The whole duration until a pause cuts it; business seconds after that.
+    let mut left: Option<i64> = None;
+    for (i, (from, run)) in eff.iter().enumerate() {
+        if !*run {
+            continue;
+        }
+        let due = match left {
+            None => clock.add(*from, d),
+            Some(s) => clock.add(*from, Duration::from_secs(s)),
+        };
+        let Some(due) = due else {
+            return (None, None);
+        };
+        match eff.get(i + 1) {
+            Some((end, _)) if due > *end => left = Some(clock.between(*end, due)),
+            _ => return (Some(due), None),
+        }
+    }
+    let left = left.unwrap_or_else(|| {
+        clock
+            .add(start, d)
+            .map_or(d.seconds, |due| clock.between(start, due))
+    });
+    (None, Some(left))
+}
+
+/// Every target of `policy`, measured from the ticket's own timeline as if the policy
+/// had applied from the start: its creation, its messages and its status changes.
+fn measure(
+    t: &Ticket,
+    policy: &SlaPolicy,
+    clock: &Clock<'_>,
+    settings: &Settings,
+) -> Vec<(&'static str, SlaTarget)> {
+    let spans = categories(t, settings);
+    let current = spans.last().map_or(Category::New, |s| s.1);
+    let replies = || {
+        t.messages
+            .iter()
+            .filter(|m| m.kind == MessageKind::Reply)
+            .map(|m| m.at)
+    };
+    // Reply targets stop while the ticket is solved or closed; resolution also while it
+    // waits on somebody.
+    let replying = |c: Category| !c.is_done();
+    let resolving = |c: Category| !c.is_done() && c != Category::Waiting;
+    let target = |start, d, running: &dyn Fn(Category) -> bool, met_at: Option<DateTime<Utc>>| {
+        let (due, remaining) = due_over(clock, &spans, start, d, running, met_at);
+        SlaTarget {
+            due,
+            remaining,
+            met_at,
+            warned_at: None,
+            // Met late is breached, whether or not a tick saw it happen.
+            breached_at: match (due, met_at) {
+                (Some(due), Some(met)) if met > due => Some(due),
+                _ => None,
+            },
+        }
+    };
+    let mut out = Vec::new();
+    if let Some(d) = policy.first_reply {
+        let met = replies().min();
+        out.push(("first_reply", target(t.created_at, d, &replying, met)));
+    }
     if let Some(d) = policy.next_reply {
-        match cycle {
-            Some(start) => {
-                let due = clock.add(start, d);
-                let tgt = sla.targets.entry("next_reply".into()).or_default();
-                if tgt.due != due {
-                    *tgt = SlaTarget {
-                        due,
-                        ..SlaTarget::default()
-                    };
+        // The latest cycle: the first customer message after a reply, until the next reply.
+        let mut cycle: Option<(DateTime<Utc>, Option<DateTime<Utc>>)> = None;
+        let mut replied = false;
+        let mut msgs: Vec<&crate::model::Message> = t.messages.iter().collect();
+        msgs.sort_by_key(|m| m.at);
+        for m in msgs {
+            match m.kind {
+                MessageKind::Reply => {
+                    replied = true;
+                    if let Some((_, end @ None)) = cycle.as_mut() {
+                        *end = Some(m.at);
+                    }
                 }
-            }
-            None => {
-                if let Some(tgt) = sla.targets.get_mut("next_reply")
-                    && tgt.met_at.is_none()
-                    && tgt.due.is_some()
-                {
-                    tgt.met_at = last_reply;
+                MessageKind::Customer if replied => {
+                    if cycle.is_none_or(|(_, end)| end.is_some()) {
+                        cycle = Some((m.at, None));
+                    }
                 }
+                _ => {}
             }
+        }
+        if let Some((start, met)) = cycle {
+            out.push(("next_reply", target(start, d, &replying, met)));
         }
     }
     if let Some(d) = policy.resolution {
-        let tgt = sla.targets.entry("resolution".into()).or_default();
-        if tgt.due.is_none() && tgt.remaining.is_none() && tgt.met_at.is_none() {
-            tgt.due = clock.add(created, d);
-        }
-        if category.is_done() {
-            if tgt.met_at.is_none() {
-                tgt.met_at = Some(now);
-            }
-        } else if let Some(met) = tgt.met_at.take() {
-            // Reopened: the clock goes on from where it stood when the ticket was solved.
-            if let Some(due) = tgt.due {
-                tgt.due = clock.add(now, Duration::from_secs(clock.between(met, due)));
-            }
-        }
-        if tgt.met_at.is_none() {
-            if category == Category::Waiting {
-                if let Some(due) = tgt.due.take() {
-                    tgt.remaining = Some(clock.between(now, due));
-                }
-            } else if let Some(left) = tgt.remaining.take() {
-                tgt.due = clock.add(now, Duration::from_secs(left));
-            }
-        }
+        let met = current
+            .is_done()
+            .then(|| spans.last().map(|s| s.0))
+            .flatten();
+        out.push(("resolution", target(t.created_at, d, &resolving, met)));
     }
+    out
 }
 
 /// What `desk tick` finds: a warning or a breach of one target, at the instant it
