@@ -22,7 +22,9 @@ pub enum Actor {
 }
 
 /// Prefixes of the actor names, with their kind: the one table parsing and printing use.
-const KINDS: [(&str, fn(String) -> Actor); 6] = [
+type Make = fn(String) -> Actor;
+
+const KINDS: [(&str, Make); 6] = [
     ("agent:", Actor::Agent),
     ("customer:", Actor::Customer),
     ("rule:", Actor::Rule),

@@ -264,10 +264,8 @@ fn measure(
                         *end = Some(m.at);
                     }
                 }
-                MessageKind::Customer if replied => {
-                    if cycle.is_none_or(|(_, end)| end.is_some()) {
-                        cycle = Some((m.at, None));
-                    }
+                MessageKind::Customer if replied && cycle.is_none_or(|(_, end)| end.is_some()) => {
+                    cycle = Some((m.at, None));
                 }
                 _ => {}
             }
