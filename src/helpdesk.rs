@@ -12,12 +12,14 @@ use chrono::{DateTime, Utc};
 use crate::error::{Error, Result};
 use crate::mail::incoming::{Part, safe_file_name};
 use crate::mail::outgoing;
+use crate::model::Actor;
 use crate::model::customer::validate_email;
 use crate::model::{
     Attachment, Customer, Edit, HistoryEntry, Message, MessageKind, Priority, Settings, Ticket,
 };
+use crate::pipeline::{Mail, Work, Write};
 use crate::rules::RuleSet;
-use crate::rules::engine::{self, Assigner, Env};
+use crate::rules::engine::{self, Assigner};
 use crate::rules::event::{self as ev, Event, MessageCtx};
 use crate::store::Store;
 use crate::store::atomic;
@@ -100,13 +102,6 @@ pub struct RuleRun<'a> {
     pub trace_all: bool,
 }
 
-/// Whether a change writes a new ticket file or replaces one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Write {
-    New,
-    Existing,
-}
-
 /// What a change did: the ticket after it (with the rules' changes), and what the rules
 /// could not do.
 pub struct Outcome {
@@ -115,6 +110,12 @@ pub struct Outcome {
     /// A rule deleted the ticket.
     pub deleted: bool,
     pub problems: Vec<String>,
+    /// The rules that fired, with why.
+    pub traces: Vec<engine::RuleTrace>,
+    /// The mail the change queued (or, in a dry run, would queue).
+    pub mail: Vec<crate::model::MailRecord>,
+    /// What became of each rule's mail: (rule, what it asked, what was done).
+    pub said: Vec<(String, String, String)>,
 }
 
 impl Helpdesk {
@@ -170,7 +171,7 @@ impl Helpdesk {
     }
 
     /// The lock for one change, unless the run already holds it.
-    fn lock(&self) -> Result<Option<crate::store::lock::Lock>> {
+    pub(crate) fn lock(&self) -> Result<Option<crate::store::lock::Lock>> {
         if self.held.borrow().is_some() {
             Ok(None)
         } else {
@@ -311,8 +312,23 @@ impl Helpdesk {
         {
             m.attachments = self.save_attachments(&ticket.id, &new.files)?;
         }
-        let write = (!origin.dry_run).then_some(Write::New);
-        self.conclude(ticket, vec![event], rules, customer.as_ref(), at, write)
+        let write = if origin.dry_run {
+            Write::Nothing
+        } else {
+            Write::New
+        };
+        let automatic = Actor::name_is_automatic(&actor);
+        let mut w = Work::new_ticket(ticket, customer);
+        w.act = !automatic;
+        let how = RuleRun {
+            dry_run: origin.dry_run,
+            ..RuleRun::default()
+        };
+        self.raise(&mut w, vec![event], rules, &how)?;
+        // The SLA is measured from the ticket's own instant (a recurring ticket's
+        // occurrence, an imported ticket's creation).
+        self.settle_sla(&mut w, rules, at, &how, false)?;
+        self.finish(w, rules, write)
     }
 
     /// Saves a message's files as `attachments/TICKET/NAME`, each under a safe name that
@@ -380,11 +396,21 @@ impl Helpdesk {
             changes: changes.clone(),
         }];
         events.extend(Event::derived(&changes));
-        self.record_change(ticket, events, (actor, event), changes, rules, Vec::new())
+        // Every message that arrives is somebody's act.
+        self.record_change(
+            ticket,
+            events,
+            (actor, event),
+            changes,
+            rules,
+            Vec::new(),
+            true,
+        )
     }
 
     /// Records a change to an existing ticket in its history (by `who.0`, for the event
-    /// `who.1`), then runs its events through [`Helpdesk::conclude_with`].
+    /// `who.1`), runs the rules on its events and ends it through the pipeline.
+    #[allow(clippy::too_many_arguments)]
     fn record_change(
         &self,
         mut ticket: Ticket,
@@ -392,7 +418,8 @@ impl Helpdesk {
         who: (&str, &str),
         changes: Vec<crate::model::Change>,
         rules: &RuleSet,
-        mail: Vec<engine::Mail>,
+        mail: Vec<Mail>,
+        act: bool,
     ) -> Result<Outcome> {
         ticket.history.push(HistoryEntry {
             at: self.now,
@@ -406,15 +433,11 @@ impl Helpdesk {
             Some(r) => self.store.load_customer(r)?,
             None => None,
         };
-        self.conclude_with(
-            ticket,
-            events,
-            rules,
-            customer.as_ref(),
-            self.now,
-            Some(Write::Existing),
-            mail,
-        )
+        let mut w = Work::edited(ticket, customer);
+        w.mail = mail;
+        w.act = act;
+        self.raise(&mut w, events, rules, &RuleRun::default())?;
+        self.finish(w, rules, Write::Existing)
     }
 
     /// Creates the customer record on first contact; fills in a missing name later.
@@ -431,104 +454,6 @@ impl Helpdesk {
         };
         self.store.save_customer(&customer)?;
         Ok(customer)
-    }
-
-    /// Runs the rules on a ticket for `events`, appending their history to it.
-    /// With `dry_run`, nothing outside the ticket is touched (round-robin positions stay).
-    pub fn run_rules(
-        &self,
-        ticket: &mut Ticket,
-        events: Vec<Event>,
-        rules: &RuleSet,
-        customer: Option<&Customer>,
-        dry_run: bool,
-    ) -> Result<engine::Outcome> {
-        let how = RuleRun {
-            dry_run,
-            ..RuleRun::default()
-        };
-        self.run_rules_in(ticket, events, rules, customer, &how)
-    }
-
-    /// As [`Helpdesk::run_rules`], with the options of `how`.
-    pub fn run_rules_in(
-        &self,
-        ticket: &mut Ticket,
-        events: Vec<Event>,
-        rules: &RuleSet,
-        customer: Option<&Customer>,
-        how: &RuleRun<'_>,
-    ) -> Result<engine::Outcome> {
-        let RuleRun {
-            dry_run,
-            in_episode,
-            trace_all,
-        } = *how;
-        let env = Env {
-            settings: &self.settings,
-            rules,
-            customer,
-            now: self.now,
-            me: self.agent_id(),
-            in_episode,
-            trace_all,
-        };
-        let mut assigner = StoreAssigner {
-            hd: self,
-            dry_run,
-            exclude: ticket.id.clone(),
-        };
-        let outcome = engine::run(ticket, events, &env, &mut assigner);
-        if !outcome.history.is_empty() {
-            ticket.history.extend(outcome.history.iter().cloned());
-            ticket.updated_at = self.now;
-        }
-        Ok(outcome)
-    }
-
-    /// Applies the SLA policies; a change of policy is recorded in the history.
-    pub fn refresh_sla(
-        &self,
-        ticket: &mut Ticket,
-        rules: &RuleSet,
-        customer: Option<&Customer>,
-        at: DateTime<Utc>,
-    ) {
-        let before = ticket.sla.as_ref().map(|s| s.policy.clone());
-        crate::time::sla::refresh(ticket, rules, &self.settings, customer, at);
-        let after = ticket.sla.as_ref().map(|s| s.policy.clone());
-        if before != after {
-            let v = |p: &Option<String>| {
-                p.clone()
-                    .map_or(serde_json::Value::Null, serde_json::Value::String)
-            };
-            ticket.history.push(HistoryEntry {
-                at,
-                actor: "system".into(),
-                event: crate::rules::event::UPDATED.into(),
-                changes: vec![crate::model::Change {
-                    field: "sla".into(),
-                    from: v(&before),
-                    to: v(&after),
-                }],
-                note: Some("the first matching SLA policy applies".into()),
-            });
-        }
-    }
-
-    /// Queues mail in outbox/ and records each message on the ticket, to be marked sent
-    /// by `desk outbox send`.
-    pub(crate) fn write_mail(&self, ticket: &mut Ticket, mail: &[engine::Mail]) -> Result<()> {
-        if mail.is_empty() {
-            return Ok(());
-        }
-        ticket.mail.extend(mail.iter().map(|m| m.record.clone()));
-        let dir = self.store.root().join("outbox");
-        atomic::ensure_dir(&dir)?;
-        for m in mail {
-            atomic::create_new(&dir.join(format!("{}.eml", m.name)), &m.bytes)?;
-        }
-        Ok(())
     }
 
     /// Changes one ticket under the lock: `apply` edits it; every change is recorded in
@@ -589,7 +514,7 @@ impl Helpdesk {
                 if let Some(m) = ticket.messages.last_mut() {
                     m.message_id = Some(o.message_id.clone());
                 }
-                Ok(vec![engine::Mail::of(&o, now)?])
+                Ok(vec![Mail::of(&o, now)?])
             },
         )
     }
@@ -600,7 +525,7 @@ impl Helpdesk {
         given_id: &str,
         event: &str,
         apply: impl FnOnce(&mut Edit<'_>) -> Result<()>,
-        mail: impl FnOnce(&mut Ticket) -> Result<Vec<engine::Mail>>,
+        mail: impl FnOnce(&mut Ticket) -> Result<Vec<Mail>>,
     ) -> Result<Outcome> {
         let id = self.store.resolve(given_id)?;
         let rules = self.rules()?;
@@ -623,6 +548,9 @@ impl Helpdesk {
                 changed: false,
                 deleted: false,
                 problems: Vec::new(),
+                traces: Vec::new(),
+                mail: Vec::new(),
+                said: Vec::new(),
             });
         }
         let message = (!added.is_empty())
@@ -651,6 +579,7 @@ impl Helpdesk {
         {
             self.touch_customer(email, None)?;
         }
+        // A manual command is a person's act, whoever runs it (with `--as` or without).
         self.record_change(
             ticket,
             events,
@@ -658,48 +587,8 @@ impl Helpdesk {
             changes,
             &rules,
             own_mail,
+            true,
         )
-    }
-
-    /// The end of every change: run the rules on its events, bring the SLA up to date,
-    /// queue the rules' mail and write the ticket (unless `write` is `None`, a dry run).
-    fn conclude(
-        &self,
-        ticket: Ticket,
-        events: Vec<Event>,
-        rules: &RuleSet,
-        customer: Option<&Customer>,
-        at: DateTime<Utc>,
-        write: Option<Write>,
-    ) -> Result<Outcome> {
-        self.conclude_with(ticket, events, rules, customer, at, write, Vec::new())
-    }
-
-    /// As [`Helpdesk::conclude`], with mail the change itself sends (an agent's reply).
-    #[allow(clippy::too_many_arguments)]
-    fn conclude_with(
-        &self,
-        mut ticket: Ticket,
-        events: Vec<Event>,
-        rules: &RuleSet,
-        customer: Option<&Customer>,
-        at: DateTime<Utc>,
-        write: Option<Write>,
-        mut mail: Vec<engine::Mail>,
-    ) -> Result<Outcome> {
-        let outcome = self.run_rules(&mut ticket, events, rules, customer, write.is_none())?;
-        self.refresh_sla(&mut ticket, rules, customer, at);
-        if let Some(w) = write {
-            mail.extend(outcome.mail.iter().cloned());
-            self.write_mail(&mut ticket, &mail)?;
-            self.save(&ticket, outcome.delete, w == Write::New)?;
-        }
-        Ok(Outcome {
-            ticket,
-            changed: true,
-            deleted: outcome.delete,
-            problems: outcome.problems,
-        })
     }
 
     /// The department's agents who are not away, least loaded first (open tickets
@@ -843,11 +732,11 @@ impl Helpdesk {
     }
 }
 
-struct StoreAssigner<'a> {
-    hd: &'a Helpdesk,
-    dry_run: bool,
+pub(crate) struct StoreAssigner<'a> {
+    pub(crate) hd: &'a Helpdesk,
+    pub(crate) dry_run: bool,
     /// The ticket being assigned does not count towards anyone's load.
-    exclude: String,
+    pub(crate) exclude: String,
 }
 
 impl Assigner for StoreAssigner<'_> {

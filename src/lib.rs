@@ -12,6 +12,7 @@ pub mod mail;
 pub mod model;
 pub mod outbox;
 pub mod output;
+pub mod pipeline;
 pub mod report;
 pub mod rules;
 pub mod scripts;

@@ -17,13 +17,13 @@ use crate::model::Customer;
 use crate::helpdesk::{Helpdesk, NewTicket, Origin, RuleRun};
 use crate::model::settings::Category;
 use crate::model::{Edit, HistoryEntry};
+use crate::pipeline::{Work, Write};
 use crate::rules::RuleSet;
 use crate::rules::condition::{Facts, Field};
 use crate::rules::engine::{RuleTrace, Verdict};
 use crate::rules::event::{self as ev, Event};
 use crate::rules::ruleset::{Schedule, ScheduleValue};
 use crate::store::Summary;
-use crate::time::sla;
 
 /// One thing tick did (or would do) to a ticket.
 #[derive(Debug, Clone, Serialize)]
@@ -250,6 +250,9 @@ impl Helpdesk {
         })
     }
 
+    /// Everything due on one ticket, as one change through the pipeline: a wake-up at its
+    /// own instant, SLA warnings and breaches (and the rules on them), time rules once
+    /// per episode, then SLA again for what those rules changed.
     fn tick_ticket(
         &self,
         id: &str,
@@ -258,13 +261,8 @@ impl Helpdesk {
         report: &mut TickReport,
         customers: &mut HashMap<String, Option<Customer>>,
     ) -> Result<()> {
-        let _lock = if dry_run {
-            None
-        } else {
-            Some(self.store.lock()?)
-        };
-        let mut t = self.store.load_ticket(id)?;
-        let before = t.clone();
+        let _lock = if dry_run { None } else { self.lock()? };
+        let t = self.store.load_ticket(id)?;
         // Many tickets share a customer: each record is read once per tick.
         let customer = match &t.requester {
             Some(r) => match customers.get(r) {
@@ -278,9 +276,11 @@ impl Helpdesk {
             None => None,
         };
         let now = self.now;
-        let mut mail = Vec::new();
-        let mut deleted = false;
-        let mut traces = Vec::new();
+        let mut w = Work::existing(t, customer);
+        let how = RuleRun {
+            dry_run,
+            ..RuleRun::default()
+        };
         let note = |report: &mut TickReport, kind: &str, at: DateTime<Utc>, detail: String| {
             report.happened.push(Happening {
                 ticket: id.to_string(),
@@ -291,113 +291,56 @@ impl Helpdesk {
         };
 
         // 1. A due snooze wakes at its own time.
-        if let Some(until) = t.snoozed_until
+        if let Some(until) = w.ticket.snoozed_until
             && until <= now
-            && self.settings.category(&t.kind, &t.status) == Category::Waiting
+            && self.settings.category(&w.ticket.kind, &w.ticket.status) == Category::Waiting
         {
             let changes = {
-                let mut edit = Edit::new(&mut t, &self.settings, until);
+                let mut edit = Edit::new(&mut w.ticket, &self.settings, until);
                 edit.set_category(Category::Open)?;
                 edit.finish()
             };
-            t.history.push(HistoryEntry {
+            w.ticket.history.push(HistoryEntry {
                 at: until,
-                actor: "system".into(),
+                actor: crate::model::Actor::System.to_string(),
                 event: ev::WOKE.into(),
                 changes: changes.clone(),
                 note: None,
             });
-            t.updated_at = now.max(t.updated_at);
-            self.refresh_sla(&mut t, rules, customer.as_ref(), until);
+            w.ticket.updated_at = now.max(w.ticket.updated_at);
             let mut events = vec![Event {
                 changes: changes.clone(),
                 ..Event::new(ev::WOKE)
             }];
             events.extend(Event::derived(&changes));
-            let out = self.run_rules(&mut t, events, rules, customer.as_ref(), dry_run)?;
+            self.settle_sla(&mut w, rules, until, &how, false)?;
+            let trace = self.raise(&mut w, events, rules, &how)?;
             note(report, "woke", until, "woke up: the snooze ended".into());
-            self.absorb(
-                &mut report.problems,
-                id,
-                &out,
-                &mut mail,
-                &mut deleted,
-                &mut traces,
-            );
+            fired_lines(report, id, &trace, now);
         }
 
         // 2. SLA warnings and breaches, each once, at the instant they happened.
-        if !deleted {
-            self.refresh_sla(&mut t, rules, customer.as_ref(), now);
-            let policy = t.sla.as_ref().map(|s| s.policy.clone()).unwrap_or_default();
-            for alarm in sla::alarms(&mut t, rules, now) {
-                let name = if alarm.breached {
-                    "sla.breached"
-                } else {
-                    "sla.warning"
-                };
-                let what = if alarm.breached {
-                    "breached"
-                } else {
-                    "due soon"
-                };
-                t.history.push(HistoryEntry {
-                    at: alarm.at,
-                    actor: format!("sla:{policy}"),
-                    event: name.into(),
-                    changes: Vec::new(),
-                    note: Some(format!("{} {what}", alarm.target)),
-                });
-                t.updated_at = now.max(t.updated_at);
-                let event = Event {
-                    target: Some(alarm.target.clone()),
-                    ..Event::new(name)
-                };
-                let out = self.run_rules(&mut t, vec![event], rules, customer.as_ref(), dry_run)?;
-                note(
-                    report,
-                    name,
-                    alarm.at,
-                    format!("{} {what} ({policy})", alarm.target),
-                );
-                self.absorb(
-                    &mut report.problems,
-                    id,
-                    &out,
-                    &mut mail,
-                    &mut deleted,
-                    &mut traces,
-                );
-                if deleted {
-                    break;
-                }
-            }
-        }
+        self.alarms(&mut w, rules, &how, report, id)?;
 
         // 3. Time rules, once per episode. An episode ends when a person or the
         // customer acts after the rule fired, or when its conditions are seen false.
-        if !deleted {
-            let person = t
-                .history
-                .iter()
-                .filter(|h| h.actor.starts_with("agent:") || h.actor.starts_with("customer:"))
-                .map(|h| h.at)
-                .max();
-            t.time_rules
+        if !w.deleted {
+            let person = w.ticket.person_acted();
+            w.ticket
+                .time_rules
                 .retain(|_, fired| person.is_none_or(|p| p <= *fired));
-            let in_episode: Vec<String> = t.time_rules.keys().cloned().collect();
-            let out = self.run_rules_in(
-                &mut t,
+            let in_episode: Vec<String> = w.ticket.time_rules.keys().cloned().collect();
+            let trace = self.raise(
+                &mut w,
                 vec![Event::new(ev::TICK)],
                 rules,
-                customer.as_ref(),
                 &RuleRun {
                     dry_run,
                     in_episode: &in_episode,
                     trace_all: false,
                 },
             )?;
-            for tr in out.trace.iter().filter(|tr| tr.event == ev::TICK) {
+            for tr in trace.iter().filter(|tr| tr.event == ev::TICK) {
                 match tr.verdict {
                     Verdict::Fired => {
                         // A rule whose own actions made its conditions false (it assigned
@@ -408,86 +351,110 @@ impl Helpdesk {
                             .find(|r| r.name == tr.rule)
                             .and_then(|r| r.condition.as_ref())
                             .is_none_or(|c| {
-                                c.eval(&Facts::new(&t, customer.as_ref(), &self.settings, now))
+                                c.eval(&Facts::new(
+                                    &w.ticket,
+                                    w.customer.as_ref(),
+                                    &self.settings,
+                                    now,
+                                ))
                             });
                         if still {
-                            t.time_rules.insert(tr.rule.clone(), now);
+                            w.ticket.time_rules.insert(tr.rule.clone(), now);
                         } else {
-                            t.time_rules.remove(&tr.rule);
+                            w.ticket.time_rules.remove(&tr.rule);
                         }
-                        let shown = |v: &serde_json::Value| match v {
-                            serde_json::Value::Null => "(none)".to_string(),
-                            serde_json::Value::String(s) => s.clone(),
-                            other => other.to_string(),
-                        };
-                        let mut did: Vec<String> = tr
-                            .changes
-                            .iter()
-                            .map(|c| format!("{} {} → {}", c.field, shown(&c.from), shown(&c.to)))
-                            .collect();
-                        did.extend(tr.effects.iter().cloned());
-                        did.extend(tr.scripts.iter().cloned());
-                        note(
-                            report,
-                            "rule",
-                            now,
-                            format!(
-                                "rule {} fired{}",
-                                tr.rule,
-                                if did.is_empty() {
-                                    String::new()
-                                } else {
-                                    format!(": {}", did.join(", "))
-                                }
-                            ),
-                        );
                     }
                     Verdict::NotMatched => {
-                        t.time_rules.remove(&tr.rule);
+                        w.ticket.time_rules.remove(&tr.rule);
                     }
                     _ => {}
                 }
             }
-            self.absorb(
-                &mut report.problems,
-                id,
-                &out,
-                &mut mail,
-                &mut deleted,
-                &mut traces,
-            );
+            fired_lines(report, id, &trace, now);
+            // What the time rules changed may change the policy or make a target due.
+            self.alarms(&mut w, rules, &how, report, id)?;
         }
-        if deleted {
+        if w.deleted {
             note(report, "deleted", now, "deleted by a rule".into());
         }
-        if !traces.is_empty() {
-            report.traces.push((id.to_string(), traces));
+        if !w.traces.is_empty() {
+            report.traces.push((id.to_string(), w.traces.clone()));
         }
-        if dry_run || (!deleted && t == before) {
-            return Ok(());
-        }
-        self.write_mail(&mut t, &mail)?;
-        self.save(&t, deleted, false)
+        let write = if dry_run {
+            Write::Nothing
+        } else {
+            Write::Existing
+        };
+        let out = self.finish(w, rules, write)?;
+        report
+            .problems
+            .extend(out.problems.iter().map(|p| format!("{id}: {p}")));
+        Ok(())
     }
 
-    fn absorb(
+    /// SLA alarms due on the ticket, with the rules they run, as report lines.
+    fn alarms(
         &self,
-        problems: &mut Vec<String>,
+        w: &mut Work,
+        rules: &RuleSet,
+        how: &RuleRun<'_>,
+        report: &mut TickReport,
         id: &str,
-        out: &crate::rules::engine::Outcome,
-        mail: &mut Vec<crate::rules::engine::Mail>,
-        deleted: &mut bool,
-        traces: &mut Vec<RuleTrace>,
-    ) {
-        problems.extend(out.problems.iter().map(|p| format!("{id}: {p}")));
-        mail.extend(out.mail.iter().cloned());
-        *deleted |= out.delete;
-        traces.extend(
-            out.trace
-                .iter()
-                .filter(|t| t.verdict == Verdict::Fired)
-                .cloned(),
-        );
+    ) -> Result<()> {
+        let fired_before = w.traces.len();
+        for (alarm, policy) in self.settle_sla(w, rules, self.now, how, true)? {
+            let (name, what) = if alarm.breached {
+                (ev::SLA_BREACHED, "breached")
+            } else {
+                (ev::SLA_WARNING, "due soon")
+            };
+            report.happened.push(Happening {
+                ticket: id.to_string(),
+                kind: name.to_string(),
+                at: alarm.at,
+                detail: format!("{} {what} ({policy})", alarm.target),
+            });
+        }
+        let fired: Vec<RuleTrace> = w.traces[fired_before..].to_vec();
+        fired_lines(report, id, &fired, self.now);
+        Ok(())
+    }
+}
+
+/// A report line for every rule that fired: what it changed and sent, in words.
+fn fired_lines(report: &mut TickReport, id: &str, trace: &[RuleTrace], now: DateTime<Utc>) {
+    let shown = |v: &serde_json::Value| match v {
+        serde_json::Value::Null => "(none)".to_string(),
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    for tr in trace.iter().filter(|t| t.verdict == Verdict::Fired) {
+        let mut did: Vec<String> = tr
+            .changes
+            .iter()
+            .map(|c| format!("{} {} → {}", c.field, shown(&c.from), shown(&c.to)))
+            .collect();
+        did.extend(tr.effects.iter().cloned());
+        did.extend(tr.scripts.iter().cloned());
+        let on = if tr.event == ev::TICK {
+            String::new()
+        } else {
+            format!(" on {}", tr.event)
+        };
+        report.happened.push(Happening {
+            ticket: id.to_string(),
+            kind: "rule".into(),
+            at: now,
+            detail: format!(
+                "rule {}{on} fired{}",
+                tr.rule,
+                if did.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", did.join(", "))
+                }
+            ),
+        });
     }
 }
 

@@ -356,7 +356,7 @@ fn test(ctx: &Ctx, args: TestArgs) -> Result<()> {
             crate::error::suggest(&event_name, EVENTS)
         )));
     }
-    let (mut ticket, to) = match (&args.id, &args.ticket) {
+    let (ticket, to) = match (&args.id, &args.ticket) {
         (Some(id), _) => {
             let id = hd.store.resolve(id)?;
             (hd.store.load_ticket(&id)?, None)
@@ -388,28 +388,19 @@ fn test(ctx: &Ctx, args: TestArgs) -> Result<()> {
         }),
         changes: Vec::new(),
     };
-    let outcome = hd.run_rules_in(
-        &mut ticket,
-        vec![event],
-        &rules,
-        customer.as_ref(),
-        &crate::helpdesk::RuleRun {
-            dry_run: true,
-            in_episode: &[],
-            trace_all: true,
-        },
-    )?;
+    let (trace, outcome) = hd.what_if(ticket, customer, event, &rules)?;
+    let ticket = outcome.ticket;
     let not_listening: Vec<&str> = rules
         .rules
         .iter()
-        .filter(|r| !outcome.trace.iter().any(|t| t.rule == r.name))
+        .filter(|r| !trace.iter().any(|t| t.rule == r.name))
         .map(|r| r.name.as_str())
         .collect();
     if args.format == Format::Json {
         let report = TestReport {
             ticket: &before.id,
             event: &event_name,
-            rules: &outcome.trace,
+            rules: &trace,
             not_listening,
             result: &ticket,
         };
@@ -423,10 +414,10 @@ fn test(ctx: &Ctx, args: TestArgs) -> Result<()> {
         before.id,
         before.subject
     );
-    if outcome.trace.is_empty() {
+    if trace.is_empty() {
         let _ = writeln!(s, "No rule listens to {event_name}.");
     }
-    for t in &outcome.trace {
+    for t in &trace {
         render_trace(&mut s, t, &ctx.out, &event_name);
     }
     if !not_listening.is_empty() {
@@ -436,23 +427,19 @@ fn test(ctx: &Ctx, args: TestArgs) -> Result<()> {
             not_listening.join(", ")
         );
     }
-    let fired = outcome
-        .trace
-        .iter()
-        .filter(|t| t.verdict == Verdict::Fired)
-        .count();
+    let fired = trace.iter().filter(|t| t.verdict == Verdict::Fired).count();
     let _ = writeln!(
         s,
         "\n{} fired; {} would be queued{}",
         plural(fired, "rule"),
         plural(outcome.mail.len(), "message"),
-        if outcome.delete {
+        if outcome.deleted {
             "; the ticket would be deleted"
         } else {
             ""
         }
     );
-    if outcome.trace.iter().any(|t| !t.scripts.is_empty()) {
+    if trace.iter().any(|t| !t.scripts.is_empty()) {
         let _ = writeln!(
             s,
             "Scripts really ran to show what they return; nothing they returned was applied."

@@ -1,7 +1,9 @@
-//! The rule engine: a ticket and the events that happened to it in, the rules' changes,
-//! mail to queue and a trace out. It touches no files; the caller saves what it returns.
+//! The rule engine: a ticket and the events that happened to it in; the rules' changes,
+//! their effects (mail to send once the change is complete) and a trace out. It touches
+//! no files and sends nothing: the pipeline in `helpdesk` renders the mail from the
+//! ticket's final state, saves, and runs scripts and agent pickers through [`Assigner`].
 //!
-//! Semantics (DESIGN §4): rules run in file order and each sees the changes of the rules
+//! Semantics: rules run in file order and each sees the changes of the rules
 //! before it; the changes a rule makes raise their own events, which run the rules
 //! again; a rule fires at most once per ticket for one incoming change, so no cascade
 //! runs forever; `stop` ends the rules for the event at hand.
@@ -12,8 +14,6 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::error::Result;
-use crate::mail::outgoing::{self, Kind, Outgoing};
-use crate::mail::safety::refuse_auto_mail;
 use crate::model::{Change, Customer, Edit, HistoryEntry, MessageKind, Settings, Ticket};
 use crate::rules::condition::{Facts, Trace};
 use crate::rules::event::Event;
@@ -64,37 +64,30 @@ pub struct Env<'a> {
     pub trace_all: bool,
 }
 
-/// A message to queue in outbox/, and its record for the ticket.
+/// Mail a rule asked for. It is rendered when the whole change is done, so it goes out
+/// from the ticket's final department with its final fields, whatever the order of rules.
 #[derive(Debug, Clone)]
-pub struct Mail {
-    /// File name in outbox/, without `.eml`.
-    pub name: String,
-    pub bytes: Vec<u8>,
-    pub record: crate::model::MailRecord,
+pub struct Effect {
+    pub mail: MailKind,
+    pub template: String,
+    /// The event the rule ran on, for the template's `event.*` and `message.*`.
+    pub event: Event,
+    /// The history entry that credits it (an index into the ticket's history once the
+    /// rules' entries are added), and the words there that stand for it until it is sent.
+    pub entry: Option<usize>,
+    pub said: String,
+    /// The rule that asked for it.
+    pub rule: String,
 }
 
-impl Mail {
-    /// Renders an outgoing message for the outbox.
-    pub fn of(o: &Outgoing, at: chrono::DateTime<chrono::Utc>) -> crate::Result<Mail> {
-        let bytes = outgoing::render(o)?;
-        let name = outgoing::queue_name(&o.message_id);
-        Ok(Mail {
-            record: crate::model::MailRecord {
-                message_id: o.message_id.clone(),
-                file: format!("outbox/{name}.eml"),
-                to: o.to.clone(),
-                subject: o.subject.clone(),
-                kind: o.kind.record_name().to_string(),
-                queued_at: at,
-                state: "queued".into(),
-                attempts: 0,
-                error: None,
-                sent_at: None,
-            },
-            name,
-            bytes,
-        })
-    }
+#[derive(Debug, Clone, PartialEq)]
+pub enum MailKind {
+    /// A public automatic reply to the requester; the message at this index of the
+    /// ticket's messages holds its text.
+    Reply {
+        message: usize,
+    },
+    Notify(NotifyTarget),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -130,7 +123,7 @@ pub struct RuleTrace {
 #[derive(Debug, Default)]
 pub struct Outcome {
     pub history: Vec<HistoryEntry>,
-    pub mail: Vec<Mail>,
+    pub effects: Vec<Effect>,
     pub delete: bool,
     pub trace: Vec<RuleTrace>,
     /// Actions that failed; the rest of the rule still ran.
@@ -217,10 +210,18 @@ pub fn run(
             }
             fired.insert(i);
             trace.verdict = Verdict::Fired;
+            let effects_before = out.effects.len();
             let changes = apply(rule, ticket, &event, env, assigner, &mut trace, &mut out);
+            for e in &mut out.effects[effects_before..] {
+                e.rule = rule.name.clone();
+            }
             trace.changes = changes.clone();
             let notes: Vec<String> = trace.effects.clone();
             if !changes.is_empty() || !notes.is_empty() {
+                let entry = out.history.len();
+                for e in &mut out.effects[effects_before..] {
+                    e.entry.get_or_insert(entry);
+                }
                 out.history.push(HistoryEntry {
                     at: env.now,
                     actor: format!("rule:{}", rule.name),
@@ -411,7 +412,7 @@ fn run_script(
         }
     }
     *ticket = copy;
-    out.mail.extend(sub.mail);
+    out.effects.extend(sub.effects);
     out.delete |= sub.delete;
     out.problems.extend(sub.problems);
     let described: Vec<String> = actions.iter().map(Action::describe).collect();
@@ -509,41 +510,8 @@ fn do_action(
             Ok((Vec::new(), Some("deleted the ticket".into())))
         }
         Action::Reply { template } => reply(template, ticket, event, env, author, out),
-        Action::Notify { to, template } => notify(to, template, ticket, event, env, out),
+        Action::Notify { to, template } => notify(to, template, event, env, out),
     }
-}
-
-/// The department's identity for mail: (sender name, address).
-fn compose(
-    template: &str,
-    ticket: &Ticket,
-    event: &Event,
-    env: &Env<'_>,
-    to: Vec<String>,
-    kind: Kind,
-) -> std::result::Result<(Outgoing, String), String> {
-    let tpl = env
-        .rules
-        .templates
-        .get(template)
-        .ok_or_else(|| format!("template `{template}` is not loaded"))?;
-    let facts = Facts::new(ticket, env.customer, env.settings, env.now).with_event(Some(event));
-    let subject = template::render(&tpl.subject, &facts);
-    let body = template::render(&tpl.body, &facts);
-    let mut o = outgoing::about_ticket(ticket, env.settings, to, &subject, &body, kind, env.now)?;
-    if let Some(c) = env.customer
-        && let Some(name) = &c.name
-    {
-        o.names.push((c.email.clone(), name.clone()));
-    }
-    Ok((o, body))
-}
-
-fn queue(o: &Outgoing, out: &mut Outcome) -> std::result::Result<String, String> {
-    let mail = Mail::of(o, o.date).map_err(|e| e.to_string())?;
-    let file = mail.record.file.clone();
-    out.mail.push(mail);
-    Ok(file)
 }
 
 fn reply(
@@ -554,16 +522,13 @@ fn reply(
     author: &str,
     out: &mut Outcome,
 ) -> Step {
-    let Some(to) = ticket.requester.clone() else {
+    if ticket.requester.is_none() {
         return Ok((
             Vec::new(),
             Some(format!(
                 "no reply `{template}`: the ticket has no requester"
             )),
         ));
-    };
-    if let Some(why) = refuse_auto_mail(&to, env.settings) {
-        return Ok((Vec::new(), Some(format!("no reply `{template}`: {why}"))));
     }
     if event.message.as_ref().is_some_and(|m| m.no_auto_reply) {
         return Ok((
@@ -573,79 +538,51 @@ fn reply(
             )),
         ));
     }
-    let (o, body) = compose(
-        template,
-        ticket,
-        event,
-        env,
-        vec![to.clone()],
-        Kind::AutoReplied,
-    )?;
-    let file = queue(&o, out)?;
-    let id = o.message_id.clone();
+    let tpl = env
+        .rules
+        .templates
+        .get(template)
+        .ok_or_else(|| format!("template `{template}` is not loaded"))?;
+    // The text as it stands now, for traces; rendered again when the change is complete.
+    let body = {
+        let facts = Facts::new(ticket, env.customer, env.settings, env.now).with_event(Some(event));
+        template::render(&tpl.body, &facts)
+    };
     let (changes, _) = edit_with(ticket, env, author, |e| {
-        e.add_message(MessageKind::Auto, &body, Some(id))
+        e.add_message(MessageKind::Auto, &body, None)
     })?;
-    Ok((
-        changes,
-        Some(format!("replied `{template}` to {to} ({file})")),
-    ))
+    let said = format!("replied `{template}`");
+    out.effects.push(Effect {
+        mail: MailKind::Reply {
+            message: ticket.messages.len() - 1,
+        },
+        template: template.to_string(),
+        event: event.clone(),
+        entry: None,
+        said: said.clone(),
+        rule: String::new(),
+    });
+    Ok((changes, Some(said)))
 }
 
 fn notify(
     target: &NotifyTarget,
     template: &str,
-    ticket: &Ticket,
     event: &Event,
     env: &Env<'_>,
     out: &mut Outcome,
 ) -> Step {
-    let s = env.settings;
-    let agent_mail = |id: &str| s.agent(id).and_then(|a| a.email.clone());
-    let mut to: Vec<String> = match target {
-        NotifyTarget::Assignee => ticket
-            .assignee
-            .as_deref()
-            .and_then(agent_mail)
-            .into_iter()
-            .collect(),
-        NotifyTarget::Agent(a) => agent_mail(a).into_iter().collect(),
-        NotifyTarget::Department => match ticket.department.as_deref() {
-            Some(d) => s
-                .agents
-                .iter()
-                .filter(|a| !a.away && a.departments.iter().any(|x| x == d))
-                .filter_map(|a| a.email.clone())
-                .collect(),
-            None => Vec::new(),
-        },
-        NotifyTarget::Requester => ticket.requester.clone().into_iter().collect(),
-        NotifyTarget::Address(a) => vec![a.clone()],
-    };
-    if matches!(target, NotifyTarget::Requester | NotifyTarget::Address(_)) {
-        to.retain(|a| refuse_auto_mail(a, s).is_none());
+    if env.rules.templates.get(template).is_none() {
+        return Err(format!("template `{template}` is not loaded"));
     }
-    to.dedup();
-    if to.is_empty() {
-        return Ok((
-            Vec::new(),
-            Some(format!(
-                "nobody to notify ({}, `{template}`)",
-                target.describe()
-            )),
-        ));
-    }
-    let (o, _) = compose(
-        template,
-        ticket,
-        event,
-        env,
-        to.clone(),
-        Kind::AutoGenerated,
-    )?;
-    let file = queue(&o, out)?;
-    Ok((
-        Vec::new(),
-        Some(format!("notified {} `{template}` ({file})", to.join(", "))),
-    ))
+    let said = format!("notify {} `{template}`", target.describe());
+    out.effects.push(Effect {
+        mail: MailKind::Notify(target.clone()),
+        template: template.to_string(),
+        event: event.clone(),
+        entry: None,
+        said: said.clone(),
+        rule: String::new(),
+    });
+    Ok((Vec::new(), Some(said)))
 }
