@@ -1,12 +1,14 @@
 //! desk's business-time arithmetic against an independent implementation, pandas'
-//! CustomBusinessHour (installed by `.ci/run`), on 500 seeded random cases: several
-//! time zones (DST both ways), working weeks, holidays, split days, starts inside and
-//! outside the hours.
+//! CustomBusinessHour and CustomBusinessDay (installed by `.ci/run`), on seeded random
+//! cases: several time zones (DST both ways), working weeks, holidays, split days,
+//! starts inside and outside the hours; business hours, and business days with or
+//! without hours after them.
 
 use std::io::Write;
 use std::process::{Command, Stdio};
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use desk::time::Duration;
 use desk::time::calendar::{Calendar, Interval, parse_interval};
 
 const ZONES: [&str; 5] = [
@@ -39,6 +41,8 @@ struct Case {
     zone: &'static str,
     start: DateTime<Utc>,
     hours: i64,
+    /// Business days before the hours; 0 for hours alone.
+    days: i64,
     intervals: Vec<(String, String)>,
     weekmask: Vec<usize>,
     holidays: Vec<NaiveDate>,
@@ -88,6 +92,7 @@ fn case(rng: &mut Rng) -> Case {
         zone: ZONES[rng.below(ZONES.len() as u64) as usize],
         start,
         hours: 1 + rng.below(40) as i64,
+        days: 0,
         intervals,
         weekmask,
         holidays,
@@ -117,6 +122,38 @@ fn calendar(c: &Case) -> Calendar {
 fn due_times_agree_with_pandas_on_500_random_cases() {
     let mut rng = Rng(20261124);
     let cases: Vec<Case> = (0..500).map(|_| case(&mut rng)).collect();
+    agree_with_pandas(&cases);
+}
+
+#[test]
+fn business_day_due_times_agree_with_pandas_on_500_random_cases() {
+    let mut rng = Rng(20261125);
+    let cases: Vec<Case> = (0..500)
+        .map(|_| {
+            let mut c = case(&mut rng);
+            c.days = 1 + rng.below(12) as i64;
+            if rng.below(2) == 0 {
+                c.hours = 0;
+            }
+            c
+        })
+        .collect();
+    agree_with_pandas(&cases);
+}
+
+/// `3d`, `3d5h` or `5h`, as a policy would say it.
+fn duration(c: &Case) -> String {
+    let mut text = String::new();
+    if c.days > 0 {
+        text.push_str(&format!("{}d", c.days));
+    }
+    if c.hours > 0 {
+        text.push_str(&format!("{}h", c.hours));
+    }
+    text
+}
+
+fn agree_with_pandas(cases: &[Case]) {
     let json: Vec<serde_json::Value> = cases
         .iter()
         .map(|c| {
@@ -124,6 +161,7 @@ fn due_times_agree_with_pandas_on_500_random_cases() {
                 "zone": c.zone,
                 "start": desk::time::format_utc(c.start),
                 "hours": c.hours,
+                "days": c.days,
                 "intervals": c.intervals,
                 "weekmask": c.weekmask.iter().map(|d| DAYS[*d]).collect::<Vec<_>>().join(" "),
                 "holidays": c.holidays.iter().map(|d| d.to_string()).collect::<Vec<_>>(),
@@ -161,17 +199,17 @@ fn due_times_agree_with_pandas_on_500_random_cases() {
         // desk's convention: a target ending exactly at closing time is due then.
         // pandas moves it to the next opening; compare after the same move.
         let got = cal
-            .add(c.start, c.hours * 3600)
+            .add_duration(c.start, Duration::parse(&duration(c)).unwrap())
             .and_then(|due| cal.add(due, 0))
             .map(desk::time::format_utc);
         if got.as_deref() != Some(want.as_str()) {
             differ.push(format!(
-                "{} start {} (local {} {}) +{}h hours {:?} days {:?} holidays {:?}: desk {:?}, pandas {want}",
+                "{} start {} (local {} {}) +{} hours {:?} days {:?} holidays {:?}: desk {:?}, pandas {want}",
                 c.zone,
                 desk::time::format_utc(c.start),
                 c.start.with_timezone(&c.zone.parse::<chrono_tz::Tz>().unwrap()).format("%a %H:%M"),
                 c.start.with_timezone(&c.zone.parse::<chrono_tz::Tz>().unwrap()).weekday(),
-                c.hours,
+                duration(c),
                 c.intervals,
                 c.weekmask,
                 c.holidays,
@@ -181,8 +219,9 @@ fn due_times_agree_with_pandas_on_500_random_cases() {
     }
     assert!(
         differ.is_empty(),
-        "{} of 500 differ:\n{}",
+        "{} of {} differ:\n{}",
         differ.len(),
+        cases.len(),
         differ.join("\n")
     );
 }

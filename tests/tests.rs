@@ -3,6 +3,7 @@
 
 mod common;
 
+mod business_days;
 mod business_hours;
 
 mod commands;

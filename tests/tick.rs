@@ -184,9 +184,8 @@ fn sla_warning_and_breach_each_exactly_once_at_their_instants() {
     let sla = d.ticket(&id)["sla"].clone();
     assert_eq!(sla["policy"], "standard");
     assert_eq!(sla["targets"]["first_reply"]["due"], "2026-11-24T11:00:00Z");
-    // Resolution: 2d of business time = 48 business hours from Tue 10:00 Oslo:
-    // Tue 6 + Wed 8 + Thu 8 + Fri 6 + Mon 8 + Tue 8 = 44, then 4 on Wed 2 Dec: 12:00 Oslo.
-    assert_eq!(sla["targets"]["resolution"]["due"], "2026-12-02T11:00:00Z");
+    // Resolution: 2d is two business days, the same time two open days later: Thu 10:00 Oslo.
+    assert_eq!(sla["targets"]["resolution"]["due"], "2026-11-26T09:00:00Z");
     d.set_now("2026-11-24T10:40:00Z");
     d.ok(["tick"]);
     d.ok(["tick"]);
@@ -232,20 +231,20 @@ fn resolution_pauses_while_waiting_and_resumes() {
     assert!(g["due"].is_null(), "paused: {g}");
     assert_eq!(
         g["remaining"],
-        47 * 3600,
-        "48 business hours less the one used"
+        15 * 3600,
+        "Tue 11:00 to Thu 10:00 Oslo: 5 + 8 + 2 business hours"
     );
     assert_eq!(
         d.ticket(&id)["sla"]["targets"]["first_reply"]["met_at"],
         "2026-11-24T10:00:00Z"
     );
-    // Back to open on Monday 30 Nov 09:00 Oslo: 47 business hours from then.
+    // Back to open on Monday 30 Nov 09:00 Oslo: the 15 business hours left go on from then.
     d.set_now("2026-11-30T08:00:00Z");
     d.ok(["reopen", &id]);
     let g = d.ticket(&id)["sla"]["targets"]["resolution"].clone();
     assert!(g["remaining"].is_null());
-    // Mon 7h, Tue 8h, Wed 8h, Thu 8h, Fri 6h = 37h; Mon 7 Dec 08:00 + 10h → Tue 8 Dec 10:00 Oslo.
-    assert_eq!(g["due"], "2026-12-08T09:00:00Z");
+    // Mon 7h, Tue 8h: due at Tuesday's closing, 1 Dec 16:00 Oslo.
+    assert_eq!(g["due"], "2026-12-01T15:00:00Z");
 }
 
 #[test]

@@ -35,9 +35,21 @@ pub fn run(ctx: &Ctx, args: ShowArgs) -> Result<()> {
         None => None,
     };
     let name = customer.as_ref().and_then(|c| c.name.clone());
+    // Only to tell whether the policy counts business time; a rules.toml that does not
+    // load must not stop anyone from reading a ticket.
+    let calendar = match &ticket.sla {
+        Some(sla) => hd.rules().ok().and_then(|r| {
+            r.slas
+                .into_iter()
+                .find(|p| p.name == sla.policy)
+                .and_then(|p| p.calendar)
+        }),
+        None => None,
+    };
     print(&render(
         &ticket,
         name.as_deref(),
+        calendar.as_deref(),
         &hd.settings,
         &ctx.out,
         hd.now,
@@ -174,9 +186,11 @@ fn describe_target(g: &crate::model::ticket::SlaTarget, now: DateTime<Utc>) -> S
     }
 }
 
+/// `calendar`: the SLA policy's calendar, whose business time its targets count.
 fn render(
     t: &Ticket,
     customer_name: Option<&str>,
+    calendar: Option<&str>,
     settings: &Settings,
     out: &Out,
     now: DateTime<Utc>,
@@ -224,7 +238,13 @@ fn render(
         rows.push(("field", format!("{k} = {v}")));
     }
     if let Some(sla) = &t.sla {
-        rows.push(("sla", sla.policy.clone()));
+        rows.push((
+            "sla",
+            match calendar {
+                Some(c) => format!("{} (business time, calendar {c})", sla.policy),
+                None => sla.policy.clone(),
+            },
+        ));
         for name in crate::time::sla::TARGETS {
             if let Some(g) = sla.targets.get(name) {
                 rows.push((name, describe_target(g, now)));

@@ -76,29 +76,59 @@ pub fn check_day(intervals: &[Interval]) -> Result<(), String> {
 
 use chrono::{DateTime, Duration as ChronoDuration, NaiveDateTime, NaiveTime, Utc};
 
+use crate::time::Duration;
+
 /// How far a search for business time looks ahead before giving up: a calendar
 /// with no opening hours at all would otherwise loop forever.
 const HORIZON_DAYS: i64 = 3 * 366;
 
+/// One opening interval of a local date: its wall-clock bounds and the UTC instants
+/// they stand for.
+struct Span {
+    wall_start: NaiveDateTime,
+    wall_end: NaiveDateTime,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+}
+
+impl Span {
+    fn wall_len(&self) -> ChronoDuration {
+        self.wall_end - self.wall_start
+    }
+}
+
 impl Calendar {
-    /// The UTC bounds of a local date's opening intervals. A bound inside a DST gap
-    /// moves past the gap; in an overlap the earlier instant is taken. `24:00` is the
+    /// The opening intervals of a local date with their UTC bounds. A bound inside a DST
+    /// gap moves past the gap; in an overlap the earlier instant is taken. `24:00` is the
     /// next midnight.
-    fn open_spans(&self, date: NaiveDate) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
-        let at = |minutes: u16| -> Option<DateTime<Utc>> {
+    fn spans(&self, date: NaiveDate) -> Vec<Span> {
+        let wall = |minutes: u16| -> Option<NaiveDateTime> {
             let (d, m) = if minutes >= 1440 {
                 (date.succ_opt()?, 0)
             } else {
                 (date, minutes)
             };
             let t = NaiveTime::from_hms_opt(u32::from(m / 60), u32::from(m % 60), 0)?;
-            crate::time::local_to_utc(NaiveDateTime::new(d, t), self.timezone)
+            Some(NaiveDateTime::new(d, t))
         };
         self.intervals_on(date)
             .iter()
-            .filter_map(|i| Some((at(i.start)?, at(i.end)?)))
-            .filter(|(a, b)| a < b)
+            .filter_map(|i| {
+                let (wall_start, wall_end) = (wall(i.start)?, wall(i.end)?);
+                Some(Span {
+                    wall_start,
+                    wall_end,
+                    start: crate::time::local_to_utc(wall_start, self.timezone)?,
+                    end: crate::time::local_to_utc(wall_end, self.timezone)?,
+                })
+            })
+            .filter(|s| s.start < s.end)
             .collect()
+    }
+
+    /// The UTC bounds of a local date's opening intervals.
+    fn open_spans(&self, date: NaiveDate) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
+        self.spans(date).iter().map(|s| (s.start, s.end)).collect()
     }
 
     fn local_date(&self, t: DateTime<Utc>) -> NaiveDate {
@@ -152,6 +182,96 @@ impl Calendar {
             }
         }
         total.num_seconds()
+    }
+}
+
+impl Calendar {
+    /// The instant `d` after `start` in business time.
+    ///
+    /// Hours, minutes and seconds are business time as in [`Calendar::add`]. Days are
+    /// open days: dates with opening hours, so a holiday or special date counts only if
+    /// it has hours. A week is as many open days as the regular week has (5 in a
+    /// Monday–Friday calendar, 6 in a Monday–Saturday one), so `1w` is the same weekday
+    /// a week later unless a holiday is in between. The days land at the same business
+    /// time of day: the wall-clock time the start is into its day's hours (a start
+    /// outside the hours begins at the next opening), so Mon 09:15 + `3d` is Thu 09:15,
+    /// across DST changes too. When the target day is open for less than that, the rest
+    /// carries over into the next open time. Hours, minutes and seconds come after the
+    /// days: `1d4h` is one open day, then four business hours. `None` if no due time is
+    /// found within three years.
+    pub fn add_duration(&self, start: DateTime<Utc>, d: Duration) -> Option<DateTime<Utc>> {
+        let (weeks, days, rest) = d.calendar_parts();
+        let per_week = self.week.iter().filter(|w| !w.is_empty()).count() as i64;
+        if weeks > 0 && per_week == 0 {
+            return None;
+        }
+        let days = weeks.checked_mul(per_week)?.checked_add(days)?;
+        if days <= 0 {
+            return self.add(start, rest);
+        }
+        let (date, offset) = self.day_position(start)?;
+        let landed = self.at_day_offset(self.open_days_after(date, days)?, offset)?;
+        if rest > 0 {
+            self.add(landed, rest)
+        } else {
+            // Not `add(landed, 0)`: that would move a landing at closing time to the
+            // next opening.
+            Some(landed)
+        }
+    }
+
+    /// The open date a start belongs to and the wall-clock business time open on that
+    /// date before it. A start outside the hours belongs to the next opening.
+    fn day_position(&self, start: DateTime<Utc>) -> Option<(NaiveDate, ChronoDuration)> {
+        let mut date = self.local_date(start).pred_opt()?;
+        for _ in 0..HORIZON_DAYS {
+            let mut before = ChronoDuration::zero();
+            for s in self.spans(date) {
+                if s.end <= start {
+                    before += s.wall_len();
+                    continue;
+                }
+                let into = if start > s.start {
+                    let local = start.with_timezone(&self.timezone).naive_local();
+                    (local - s.wall_start).clamp(ChronoDuration::zero(), s.wall_len())
+                } else {
+                    ChronoDuration::zero()
+                };
+                return Some((date, before + into));
+            }
+            date = date.succ_opt()?;
+        }
+        None
+    }
+
+    /// The `n`th date after `date` that has opening hours.
+    fn open_days_after(&self, mut date: NaiveDate, n: i64) -> Option<NaiveDate> {
+        let mut left = n;
+        for _ in 0..HORIZON_DAYS {
+            date = date.succ_opt()?;
+            if !self.spans(date).is_empty() {
+                left -= 1;
+                if left == 0 {
+                    return Some(date);
+                }
+            }
+        }
+        None
+    }
+
+    /// The instant `offset` of wall-clock business time into a date's hours; whatever
+    /// does not fit before the date's last closing carries over into later open time.
+    fn at_day_offset(&self, date: NaiveDate, offset: ChronoDuration) -> Option<DateTime<Utc>> {
+        let spans = self.spans(date);
+        let mut left = offset;
+        for s in &spans {
+            if left <= s.wall_len() {
+                let t = crate::time::local_to_utc(s.wall_start + left, self.timezone)?;
+                return Some(t.clamp(s.start, s.end));
+            }
+            left -= s.wall_len();
+        }
+        self.add(spans.last()?.end, left.num_seconds())
     }
 }
 
@@ -309,5 +429,239 @@ mod tests {
         const CLOSED: &[&str] = &[];
         let none = cal("UTC", &[CLOSED; 7], &[], &[]);
         assert_eq!(none.add(t("2026-11-24T09:00:00Z"), 60), None);
+    }
+
+    const NINE_TO_FIVE: [&[&str]; 7] = [
+        &["09:00-17:00"],
+        &["09:00-17:00"],
+        &["09:00-17:00"],
+        &["09:00-17:00"],
+        &["09:00-17:00"],
+        &[],
+        &[],
+    ];
+
+    fn dur(s: &str) -> Duration {
+        Duration::parse(s).unwrap()
+    }
+
+    #[test]
+    fn business_days_keep_the_business_time_of_day() {
+        let c = cal("Europe/Oslo", &NINE_TO_FIVE, &[], &[]);
+        let add = |from: &str, d: &str| c.add_duration(t(from), dur(d));
+        // Mon 23 Nov 09:15 Oslo + 3d = Thu 26 Nov 09:15.
+        assert_eq!(
+            add("2026-11-23T08:15:00Z", "3d"),
+            Some(t("2026-11-26T08:15:00Z"))
+        );
+        // Two business hours into Monday: two business hours into Thursday.
+        assert_eq!(
+            add("2026-11-23T10:00:00Z", "3d"),
+            Some(t("2026-11-26T10:00:00Z"))
+        );
+        // Fri 16:30 + 3d skips the weekend: Wed 16:30.
+        assert_eq!(
+            add("2026-11-27T15:30:00Z", "3d"),
+            Some(t("2026-12-02T15:30:00Z"))
+        );
+        // Days first, then business hours: Mon 11:00 + 1d4h = Tue 15:00.
+        assert_eq!(
+            add("2026-11-23T10:00:00Z", "1d4h"),
+            Some(t("2026-11-24T14:00:00Z"))
+        );
+        // Mon 13:00 + 1d4h ends at Tuesday's closing: due then, not on Wednesday.
+        assert_eq!(
+            add("2026-11-23T12:00:00Z", "1d4h"),
+            Some(t("2026-11-24T16:00:00Z"))
+        );
+        assert_eq!(
+            add("2026-11-23T12:00:00Z", "1d5h"),
+            Some(t("2026-11-25T09:00:00Z"))
+        );
+        // Seconds are kept.
+        assert_eq!(
+            add("2026-11-23T08:15:07Z", "1d30s"),
+            Some(t("2026-11-24T08:15:37Z"))
+        );
+        // Hours alone are what `add` gives.
+        assert_eq!(
+            add("2026-11-27T15:30:00Z", "90m"),
+            c.add(t("2026-11-27T15:30:00Z"), 5400)
+        );
+    }
+
+    #[test]
+    fn business_days_from_outside_the_hours_start_at_the_next_opening() {
+        let c = cal("Europe/Oslo", &NINE_TO_FIVE, &[], &[]);
+        let add = |from: &str, d: &str| c.add_duration(t(from), dur(d));
+        // Saturday 10:00 starts Mon 09:00; one open day later is Tue 09:00.
+        assert_eq!(
+            add("2026-11-28T09:00:00Z", "1d"),
+            Some(t("2026-12-01T08:00:00Z"))
+        );
+        // Before opening, after closing, and exactly at closing.
+        assert_eq!(
+            add("2026-11-23T06:00:00Z", "1d"),
+            Some(t("2026-11-24T08:00:00Z"))
+        );
+        assert_eq!(
+            add("2026-11-23T17:00:00Z", "1d"),
+            Some(t("2026-11-25T08:00:00Z"))
+        );
+        assert_eq!(
+            add("2026-11-23T16:00:00Z", "1d"),
+            Some(t("2026-11-25T08:00:00Z"))
+        );
+        // At lunch on a split day: the afternoon's opening, 4 business hours in.
+        let office = cal("Europe/Oslo", &OFFICE, &[], &[]);
+        assert_eq!(
+            office.add_duration(t("2026-11-27T11:30:00Z"), dur("1d")),
+            Some(t("2026-11-30T11:00:00Z"))
+        );
+    }
+
+    #[test]
+    fn business_days_carry_over_what_a_short_day_lacks() {
+        // Thursdays 08:00-16:00, Fridays 08:00-12:00 and 13:00-15:00 (6 hours).
+        let c = cal("Europe/Oslo", &OFFICE, &[], &[]);
+        let add = |from: &str, d: &str| c.add_duration(t(from), dur(d));
+        // Thu 11:00 (3h in) + 1d = Fri 11:00.
+        assert_eq!(
+            add("2026-11-26T10:00:00Z", "1d"),
+            Some(t("2026-11-27T10:00:00Z"))
+        );
+        // Thu 13:00 (5h in) + 1d: Friday's morning is 4h, so 14:00 after lunch.
+        assert_eq!(
+            add("2026-11-26T12:00:00Z", "1d"),
+            Some(t("2026-11-27T13:00:00Z"))
+        );
+        // Thu 14:00 (6h in) + 1d: exactly Friday's closing.
+        assert_eq!(
+            add("2026-11-26T13:00:00Z", "1d"),
+            Some(t("2026-11-27T14:00:00Z"))
+        );
+        // Thu 15:00 (7h in) + 1d: Friday holds 6h, the hour left goes to Monday 08:00.
+        assert_eq!(
+            add("2026-11-26T14:00:00Z", "1d"),
+            Some(t("2026-11-30T08:00:00Z"))
+        );
+        // ...and 2d lands on Monday 15:00, the same 7h into a full day.
+        assert_eq!(
+            add("2026-11-26T14:00:00Z", "2d"),
+            Some(t("2026-11-30T14:00:00Z"))
+        );
+    }
+
+    #[test]
+    fn business_days_skip_dates_without_hours() {
+        // Thu 24 and Fri 25 Dec are holidays; Wed 23 is short; Sat 26 opens 10:00-14:00.
+        let c = cal(
+            "Europe/Oslo",
+            &OFFICE,
+            &["2026-12-24", "2026-12-25"],
+            &[
+                ("2026-12-23", &["08:00-12:00"]),
+                ("2026-12-26", &["10:00-14:00"]),
+            ],
+        );
+        let add = |from: &str, d: &str| c.add_duration(t(from), dur(d));
+        // Tue 22 Dec 09:00 (1h in).
+        assert_eq!(
+            add("2026-12-22T08:00:00Z", "1d"),
+            Some(t("2026-12-23T08:00:00Z"))
+        );
+        assert_eq!(
+            add("2026-12-22T08:00:00Z", "2d"),
+            Some(t("2026-12-26T10:00:00Z"))
+        );
+        assert_eq!(
+            add("2026-12-22T08:00:00Z", "3d"),
+            Some(t("2026-12-28T08:00:00Z"))
+        );
+        // A start on a holiday begins at the next opening.
+        assert_eq!(
+            add("2026-12-24T10:00:00Z", "1d"),
+            Some(t("2026-12-28T07:00:00Z"))
+        );
+        // No opening hours at all: no due time.
+        const CLOSED: &[&str] = &[];
+        let none = cal(
+            "UTC",
+            &[CLOSED; 7],
+            &[],
+            &[("2026-12-26", &["10:00-14:00"])],
+        );
+        assert_eq!(
+            none.add_duration(t("2026-12-27T09:00:00Z"), dur("1d")),
+            None
+        );
+        assert_eq!(
+            none.add_duration(t("2026-12-20T09:00:00Z"), dur("1w")),
+            None
+        );
+    }
+
+    #[test]
+    fn a_business_week_is_the_open_days_of_a_regular_week() {
+        let five = cal("Europe/Oslo", &NINE_TO_FIVE, &[], &[]);
+        // Mon 23 Nov 09:15 + 1w = Mon 30 Nov 09:15 (5 open days).
+        assert_eq!(
+            five.add_duration(t("2026-11-23T08:15:00Z"), dur("1w")),
+            Some(t("2026-11-30T08:15:00Z"))
+        );
+        assert_eq!(
+            five.add_duration(t("2026-11-23T08:15:00Z"), dur("2w1d")),
+            Some(t("2026-12-08T08:15:00Z"))
+        );
+        // A holiday in the week moves it a day on, like any open day missing.
+        let holiday = cal("Europe/Oslo", &NINE_TO_FIVE, &["2026-11-25"], &[]);
+        assert_eq!(
+            holiday.add_duration(t("2026-11-23T08:15:00Z"), dur("1w")),
+            Some(t("2026-12-01T08:15:00Z"))
+        );
+        // Six open days a week: 1w is 6 open days, again next Monday.
+        const DAY: &[&str] = &["09:00-17:00"];
+        const NONE: &[&str] = &[];
+        let six = cal(
+            "Europe/Oslo",
+            &[DAY, DAY, DAY, DAY, DAY, DAY, NONE],
+            &[],
+            &[],
+        );
+        assert_eq!(
+            six.add_duration(t("2026-11-23T08:15:00Z"), dur("1w")),
+            Some(t("2026-11-30T08:15:00Z"))
+        );
+        assert_eq!(
+            six.add_duration(t("2026-11-23T08:15:00Z"), dur("2w1d")),
+            Some(t("2026-12-08T08:15:00Z"))
+        );
+    }
+
+    #[test]
+    fn business_days_keep_the_wall_clock_time_across_dst() {
+        let c = cal("Europe/Oslo", &NINE_TO_FIVE, &[], &[]);
+        // Fri 27 Mar 09:15 CET + 1d = Mon 30 Mar 09:15 CEST.
+        assert_eq!(
+            c.add_duration(t("2026-03-27T08:15:00Z"), dur("1d")),
+            Some(t("2026-03-30T07:15:00Z"))
+        );
+        // Thu 22 Oct 09:15 CEST + 3d = Tue 27 Oct 09:15 CET.
+        assert_eq!(
+            c.add_duration(t("2026-10-22T07:15:00Z"), dur("3d")),
+            Some(t("2026-10-27T08:15:00Z"))
+        );
+        // Round-the-clock hours: Sat 12:00 + 1d is Sun 12:00 on the wall clock, 23 real
+        // hours later on the day the clocks go forward; 24h stays 24 real hours.
+        const ALL: &[&str] = &["00:00-24:00"];
+        let all = cal("Europe/Oslo", &[ALL; 7], &[], &[]);
+        assert_eq!(
+            all.add_duration(t("2026-03-28T11:00:00Z"), dur("1d")),
+            Some(t("2026-03-29T10:00:00Z"))
+        );
+        assert_eq!(
+            all.add_duration(t("2026-03-28T11:00:00Z"), dur("24h")),
+            Some(t("2026-03-29T11:00:00Z"))
+        );
     }
 }

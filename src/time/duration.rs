@@ -4,9 +4,19 @@
 use std::fmt;
 
 /// A span of real time, in whole seconds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+///
+/// `seconds` is the whole span in wall-clock seconds (`1w` = 7 × 24 h, `1d` = 24 h),
+/// which is what every caller without a business calendar uses. The weeks and days
+/// as written are kept too, because an SLA calendar counts them as open days:
+/// `Nd` is N open days and `Nw` is N times the open days of the calendar's regular
+/// week (5 in a Monday–Friday calendar), each landing at the same business time of
+/// day; see [`Calendar::add_duration`](crate::time::calendar::Calendar::add_duration).
+/// Equality and order look at `seconds` only, so `1d` equals `24h`.
+#[derive(Debug, Clone, Copy)]
 pub struct Duration {
     pub seconds: i64,
+    weeks: i64,
+    days: i64,
 }
 
 const UNITS: [(char, i64); 5] = [
@@ -19,7 +29,22 @@ const UNITS: [(char, i64); 5] = [
 
 impl Duration {
     pub fn from_secs(seconds: i64) -> Self {
-        Duration { seconds }
+        Duration {
+            seconds,
+            weeks: 0,
+            days: 0,
+        }
+    }
+
+    /// The weeks and days as written, and the rest (hours, minutes, seconds) in
+    /// seconds: `1w2d3h` is `(1, 2, 10800)`.
+    pub fn calendar_parts(self) -> (i64, i64, i64) {
+        // Saturating: `seconds` is public and may have been changed after parsing.
+        let rest = self
+            .seconds
+            .saturating_sub(self.weeks.saturating_mul(UNITS[0].1))
+            .saturating_sub(self.days.saturating_mul(UNITS[1].1));
+        (self.weeks, self.days, rest)
     }
 
     /// Parses `1d12h` style durations: one or more `NUMBER UNIT` pairs, units
@@ -30,6 +55,7 @@ impl Duration {
             return Err("empty duration".into());
         }
         let mut total: i64 = 0;
+        let (mut weeks, mut days) = (0, 0);
         let mut digits = String::new();
         let mut last_unit = usize::MAX;
         for c in text.chars() {
@@ -65,6 +91,11 @@ impl Duration {
                 .checked_mul(UNITS[pos].1)
                 .and_then(|v| total.checked_add(v))
                 .ok_or_else(|| format!("`{text}` is not a duration: too large"))?;
+            match c {
+                'w' => weeks = n,
+                'd' => days = n,
+                _ => {}
+            }
             digits.clear();
         }
         if !digits.is_empty() {
@@ -72,11 +103,41 @@ impl Duration {
                 "`{text}` is not a duration: `{digits}` needs a unit (w, d, h, m or s)"
             ));
         }
-        Ok(Duration { seconds: total })
+        Ok(Duration {
+            seconds: total,
+            weeks,
+            days,
+        })
     }
 
     pub fn to_chrono(self) -> chrono::Duration {
         chrono::Duration::seconds(self.seconds)
+    }
+}
+
+impl PartialEq for Duration {
+    fn eq(&self, other: &Self) -> bool {
+        self.seconds == other.seconds
+    }
+}
+
+impl Eq for Duration {}
+
+impl PartialOrd for Duration {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Duration {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.seconds.cmp(&other.seconds)
+    }
+}
+
+impl std::hash::Hash for Duration {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.seconds.hash(state);
     }
 }
 
@@ -122,5 +183,23 @@ mod tests {
         for bad in ["", "h", "10", "1h1d", "1x", "1h1h"] {
             assert!(Duration::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn keeps_weeks_and_days_as_written() {
+        let d = Duration::parse("1w2d3h4m5s").unwrap();
+        assert_eq!(d.seconds, 604_800 + 2 * 86_400 + 3 * 3600 + 4 * 60 + 5);
+        assert_eq!(d.calendar_parts(), (1, 2, 3 * 3600 + 4 * 60 + 5));
+        assert_eq!(Duration::parse("3d").unwrap().calendar_parts(), (0, 3, 0));
+        // 24h is a day of wall-clock time, not a business day.
+        assert_eq!(
+            Duration::parse("24h").unwrap().calendar_parts(),
+            (0, 0, 86_400)
+        );
+        assert_eq!(
+            Duration::parse("24h").unwrap(),
+            Duration::parse("1d").unwrap()
+        );
+        assert_eq!(Duration::from_secs(-90).calendar_parts(), (0, 0, -90));
     }
 }

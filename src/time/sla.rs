@@ -27,7 +27,7 @@ struct Clock<'a> {
 impl Clock<'_> {
     fn add(&self, from: DateTime<Utc>, d: Duration) -> Option<DateTime<Utc>> {
         match self.calendar {
-            Some(c) => c.add(from, d.seconds),
+            Some(c) => c.add_duration(from, d),
             None => Some(from + d.to_chrono()),
         }
     }

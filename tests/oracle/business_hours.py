@@ -1,7 +1,9 @@
-"""An independent business-hours oracle for desk's SLA calendars: pandas'
-CustomBusinessHour. Reads JSON cases on stdin, prints one UTC instant per case.
+"""An independent business-time oracle for desk's SLA calendars: pandas'
+CustomBusinessHour and CustomBusinessDay. Reads JSON cases on stdin, prints one UTC
+instant per case.
 
 Each case: {"zone", "start" (UTC, RFC 3339), "hours" (whole business hours to add),
+"days" (optional: whole business days to add before the hours),
 "intervals" ([["08:00", "16:00"], ...], the same on every working day),
 "weekmask" ("Mon Tue Wed Thu Fri"), "holidays" (["2026-12-24", ...])}.
 """
@@ -24,7 +26,22 @@ def due(case):
     # Business hours are counted on the wall clock; desk's intervals avoid the night
     # hours where DST changes, so wall time and real time agree inside them.
     local = start.tz_localize(None)
-    result = (local + offset).tz_localize(case["zone"])
+    days = case.get("days", 0)
+    if days:
+        # A business day keeps the time of day: from the start (or the next opening,
+        # if it is outside the hours) to the same time `days` working days later.
+        # Every working day has the same hours here, so that time is open.
+        local = offset.rollforward(local) + pd.offsets.CustomBusinessDay(
+            n=days, weekmask=case["weekmask"], holidays=case["holidays"]
+        )
+        # Landing exactly at closing time (from a start at closing time) is the next
+        # opening, as pandas does for hours.
+        after = local + pd.Timedelta(seconds=1)
+        if offset.rollforward(after) != after:
+            local = offset.rollforward(after)
+    if case["hours"]:
+        local = local + offset
+    result = local.tz_localize(case["zone"])
     return result.tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
