@@ -537,6 +537,22 @@ impl Helpdesk {
             apply(&mut edit)?;
             (edit.finish(), std::mem::take(&mut edit.messages_added))
         };
+        // A policy is checked against rules.toml, which `Edit` does not know.
+        if let Some(c) = changes.iter().find(|c| c.field == "sla")
+            && let Some(p) = c.to.as_str()
+            && !rules.slas.iter().any(|s| s.name == p)
+        {
+            let known: Vec<&str> = rules.slas.iter().map(|s| s.name.as_str()).collect();
+            return Err(Error::Invalid(format!(
+                "unknown SLA policy `{p}` (rules.toml has {}){}",
+                if known.is_empty() {
+                    "none".to_string()
+                } else {
+                    known.join(", ")
+                },
+                crate::error::suggest(p, known.iter().copied())
+            )));
+        }
         let own_mail = if added.is_empty() {
             Vec::new()
         } else {

@@ -130,17 +130,23 @@ impl Helpdesk {
                 .collect(),
         };
 
-        self.run_schedules(&rules, dry_run, &mut report)?;
-        let candidates: Vec<&Summary> = scan
+        let made = self.run_schedules(&rules, dry_run, &mut report)?;
+        // Tickets a schedule made just now are ticked too, so a second tick at the same
+        // instant finds nothing left to do.
+        let mut candidates: Vec<&str> = scan
             .tickets
             .iter()
             .filter(|s| self.may_be_due(s, &time_rules, max_warn))
+            .map(|s| s.id.as_str())
             .collect();
+        if !dry_run {
+            candidates.extend(made.iter().map(String::as_str));
+        }
         let mut customers = HashMap::new();
-        for s in candidates {
+        for id in candidates {
             report.checked += 1;
-            if let Err(e) = self.tick_ticket(&s.id, &rules, dry_run, &mut report, &mut customers) {
-                report.problems.push(format!("{}: {e}", s.id));
+            if let Err(e) = self.tick_ticket(id, &rules, dry_run, &mut report, &mut customers) {
+                report.problems.push(format!("{id}: {e}"));
             }
         }
         self.end_batch();
@@ -151,15 +157,36 @@ impl Helpdesk {
     /// ticket's ID is derived from the schedule and the occurrence, so a ticket another
     /// clone made already is not made again. After cron was down, every missed
     /// occurrence gets its ticket, dated when it was due.
-    fn run_schedules(&self, rules: &RuleSet, dry_run: bool, report: &mut TickReport) -> Result<()> {
+    /// Returns the tickets it made, for the same tick to bring up to date.
+    fn run_schedules(
+        &self,
+        rules: &RuleSet,
+        dry_run: bool,
+        report: &mut TickReport,
+    ) -> Result<Vec<String>> {
+        let mut made = Vec::new();
         if rules.schedules.is_empty() {
-            return Ok(());
+            return Ok(made);
         }
         let path = self.store.local_dir().join("schedules.json");
         let mut state: BTreeMap<String, DateTime<Utc>> = std::fs::read_to_string(&path)
             .ok()
             .and_then(|s| serde_json::from_str(&s).ok())
             .unwrap_or_default();
+        // Without a local record (a fresh clone, `.desk/` deleted), the tickets tell:
+        // a recurring ticket's ID is derived from its schedule and occurrence.
+        if rules.schedules.iter().any(|s| !state.contains_key(&s.name)) {
+            let made = self.store.scan_where(&|_, _| true)?;
+            for s in made.tickets.iter().filter(|s| s.channel == "schedule") {
+                for sched in &rules.schedules {
+                    if crate::model::id::for_occurrence(&sched.name, s.created_at) == s.id {
+                        let at = DateTime::from_timestamp(s.created_at, 0).unwrap_or_default();
+                        let last = state.entry(sched.name.clone()).or_insert(at);
+                        *last = (*last).max(at);
+                    }
+                }
+            }
+        }
         let tz = self.settings.helpdesk.timezone;
         let now = self.now.with_timezone(&tz);
         for sched in &rules.schedules {
@@ -192,12 +219,15 @@ impl Helpdesk {
                         dry_run,
                     };
                     match self.create_with(new, rules, &origin) {
-                        Ok(_) => report.happened.push(Happening {
-                            ticket: id,
-                            kind: "created".into(),
-                            at: occ,
-                            detail: format!("created by schedule {}", sched.name),
-                        }),
+                        Ok(_) => {
+                            made.push(id.clone());
+                            report.happened.push(Happening {
+                                ticket: id,
+                                kind: "created".into(),
+                                at: occ,
+                                detail: format!("created by schedule {}", sched.name),
+                            })
+                        }
                         Err(e) => report
                             .problems
                             .push(format!("schedule {}: {e}", sched.name)),
@@ -212,7 +242,7 @@ impl Helpdesk {
                 .map_err(|e| Error::io(self.store.local_dir(), e))?;
             crate::store::atomic::replace(&path, &bytes)?;
         }
-        Ok(())
+        Ok(made)
     }
 
     /// Whether anything could be due on this ticket, judged from its summary alone.

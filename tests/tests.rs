@@ -19,5 +19,6 @@ mod report;
 mod rules;
 mod rules_check;
 mod scripts;
+mod semantics;
 mod shell;
 mod tick;

@@ -87,17 +87,27 @@ impl<'a> Edit<'a> {
             }
             "type" => {
                 self.settings.check_type(value).map_err(invalid)?;
+                // The ticket keeps its place in its life: judged in the old type, before
+                // the type changes.
+                let cat = self
+                    .settings
+                    .category(&self.ticket.kind, &self.ticket.status);
                 let old = std::mem::replace(&mut self.ticket.kind, value.to_string());
                 self.record(field, Value::String(old), Value::String(value.into()));
-                let ttype = self.settings.ticket_type(value);
-                if let Some(t) = ttype
-                    && t.status(&self.ticket.status).is_none()
+                if let Some(t) = self.settings.ticket_type(value)
+                    && t.status(&self.ticket.status)
+                        .is_none_or(|s| s.category != cat)
                 {
-                    // Keep the ticket's place in its life: same category if the new type has one.
-                    let cat = self
-                        .settings
-                        .category(&self.ticket.kind, &self.ticket.status);
-                    let new = t.status_for(cat).unwrap_or(t.initial_status()).to_string();
+                    // The same category's first status; waiting without one is open.
+                    let new = t
+                        .status_for(cat)
+                        .or_else(|| {
+                            (cat == Category::Waiting)
+                                .then(|| t.status_for(Category::Open))
+                                .flatten()
+                        })
+                        .unwrap_or(t.initial_status())
+                        .to_string();
                     let old = std::mem::replace(&mut self.ticket.status, new.clone());
                     self.record("status", Value::String(old), Value::String(new));
                 }
