@@ -125,9 +125,14 @@ impl Helpdesk {
         let settings = Settings::load(store.root())?;
         let now = match now.map(str::trim).filter(|s| !s.is_empty()) {
             Some(s) => parse_instant(s, settings.helpdesk.timezone).ok_or_else(|| {
-                Error::Usage(format!(
-                    "--now/DESK_NOW: cannot read `{s}` as a time (use RFC 3339, like 2026-11-24T09:00:00Z)"
-                ))
+                let tz = settings.helpdesk.timezone;
+                Error::Usage(if crate::time::beyond_range(s, tz) {
+                    format!("--now/DESK_NOW: {}", crate::time::outside_range(s))
+                } else {
+                    format!(
+                        "--now/DESK_NOW: cannot read `{s}` as a time (use RFC 3339, like 2026-11-24T09:00:00Z)"
+                    )
+                })
             })?,
             None => now_from_system(),
         };

@@ -611,12 +611,17 @@ fn read_action(
         }
         "snooze" => {
             let when = r.as_str(value, &what)?;
-            if let Ok(d) = Duration::parse(when.get_ref()) {
-                if d.seconds <= 0 {
+            match Duration::parse(when.get_ref()) {
+                Ok(d) if d.seconds <= 0 => {
                     r.error(when.span(), "snooze for a positive duration");
                     return None;
                 }
-                return Some(Action::Snooze(SnoozeFor::Duration(d)));
+                Ok(d) => return Some(Action::Snooze(SnoozeFor::Duration(d))),
+                Err(m) if crate::time::looks_like_duration(when.get_ref()) => {
+                    r.error(when.span(), m);
+                    return None;
+                }
+                Err(_) => {}
             }
             match crate::time::parse_instant(when.get_ref(), settings.helpdesk.timezone) {
                 Some(t) => Some(Action::Snooze(SnoozeFor::Until(t))),
