@@ -41,6 +41,9 @@ pub struct Helpdesk {
     saved: Cell<usize>,
     /// The helpdesk lock, when a whole run (an ingest) holds it.
     held: RefCell<Option<crate::store::lock::Lock>>,
+    /// The ID counter of a dry run, advanced in memory only: what-if runs leave
+    /// `.desk/ids.json` alone yet show each new ticket with its own ID.
+    dry_ids: RefCell<Option<crate::model::id::IdState>>,
 }
 
 /// How many saves keep the load index current one by one before a batch drops it.
@@ -157,6 +160,7 @@ impl Helpdesk {
             loads: RefCell::new(None),
             saved: Cell::new(0),
             held: RefCell::new(None),
+            dry_ids: RefCell::new(None),
         })
     }
 
@@ -308,6 +312,7 @@ impl Helpdesk {
         };
         ticket.id = match &origin.id {
             Some(id) => id.clone(),
+            None if origin.dry_run => self.store.dry_id(at, &mut self.dry_ids.borrow_mut())?,
             None => self.store.next_id(at)?,
         };
         if !origin.dry_run

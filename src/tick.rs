@@ -182,18 +182,23 @@ impl Helpdesk {
                     .collect(),
             };
             for occ in occurrences {
+                // Without a shared ID (an occurrence before 2020 or after 3108), the
+                // ticket takes this clone's next ID; the state below still makes it once.
                 let id = crate::model::id::for_occurrence(&sched.name, occ.timestamp());
-                if !self.store.ticket_path(&id).exists() {
+                if id
+                    .as_ref()
+                    .is_none_or(|id| !self.store.ticket_path(id).exists())
+                {
                     let new = schedule_ticket(sched);
                     let origin = Origin {
                         at: Some(occ),
                         actor: Some(format!("schedule:{}", sched.name)),
-                        id: Some(id.clone()),
+                        id: id.clone(),
                         dry_run,
                     };
                     match self.create_with(new, rules, &origin) {
-                        Ok(_) => report.happened.push(Happening {
-                            ticket: id,
+                        Ok(out) => report.happened.push(Happening {
+                            ticket: out.ticket.id,
                             kind: "created".into(),
                             at: occ,
                             detail: format!("created by schedule {}", sched.name),
