@@ -1655,7 +1655,7 @@ fn apply_sla(w: &World<'_>, plan: &Plan, t: &mut Ticket) {
         group: c.group.clone(),
         organization: c.organization.clone(),
         fields: Default::default(),
-        created_at: t.created_at,
+        created_at: Some(t.created_at),
     };
     desk::time::sla::refresh(t, &w.rules, w.settings, Some(&customer), t.updated_at);
     let Some(base) = DateTime::from_timestamp(w.base, 0) else {

@@ -430,16 +430,21 @@ impl Helpdesk {
     /// Creates the customer record on first contact; fills in a missing name later.
     fn touch_customer(&self, email: &str, name: Option<&str>) -> Result<Customer> {
         let name = name.map(str::trim).filter(|n| !n.is_empty());
-        let customer = match self.store.load_customer(email)? {
+        // A file is written only when it is new or learns a name, so one written by hand
+        // keeps its own form until desk has something to add.
+        let (customer, changed) = match self.store.load_customer(email)? {
             Some(mut c) => {
-                if c.name.is_none() && name.is_some() {
+                let learns = c.name.is_none() && name.is_some();
+                if learns {
                     c.name = name.map(str::to_string);
                 }
-                c
+                (c, learns)
             }
-            None => Customer::new(email, name, self.now),
+            None => (Customer::new(email, name, self.now), true),
         };
-        self.store.save_customer(&customer)?;
+        if changed {
+            self.store.save_customer(&customer)?;
+        }
         Ok(customer)
     }
 
