@@ -13,6 +13,7 @@ mod failures;
 mod ingest;
 mod ingest_broken;
 mod ingest_corpus;
+mod instants;
 mod outbox;
 mod report;
 mod rules;
