@@ -1655,7 +1655,7 @@ fn apply_sla(w: &World<'_>, plan: &Plan, t: &mut Ticket) {
         group: c.group.clone(),
         organization: c.organization.clone(),
         fields: Default::default(),
-        created_at: t.created_at,
+        created_at: Some(t.created_at),
     };
     desk::time::sla::refresh(t, &w.rules, w.settings, Some(&customer), t.updated_at);
     let Some(base) = DateTime::from_timestamp(w.base, 0) else {
@@ -1824,8 +1824,13 @@ pub fn generate(dir: &Path, n: usize, seed: u64, example: &str) -> Result<Genera
         root: dir.to_string_lossy().into_owned(),
         last_secs: 0,
         last_seq: 0,
+        used: false,
     };
-    let ids: Vec<String> = plans.iter().map(|p| ids.next(p.created)).collect();
+    let ids: Vec<String> = plans
+        .iter()
+        .map(|p| ids.next(p.created))
+        .collect::<Option<_>>()
+        .ok_or("ran out of ticket IDs")?;
     debug_assert!(plans.iter().all(|p| p.created > EPOCH));
 
     // Customers: those who wrote at least one ticket, known since their first.

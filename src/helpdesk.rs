@@ -43,6 +43,9 @@ pub struct Helpdesk {
     saved: Cell<usize>,
     /// The helpdesk lock, when a whole run (an ingest) holds it.
     held: RefCell<Option<crate::store::lock::Lock>>,
+    /// The ID counter of a dry run, advanced in memory only: what-if runs leave
+    /// `.desk/ids.json` alone yet show each new ticket with its own ID.
+    dry_ids: RefCell<Option<crate::model::id::IdState>>,
 }
 
 /// How many saves keep the load index current one by one before a batch drops it.
@@ -126,9 +129,14 @@ impl Helpdesk {
         let settings = Settings::load(store.root())?;
         let now = match now.map(str::trim).filter(|s| !s.is_empty()) {
             Some(s) => parse_instant(s, settings.helpdesk.timezone).ok_or_else(|| {
-                Error::Usage(format!(
-                    "--now/DESK_NOW: cannot read `{s}` as a time (use RFC 3339, like 2026-11-24T09:00:00Z)"
-                ))
+                let tz = settings.helpdesk.timezone;
+                Error::Usage(if crate::time::beyond_range(s, tz) {
+                    format!("--now/DESK_NOW: {}", crate::time::outside_range(s))
+                } else {
+                    format!(
+                        "--now/DESK_NOW: cannot read `{s}` as a time (use RFC 3339, like 2026-11-24T09:00:00Z)"
+                    )
+                })
             })?,
             None => now_from_system(),
         };
@@ -153,6 +161,7 @@ impl Helpdesk {
             loads: RefCell::new(None),
             saved: Cell::new(0),
             held: RefCell::new(None),
+            dry_ids: RefCell::new(None),
         })
     }
 
@@ -304,6 +313,7 @@ impl Helpdesk {
         };
         ticket.id = match &origin.id {
             Some(id) => id.clone(),
+            None if origin.dry_run => self.store.dry_id(at, &mut self.dry_ids.borrow_mut())?,
             None => self.store.next_id(at)?,
         };
         if !origin.dry_run
@@ -443,16 +453,21 @@ impl Helpdesk {
     /// Creates the customer record on first contact; fills in a missing name later.
     fn touch_customer(&self, email: &str, name: Option<&str>) -> Result<Customer> {
         let name = name.map(str::trim).filter(|n| !n.is_empty());
-        let customer = match self.store.load_customer(email)? {
+        // A file is written only when it is new or learns a name, so one written by hand
+        // keeps its own form until desk has something to add.
+        let (customer, changed) = match self.store.load_customer(email)? {
             Some(mut c) => {
-                if c.name.is_none() && name.is_some() {
+                let learns = c.name.is_none() && name.is_some();
+                if learns {
                     c.name = name.map(str::to_string);
                 }
-                c
+                (c, learns)
             }
-            None => Customer::new(email, name, self.now),
+            None => (Customer::new(email, name, self.now), true),
         };
-        self.store.save_customer(&customer)?;
+        if changed {
+            self.store.save_customer(&customer)?;
+        }
         Ok(customer)
     }
 

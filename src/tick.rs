@@ -179,7 +179,9 @@ impl Helpdesk {
             let made = self.store.scan_where(&|_, _| true)?;
             for s in made.tickets.iter().filter(|s| s.channel == "schedule") {
                 for sched in &rules.schedules {
-                    if crate::model::id::for_occurrence(&sched.name, s.created_at) == s.id {
+                    if crate::model::id::for_occurrence(&sched.name, s.created_at).as_deref()
+                        == Some(s.id.as_str())
+                    {
                         let at = DateTime::from_timestamp(s.created_at, 0).unwrap_or_default();
                         let last = state.entry(sched.name.clone()).or_insert(at);
                         *last = (*last).max(at);
@@ -209,20 +211,25 @@ impl Helpdesk {
                     .collect(),
             };
             for occ in occurrences {
+                // Without a shared ID (an occurrence before 2020 or after 3108), the
+                // ticket takes this clone's next ID; the state below still makes it once.
                 let id = crate::model::id::for_occurrence(&sched.name, occ.timestamp());
-                if !self.store.ticket_path(&id).exists() {
+                if id
+                    .as_ref()
+                    .is_none_or(|id| !self.store.ticket_path(id).exists())
+                {
                     let new = schedule_ticket(sched);
                     let origin = Origin {
                         at: Some(occ),
                         actor: Some(format!("schedule:{}", sched.name)),
-                        id: Some(id.clone()),
+                        id: id.clone(),
                         dry_run,
                     };
                     match self.create_with(new, rules, &origin) {
-                        Ok(_) => {
-                            made.push(id.clone());
+                        Ok(out) => {
+                            made.push(out.ticket.id.clone());
                             report.happened.push(Happening {
-                                ticket: id,
+                                ticket: out.ticket.id,
                                 kind: "created".into(),
                                 at: occ,
                                 detail: format!("created by schedule {}", sched.name),

@@ -641,6 +641,7 @@ fn one_rule_applies_several_decisions_in_one_history_entry_and_notifies_the_depa
 [[rule]]
 name = "complaint"
 on = ["ticket.created"]
+if.all = [ { field = "type", op = "is", value = "ticket" } ]
 if.any = [ { field = "subject", op = "contains", value = ["reklamasjon", "klage"] } ]
 then = [
   { set = "status", to = "open" },
@@ -1355,6 +1356,7 @@ then = [ { set = "priority", to = "urgent" } ]
 [[rule]]
 name = "agent-reply-sets-pending"
 on = ["agent.replied"]
+if.all = [ { field = "type", op = "is", value = "ticket" } ]
 then = [ { set = "status", to = "pending" } ]
 
 [[rule]]

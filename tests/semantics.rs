@@ -233,6 +233,7 @@ const NUDGE: &str = r#"
 [[rule]]
 name = "agent-reply-sets-pending"
 on = ["agent.replied"]
+if.all = [ { field = "type", op = "is", value = "ticket" } ]
 then = [ { set = "status", to = "pending" } ]
 
 [[rule]]
@@ -248,6 +249,7 @@ then = [ { reply = "follow-up" }, { add_tags = ["followed-up"] } ]
 name = "solve-when-silent"
 on = ["tick"]
 if.all = [
+  { field = "type", op = "is", value = "ticket" },
   { field = "status", op = "is", value = "pending" },
   { field = "since.last_agent_message", op = "over", value = "10d" },
 ]

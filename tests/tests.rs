@@ -14,6 +14,7 @@ mod failures;
 mod ingest;
 mod ingest_broken;
 mod ingest_corpus;
+mod instants;
 mod outbox;
 mod report;
 mod rules;

@@ -86,10 +86,14 @@ fn period(p: &Period, hd: &Helpdesk) -> Result<(DateTime<Utc>, DateTime<Utc>)> {
     let tz = hd.settings.helpdesk.timezone;
     let instant = |flag: &str, s: &str| {
         parse_instant(s, tz).ok_or_else(|| {
-            Error::Usage(format!(
-                "{flag} `{s}`: use a date like 2026-03-01, a local time like \"2026-03-01 08:00\" or RFC 3339{}",
-                if flag == "--since" { ", or a duration like 30d" } else { "" }
-            ))
+            Error::Usage(if crate::time::beyond_range(s, tz) {
+                format!("{flag} {}", crate::time::outside_range(s))
+            } else {
+                format!(
+                    "{flag} `{s}`: use a date like 2026-03-01, a local time like \"2026-03-01 08:00\" or RFC 3339{}",
+                    if flag == "--since" { ", or a duration like 30d" } else { "" }
+                )
+            })
         })
     };
     let until = match &p.until {
@@ -97,10 +101,18 @@ fn period(p: &Period, hd: &Helpdesk) -> Result<(DateTime<Utc>, DateTime<Utc>)> {
         // Up to now, this second included.
         None => hd.now + chrono::Duration::seconds(1),
     };
+    // A period reaching back before 1970 starts there: no ticket is older.
+    let back = |d: Duration| {
+        let secs = until.timestamp().saturating_sub(d.seconds);
+        DateTime::from_timestamp(secs.max(crate::time::FIRST), 0).unwrap_or_default()
+    };
     let since = match p.since.as_deref() {
-        None => until - chrono::Duration::days(30),
+        None => back(Duration::from_secs(30 * 86_400)),
         Some(s) => match Duration::parse(s) {
-            Ok(d) => until - d.to_chrono(),
+            Ok(d) => back(d),
+            Err(m) if crate::time::looks_like_duration(s) => {
+                return Err(Error::Usage(format!("--since {m}")));
+            }
             Err(_) => instant("--since", s)?,
         },
     };

@@ -7,7 +7,7 @@ use crate::ingest::Inbound;
 use crate::mail::incoming::derived_id;
 use crate::model::customer::validate_email;
 use crate::model::{Priority, Settings};
-use crate::time::parse_instant;
+use crate::time::read_instant;
 
 /// The columns a file may have, besides `field.NAME` for custom fields.
 pub const COLUMNS: [&str; 14] = [
@@ -108,10 +108,7 @@ fn inbound(
         s.check_status(kind.as_deref().unwrap_or("ticket"), &st)?;
     }
     let created_at = get("created_at")
-        .map(|t| {
-            parse_instant(&t, s.helpdesk.timezone)
-                .ok_or_else(|| format!("created_at: cannot read `{t}` as a time"))
-        })
+        .map(|t| read_instant(&t, s.helpdesk.timezone).map_err(|m| format!("created_at: {m}")))
         .transpose()?;
     let tags = get("tags")
         .map(|t| {

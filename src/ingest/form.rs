@@ -12,7 +12,7 @@ use crate::ingest::Inbound;
 use crate::mail::incoming::derived_id;
 use crate::model::customer::validate_email;
 use crate::model::{Priority, Settings};
-use crate::time::parse_instant;
+use crate::time::read_instant;
 
 /// The keys a payload may have (README, "Web forms and chat").
 pub const KEYS: [&str; 14] = [
@@ -133,9 +133,7 @@ fn payload(v: &Value, s: &Settings) -> std::result::Result<Inbound, String> {
     }
     let f: Form = serde_json::from_value(v.clone()).map_err(|e| e.to_string())?;
     let tz = s.helpdesk.timezone;
-    let time = |t: &str, key: &str| {
-        parse_instant(t, tz).ok_or_else(|| format!("`{key}`: cannot read `{t}` as a time"))
-    };
+    let time = |t: &str, key: &str| read_instant(t, tz).map_err(|m| format!("`{key}`: {m}"));
     let from = f.from.as_deref().map(validate_email).transpose()?;
     if let Some(d) = &f.department {
         s.check_department(d)?;

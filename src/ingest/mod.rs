@@ -84,7 +84,8 @@ impl Inbound {
             name: m.name,
             to,
             body: m.body,
-            sent_at: m.date,
+            // A Date: outside the years desk handles is garbage, not a time to keep.
+            sent_at: m.date.filter(|d| crate::time::in_range(*d)),
             auto: m.auto,
             bounce: m.bounce,
             files: m.attachments,

@@ -1,4 +1,7 @@
-//! A customer as stored in `customers/EMAIL.json`, created on first contact.
+//! A customer as stored in `customers/EMAIL.json`, created on first contact. Only
+//! `email` is required: a file written by hand or exported from a CRM with just `email`
+//! and `group` is valid. desk rewrites such a file only to add what it learns (a name
+//! from a mail), and never adds `created_at` to it: that is when desk made the file.
 
 use std::collections::BTreeMap;
 
@@ -14,7 +17,9 @@ pub struct Customer {
     pub organization: Option<String>,
     #[serde(default)]
     pub fields: BTreeMap<String, String>,
-    pub created_at: DateTime<Utc>,
+    /// When desk made the file; absent in files made elsewhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<DateTime<Utc>>,
 }
 
 impl Customer {
@@ -25,7 +30,7 @@ impl Customer {
             group: None,
             organization: None,
             fields: BTreeMap::new(),
-            created_at: at,
+            created_at: Some(at),
         }
     }
 

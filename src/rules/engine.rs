@@ -500,7 +500,9 @@ fn do_action(
         }
         Action::Snooze(how) => {
             let until = match how {
-                SnoozeFor::Duration(d) => env.now + d.to_chrono(),
+                SnoozeFor::Duration(d) => crate::time::add(env.now, *d).ok_or_else(|| {
+                    format!("{d} from now is past 9999-12-31T23:59:59Z, the last time desk handles")
+                })?,
                 SnoozeFor::Until(t) => *t,
             };
             edit_with(ticket, env, author, |e| e.snooze(until))

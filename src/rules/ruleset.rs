@@ -9,7 +9,8 @@ use toml::de::{DeTable, DeValue};
 
 use crate::error::{Diagnostic, Error, Result, suggest};
 use crate::model::Settings;
-use crate::rules::condition::{self, Condition, Context};
+use crate::model::settings::{Category, TicketType};
+use crate::rules::condition::{self, Condition, Context, Field, Op, Operand};
 use crate::rules::template::{self, Templates};
 use crate::source::{Reader, Source, Value};
 use crate::time::Duration;
@@ -366,9 +367,21 @@ fn read_rule(
                     r.error(v.span(), format!("{what}: `then` has no actions"));
                     ok = false;
                 }
+                // Conditions that did not parse say nothing sure about the type: their
+                // error is enough.
+                let mut reach = match (&condition, t.contains_key("if")) {
+                    (Some(c), _) => Some(type_mask(c, settings)),
+                    (None, false) => Some(vec![true; settings.types.len()]),
+                    (None, true) => None,
+                };
                 for item in arr.iter() {
                     match read_action(r, item, settings, templates) {
-                        Some(a) => actions.push(a),
+                        Some(a) => {
+                            if let Some(reach) = reach.as_mut() {
+                                ok &= check_reach(r, item, &a, reach, settings, &what);
+                            }
+                            actions.push(a);
+                        }
                         None => ok = false,
                     }
                 }
@@ -386,6 +399,133 @@ fn read_rule(
         stop,
         line,
     })
+}
+
+/// The ticket types a condition can hold for, as a mask over `settings.types`. Tests of
+/// `type` narrow it, and so do `is`/`in` tests of `status` and `status_category` (a
+/// status belongs to its type); anything else, including a `not` around anything but a
+/// `type` test, may hold for every type. It errs towards too many types, never too few.
+fn type_mask(c: &Condition, settings: &Settings) -> Vec<bool> {
+    let every = || vec![true; settings.types.len()];
+    match c {
+        Condition::All(cs) => cs.iter().fold(every(), |mut m, c| {
+            for (a, b) in m.iter_mut().zip(type_mask(c, settings)) {
+                *a &= b;
+            }
+            m
+        }),
+        Condition::Any(cs) if cs.is_empty() => every(),
+        Condition::Any(cs) => cs
+            .iter()
+            .fold(vec![false; settings.types.len()], |mut m, c| {
+                for (a, b) in m.iter_mut().zip(type_mask(c, settings)) {
+                    *a |= b;
+                }
+                m
+            }),
+        Condition::Not(inner) => match inner.as_ref() {
+            Condition::Test(t) if t.field == Field::Type => {
+                test_mask(t, settings).map_or_else(every, |m| m.into_iter().map(|b| !b).collect())
+            }
+            _ => every(),
+        },
+        Condition::Test(t) => test_mask(t, settings).unwrap_or_else(every),
+    }
+}
+
+/// The types a test can hold for, or `None` when it says nothing about the type.
+fn test_mask(t: &condition::Test, settings: &Settings) -> Option<Vec<bool>> {
+    let Operand::Strings(values) = &t.value else {
+        return None;
+    };
+    let named = |v: &str| values.iter().any(|x| x == v);
+    let holds = |tt: &TicketType| match &t.field {
+        Field::Type => named(&tt.id),
+        Field::Status => tt.statuses.iter().any(|s| named(&s.id)),
+        _ => tt.statuses.iter().any(|s| {
+            values
+                .iter()
+                .any(|v| Category::parse(v) == Some(s.category))
+        }),
+    };
+    let positive = match (&t.field, &t.op) {
+        (Field::Type | Field::Status | Field::StatusCategory, Op::Is | Op::In) => true,
+        // "Not this status" leaves every type possible; "not this type" does not.
+        (Field::Type, Op::IsNot | Op::NotIn) => false,
+        _ => return None,
+    };
+    Some(
+        settings
+            .types
+            .iter()
+            .map(|tt| holds(tt) == positive)
+            .collect(),
+    )
+}
+
+/// Follows the type through a rule's actions (`set type` fixes it) and checks that a
+/// `set status` names a status of every type the ticket can have at that point.
+fn check_reach(
+    r: &mut Reader<'_>,
+    item: &Value<'_>,
+    action: &Action,
+    reach: &mut Vec<bool>,
+    settings: &Settings,
+    what: &str,
+) -> bool {
+    let Action::Set { field, to } = action else {
+        return true;
+    };
+    match field.as_str() {
+        "type" => {
+            *reach = settings.types.iter().map(|t| &t.id == to).collect();
+            true
+        }
+        "status" => {
+            let (lacking, having): (Vec<&TicketType>, Vec<&TicketType>) = settings
+                .types
+                .iter()
+                .zip(reach.iter())
+                .filter(|(_, r)| **r)
+                .map(|(t, _)| t)
+                .partition(|t| t.status(to).is_none());
+            if lacking.is_empty() {
+                return true;
+            }
+            let names = |ts: &[&TicketType]| {
+                ts.iter()
+                    .map(|t| format!("`{}`", t.id))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let quoted: Vec<String> = having.iter().map(|t| format!("\"{}\"", t.id)).collect();
+            let pin = match quoted.as_slice() {
+                [] => String::new(),
+                [one] => format!(
+                    "; limit the rule with {{ field = \"type\", op = \"is\", value = {one} }} in `if.all`"
+                ),
+                many => format!(
+                    "; limit the rule with {{ field = \"type\", op = \"in\", value = [{}] }} in `if.all`",
+                    many.join(", ")
+                ),
+            };
+            let types = if lacking.len() == 1 { "type" } else { "types" };
+            let span = match item.get_ref() {
+                DeValue::Table(t) => t.get("to").map_or(item.span(), |v| v.span()),
+                _ => item.span(),
+            };
+            r.error(
+                span,
+                format!(
+                    "{what} can set status `{to}` on tickets of {types} {}, which {} no such status{pin}",
+                    names(&lacking),
+                    if lacking.len() == 1 { "has" } else { "have" },
+                ),
+            );
+            false
+        }
+        _ => true,
+    }
 }
 
 fn key_or(t: &DeTable<'_>, key: &str, span: Range<usize>) -> Range<usize> {
@@ -598,12 +738,17 @@ fn read_action(
         }
         "snooze" => {
             let when = r.as_str(value, &what)?;
-            if let Ok(d) = Duration::parse(when.get_ref()) {
-                if d.seconds <= 0 {
+            match Duration::parse(when.get_ref()) {
+                Ok(d) if d.seconds <= 0 => {
                     r.error(when.span(), "snooze for a positive duration");
                     return None;
                 }
-                return Some(Action::Snooze(SnoozeFor::Duration(d)));
+                Ok(d) => return Some(Action::Snooze(SnoozeFor::Duration(d))),
+                Err(m) if crate::time::looks_like_duration(when.get_ref()) => {
+                    r.error(when.span(), m);
+                    return None;
+                }
+                Err(_) => {}
             }
             match crate::time::parse_instant(when.get_ref(), settings.helpdesk.timezone) {
                 Some(t) => Some(Action::Snooze(SnoozeFor::Until(t))),

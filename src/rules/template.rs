@@ -82,19 +82,41 @@ fn check_name(name: &str) -> Result<(), String> {
 
 /// The placeholders of a text: (name, byte offset of `{{`).
 fn placeholders(text: &str) -> Vec<(String, usize)> {
+    scan(text).0
+}
+
+/// The byte offset of the first `{{` that no `}}` closes on its line before the next
+/// `{{`. Rendering would print it as it is, so it is refused when rules load.
+fn unclosed(text: &str) -> Option<usize> {
+    scan(text).1
+}
+
+/// Placeholders, and the first unclosed `{{`, which is skipped so that the
+/// placeholders after it are still found.
+fn scan(text: &str) -> (Vec<(String, usize)>, Option<usize>) {
     let mut out = Vec::new();
+    let mut first_unclosed = None;
     let mut rest = 0;
     while let Some(i) = text[rest..].find("{{") {
         let start = rest + i;
-        match text[start + 2..].find("}}") {
-            Some(j) => {
-                out.push((text[start + 2..start + 2 + j].trim().to_string(), start));
+        let inner = &text[start + 2..];
+        let close = inner.find("}}");
+        let cut = [inner.find("{{"), inner.find('\n')]
+            .into_iter()
+            .flatten()
+            .min();
+        match close {
+            Some(j) if cut.is_none_or(|c| j < c) => {
+                out.push((inner[..j].trim().to_string(), start));
                 rest = start + 2 + j + 2;
             }
-            None => break,
+            _ => {
+                first_unclosed.get_or_insert(start);
+                rest = start + 2;
+            }
         }
     }
-    out
+    (out, first_unclosed)
 }
 
 /// Checks the placeholders of a text inside rules.toml (a `note` action).
@@ -106,6 +128,15 @@ pub fn check_placeholders(
 ) -> Option<()> {
     let mut ok = true;
     let raw = r.source.text.get(span.clone()).unwrap_or("").to_string();
+    if let Some(offset) = unclosed(text) {
+        // Point at it when the string is written plainly (no escapes before it).
+        let at = raw
+            .match_indices("{{")
+            .nth(text[..offset].matches("{{").count())
+            .map_or(span.start, |(i, _)| span.start + i);
+        r.error(at..at, "unclosed `{{`: close the placeholder with `}}`");
+        ok = false;
+    }
     for (name, offset) in placeholders(text) {
         if let Err(m) = check_name(&name) {
             // Point at the placeholder itself when the string is written plainly.
@@ -216,6 +247,12 @@ pub fn parse(source: &Source) -> Result<Template, Vec<Diagnostic>> {
         if let Err(m) = check_name(&name) {
             errors.push(source.diagnostic(offset..offset, m));
         }
+    }
+    if let Some(offset) = unclosed(&source.text) {
+        errors.push(source.diagnostic(
+            offset..offset,
+            "unclosed `{{`: close the placeholder with `}}`",
+        ));
     }
     if subject.contains('\n') || subject.contains('\r') {
         errors.push(source.diagnostic(0..0, "the subject must be one line"));

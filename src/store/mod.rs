@@ -174,20 +174,46 @@ impl Store {
 
     /// The next ticket ID on this clone. Call with the lock held.
     pub fn next_id(&self, now: DateTime<Utc>) -> Result<String> {
-        let path = self.local_dir().join("ids.json");
+        let mut state = self.id_state();
+        let id = self.free_id(&mut state, now)?;
+        // The sequence needs no flush: after a crash, an ID already taken is skipped
+        // because its file exists.
+        let bytes = serde_json::to_vec(&state).unwrap_or_default();
+        atomic::replace_unsynced(&self.ids_path(), &bytes)?;
+        Ok(id)
+    }
+
+    /// The next ID for a dry run: `state` (loaded on first use) advances, the file does not.
+    pub fn dry_id(&self, now: DateTime<Utc>, state: &mut Option<IdState>) -> Result<String> {
+        let state = state.get_or_insert_with(|| self.id_state());
+        self.free_id(state, now)
+    }
+
+    fn ids_path(&self) -> PathBuf {
+        self.local_dir().join("ids.json")
+    }
+
+    /// This clone's counter, or a fresh one (new identity) if none was kept for this root.
+    fn id_state(&self) -> IdState {
         let root = self.root.to_string_lossy().to_string();
-        let mut state = atomic::read(&path)
+        atomic::read(&self.ids_path())
             .ok()
             .and_then(|s| serde_json::from_slice::<IdState>(&s).ok())
             .filter(|s| s.root == root)
-            .unwrap_or_else(|| IdState::fresh(&root));
+            .unwrap_or_else(|| IdState::fresh(&root))
+    }
+
+    /// Advances `state` to an ID no ticket file has. Each ID is greater than the last, so
+    /// this ends: at a free ID, or with an error when the clone has none left.
+    fn free_id(&self, state: &mut IdState, now: DateTime<Utc>) -> Result<String> {
         loop {
-            let id = state.next(now.timestamp());
+            let Some(id) = state.next(now.timestamp()) else {
+                return Err(Error::Invalid(format!(
+                    "no ticket IDs left on this clone: IDs count seconds up to 3108-10-26T03:46:07Z and this clone has used every one up to there; remove {} to start over with a new clone identity",
+                    self.ids_path().display()
+                )));
+            };
             if !atomic::exists(&self.ticket_path(&id)) {
-                // The sequence needs no flush: after a crash, an ID already taken is
-                // skipped because its file exists.
-                let bytes = serde_json::to_vec(&state).unwrap_or_default();
-                atomic::replace_unsynced(&path, &bytes)?;
                 return Ok(id);
             }
         }

@@ -19,6 +19,10 @@ pub struct Duration {
     days: i64,
 }
 
+/// The longest duration accepted: 10,000 years of 365.2425 days. Longer spans reach
+/// past every time desk handles, and would overflow when added to one.
+pub const MAX_SECONDS: i64 = 10_000 * 31_556_952;
+
 const UNITS: [(char, i64); 5] = [
     ('w', 604_800),
     ('d', 86_400),
@@ -86,11 +90,12 @@ impl Duration {
             last_unit = pos;
             let n: i64 = digits
                 .parse()
-                .map_err(|_| format!("`{text}` is not a duration: number too large"))?;
+                .map_err(|_| format!("`{text}` is not a duration: longer than 10000 years"))?;
             total = n
                 .checked_mul(UNITS[pos].1)
                 .and_then(|v| total.checked_add(v))
-                .ok_or_else(|| format!("`{text}` is not a duration: too large"))?;
+                .filter(|t| *t <= MAX_SECONDS)
+                .ok_or_else(|| format!("`{text}` is not a duration: longer than 10000 years"))?;
             match c {
                 'w' => weeks = n,
                 'd' => days = n,
@@ -110,8 +115,13 @@ impl Duration {
         })
     }
 
+    /// As chrono's duration; saturates instead of panicking on spans chrono cannot hold.
     pub fn to_chrono(self) -> chrono::Duration {
-        chrono::Duration::seconds(self.seconds)
+        chrono::Duration::try_seconds(self.seconds).unwrap_or(if self.seconds < 0 {
+            chrono::Duration::MIN
+        } else {
+            chrono::Duration::MAX
+        })
     }
 }
 
@@ -180,9 +190,24 @@ mod tests {
             assert_eq!(d.seconds, secs);
             assert_eq!(d.to_string(), shown);
         }
-        for bad in ["", "h", "10", "1h1d", "1x", "1h1h"] {
+        for bad in [
+            "",
+            "h",
+            "10",
+            "1h1d",
+            "1x",
+            "1h1h",
+            "99999999999d",
+            "99999999999w",
+            "99999999999999999999s",
+            "521776w",
+        ] {
             assert!(Duration::parse(bad).is_err(), "{bad}");
         }
+        assert_eq!(
+            Duration::parse("521775w").map(|d| d.seconds),
+            Ok(521_775 * 604_800)
+        );
     }
 
     #[test]
