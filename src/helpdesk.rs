@@ -25,7 +25,7 @@ use crate::store::Store;
 use crate::store::atomic;
 use crate::time::{now_from_system, parse_instant};
 
-/// Events (DESIGN §4) raised by commands.
+/// Events raised by commands (the names are in `model::event`).
 pub use crate::rules::event;
 
 /// An open helpdesk: where it is, its settings, the clock and who is acting.

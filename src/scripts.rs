@@ -1,4 +1,4 @@
-//! Running `scripts/NAME` for the `run` action (DESIGN §6), confined: only an
+//! Running `scripts/NAME` for the `run` action (README, "Scripts"), confined: only an
 //! executable directly inside scripts/ (a symlink must stay inside it too), never
 //! through a shell, with a minimal environment, the helpdesk root as working directory,
 //! its own process group (all of it killed at the timeout, or when the script exits),

@@ -217,7 +217,7 @@ fn ids(v: &HeaderValue<'_>) -> Vec<String> {
 }
 
 /// Why this mail came from a machine, if it did: such mail is never answered
-/// automatically (DESIGN §4), so two robots never write to each other forever.
+/// automatically, so two robots never write to each other forever.
 fn robot(msg: &Message<'_>, from: Option<&str>) -> Option<String> {
     let text = |h: &str| {
         msg.header(h)

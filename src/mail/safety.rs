@@ -1,4 +1,4 @@
-//! No automatic mail to an address that must never get one (DESIGN §4): mailer daemons,
+//! No automatic mail to an address that must never get one: mailer daemons,
 //! no-reply senders and the helpdesk's own addresses, so two robots never talk forever.
 
 use crate::model::Settings;

@@ -15,7 +15,7 @@ use crate::rules::template::{self, Templates};
 use crate::source::{Reader, Source, Value};
 use crate::time::Duration;
 
-/// Events a rule can listen for (DESIGN §4), and `tick` for time rules.
+/// Events a rule can listen for, and `tick` for time rules.
 pub use crate::model::event::ALL as EVENTS;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -72,7 +72,7 @@ pub enum Action {
         text: String,
     },
     Snooze(SnoozeFor),
-    /// Run `scripts/NAME`; its output is more actions (DESIGN §6).
+    /// Run `scripts/NAME`; its output is more actions (README, "Scripts").
     Run {
         script: String,
         timeout: std::time::Duration,
