@@ -1847,7 +1847,7 @@ pub fn generate(dir: &Path, n: usize, seed: u64, example: &str) -> Result<Genera
         rec.fields.insert("country".into(), c.lang.country().into());
         rec.fields
             .insert("customer_no".into(), c.number.to_string());
-        write_file(&store.customer_path(&c.email), rec.to_json().as_bytes())?;
+        write_file(&store.customer_path(&c.email), rec.to_json()?.as_bytes())?;
         written += 1;
     }
 
@@ -1899,11 +1899,12 @@ pub fn generate(dir: &Path, n: usize, seed: u64, example: &str) -> Result<Genera
                         let mut ticket = build_ticket(world, plan, id.clone())?;
                         apply_sla(world, plan, &mut ticket);
                         path.push(format!("{id}.json"));
+                        let json = ticket.to_json()?;
                         fs::OpenOptions::new()
                             .write(true)
                             .create_new(true)
                             .open(&path)
-                            .and_then(|mut f| f.write_all(ticket.to_json().as_bytes()))
+                            .and_then(|mut f| f.write_all(json.as_bytes()))
                             .map_err(|e| format!("{}: {e}", path.display()))?;
                         path.pop();
                         let before = done.fetch_add(1, Ordering::Relaxed);

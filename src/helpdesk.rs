@@ -46,6 +46,9 @@ pub struct Helpdesk {
     /// The ID counter of a dry run, advanced in memory only: what-if runs leave
     /// `.desk/ids.json` alone yet show each new ticket with its own ID.
     dry_ids: RefCell<Option<crate::model::id::IdState>>,
+    /// What went wrong that did not stop the command (a corrupt local state file,
+    /// rebuilt): reported with the outcome of the next change.
+    warnings: RefCell<Vec<String>>,
 }
 
 /// How many saves keep the load index current one by one before a batch drops it.
@@ -162,6 +165,7 @@ impl Helpdesk {
             saved: Cell::new(0),
             held: RefCell::new(None),
             dry_ids: RefCell::new(None),
+            warnings: RefCell::new(Vec::new()),
         })
     }
 
@@ -173,6 +177,16 @@ impl Helpdesk {
             *self.held.borrow_mut() = Some(lock);
         }
         Ok(())
+    }
+
+    /// Notes a problem that did not stop the command.
+    pub(crate) fn warn(&self, message: String) {
+        self.warnings.borrow_mut().push(message);
+    }
+
+    /// The problems noted since the last call.
+    pub fn take_warnings(&self) -> Vec<String> {
+        std::mem::take(&mut *self.warnings.borrow_mut())
     }
 
     pub fn release(&self) {
@@ -741,10 +755,16 @@ impl Helpdesk {
             return Ok(None);
         }
         let path = self.store.local_dir().join("round-robin.json");
-        let mut state: BTreeMap<String, String> = atomic::read(&path)
-            .ok()
-            .and_then(|s| serde_json::from_slice(&s).ok())
-            .unwrap_or_default();
+        let mut state: BTreeMap<String, String> = match atomic::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+                self.warn(format!(
+                    "{}: not a round-robin record ({e}); the rotation starts again",
+                    path.display()
+                ));
+                BTreeMap::new()
+            }),
+            Err(_) => BTreeMap::new(),
+        };
         let next = match state
             .get(department)
             .and_then(|last| candidates.iter().position(|c| c == last))
@@ -754,7 +774,8 @@ impl Helpdesk {
         };
         if !dry_run {
             state.insert(department.to_string(), next.clone());
-            let bytes = serde_json::to_vec_pretty(&state).unwrap_or_default();
+            let bytes = serde_json::to_vec_pretty(&state)
+                .map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
             std::fs::create_dir_all(self.store.local_dir())
                 .map_err(|e| Error::io(self.store.local_dir(), e))?;
             atomic::replace(&path, &bytes)?;

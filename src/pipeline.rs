@@ -277,6 +277,7 @@ impl Helpdesk {
         if !w.deleted {
             mail.extend(self.render_effects(&mut w, rules)?);
         }
+        w.problems.extend(self.take_warnings());
         let said = std::mem::take(&mut w.said);
         settle_words(&mut w.traces, &said);
         let changed = w.deleted || w.before.as_ref() != Some(&w.ticket) || !mail.is_empty();

@@ -47,6 +47,9 @@ pub struct TickReport {
     pub traces: Vec<(String, Vec<RuleTrace>)>,
     #[serde(skip)]
     pub problems: Vec<String>,
+    /// What went wrong without failing the tick (a corrupt local record, rebuilt).
+    #[serde(skip)]
+    pub warnings: Vec<String>,
 }
 
 /// Fields a listing summary does not know: a time rule testing them needs the file.
@@ -123,6 +126,7 @@ impl Helpdesk {
             checked: 0,
             happened: Vec::new(),
             traces: Vec::new(),
+            warnings: Vec::new(),
             problems: scan
                 .problems
                 .iter()
@@ -169,10 +173,16 @@ impl Helpdesk {
             return Ok(made);
         }
         let path = self.store.local_dir().join("schedules.json");
-        let mut state: BTreeMap<String, DateTime<Utc>> = std::fs::read_to_string(&path)
-            .ok()
-            .and_then(|s| serde_json::from_str(&s).ok())
-            .unwrap_or_default();
+        let mut state: BTreeMap<String, DateTime<Utc>> = match std::fs::read_to_string(&path) {
+            Ok(s) => serde_json::from_str(&s).unwrap_or_else(|e| {
+                report.warnings.push(format!(
+                    "{}: not a schedule record ({e}); the last occurrences are read from the tickets",
+                    path.display()
+                ));
+                BTreeMap::new()
+            }),
+            Err(_) => BTreeMap::new(),
+        };
         // Without a local record (a fresh clone, `.desk/` deleted), the tickets tell:
         // a recurring ticket's ID is derived from its schedule and occurrence.
         if rules.schedules.iter().any(|s| !state.contains_key(&s.name)) {
@@ -244,7 +254,8 @@ impl Helpdesk {
             }
         }
         if !dry_run {
-            let bytes = serde_json::to_vec_pretty(&state).unwrap_or_default();
+            let bytes = serde_json::to_vec_pretty(&state)
+                .map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
             std::fs::create_dir_all(self.store.local_dir())
                 .map_err(|e| Error::io(self.store.local_dir(), e))?;
             crate::store::atomic::replace(&path, &bytes)?;

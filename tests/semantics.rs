@@ -483,3 +483,44 @@ fn set_refuses_an_sla_policy_that_does_not_exist() {
     assert_eq!(before, d.snapshot_files());
     d.ok(["set", &id, "sla=standard"]);
 }
+
+#[test]
+fn a_corrupt_local_record_is_a_warning_and_is_rebuilt() {
+    let mut d = desk(
+        r#"
+[[rule]]
+name = "rotate"
+on = ["ticket.created"]
+then = [ { set = "department", to = "support" }, { assign = "round_robin" } ]
+
+[[schedule]]
+name = "daily-check"
+every = "0 9 * * *"
+ticket = { subject = "Daily check", department = "support" }
+"#,
+    );
+    d.new_ticket("First", &[]);
+    d.write(".desk/round-robin.json", "{ not json");
+    let out = d.run(["new", "-s", "Second"]);
+    assert_eq!(out.code, 0, "{out}");
+    assert!(
+        out.stderr
+            .contains("round-robin.json: not a round-robin record"),
+        "{out}"
+    );
+    let id = out.stdout.trim().to_string();
+    assert_eq!(d.ticket(&id)["assignee"], "ingrid");
+
+    d.set_now("2026-11-24T09:30:00Z");
+    d.ok(["tick"]);
+    d.write(".desk/schedules.json", "[]");
+    d.set_now("2026-11-25T09:30:00Z");
+    let out = d.run(["tick"]);
+    assert_eq!(out.code, 0, "{out}");
+    assert!(
+        out.stderr.contains("schedules.json: not a schedule record"),
+        "{out}"
+    );
+    let ids = d.ok(["list", "--all", "--format", "ids"]);
+    assert_eq!(ids.lines().count(), 4, "two by hand, one per day: {ids}");
+}

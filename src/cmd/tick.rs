@@ -32,7 +32,7 @@ pub fn run(ctx: &Ctx, args: TickArgs) -> Result<()> {
     let hd = ctx.helpdesk()?;
     let report = hd.tick(args.dry_run)?;
     let tz = hd.settings.helpdesk.timezone;
-    for p in &report.problems {
+    for p in report.problems.iter().chain(&report.warnings) {
         ctx.out.warn(p);
     }
     if args.json {

@@ -34,10 +34,11 @@ impl Customer {
         }
     }
 
-    pub fn to_json(&self) -> String {
-        let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
+    pub fn to_json(&self) -> Result<String, String> {
+        let mut s = serde_json::to_string_pretty(self)
+            .map_err(|e| format!("customer {} cannot be written as JSON: {e}", self.email))?;
         s.push('\n');
-        s
+        Ok(s)
     }
 
     /// The part after `@`, lowercase.

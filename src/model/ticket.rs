@@ -291,10 +291,11 @@ fn is_zero(n: &u32) -> bool {
 
 impl Ticket {
     /// The stored form: pretty JSON, fixed key order, one trailing newline.
-    pub fn to_json(&self) -> String {
-        let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
+    pub fn to_json(&self) -> Result<String, String> {
+        let mut s = serde_json::to_string_pretty(self)
+            .map_err(|e| format!("ticket {} cannot be written as JSON: {e}", self.id))?;
         s.push('\n');
-        s
+        Ok(s)
     }
 
     pub fn from_json(text: &str) -> Result<Ticket, String> {

@@ -146,6 +146,12 @@ pub fn run(
     let mut budget = (env.rules.rules.len() + 1) * 8;
     while let Some(event) = queue.pop_front() {
         if budget == 0 {
+            out.problems.push(format!(
+                "the rules stopped on ticket {} before `{}`: they raised more events than {} rules can (rules that keep answering each other's changes)",
+                ticket.id,
+                event.name,
+                env.rules.rules.len()
+            ));
             break;
         }
         budget -= 1;

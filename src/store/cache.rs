@@ -357,11 +357,13 @@ pub(crate) fn stat_all(dir: &Path, names: &[String]) -> Vec<Option<Stamp>> {
     std::thread::scope(|scope| {
         let handles: Vec<_> = names
             .chunks(size)
-            .map(|c| scope.spawn(move || stat(c)))
+            .map(|c| (c, scope.spawn(move || stat(c))))
             .collect();
+        // A worker that died is redone here: a stamp missing from the list would pair
+        // every later file with the wrong stamp.
         handles
             .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
+            .flat_map(|(c, h)| h.join().unwrap_or_else(|_| stat(c)))
             .collect()
     })
 }

@@ -154,14 +154,20 @@ impl Store {
 
     /// Writes a ticket if its content changed. Returns whether it wrote.
     pub fn save_ticket(&self, t: &Ticket) -> Result<bool> {
-        atomic::write_if_changed(&self.ticket_path(&t.id), t.to_json().as_bytes())
+        atomic::write_if_changed(
+            &self.ticket_path(&t.id),
+            t.to_json().map_err(Error::Invalid)?.as_bytes(),
+        )
     }
 
     /// Writes a new ticket; never overwrites one.
     pub fn create_ticket(&self, t: &Ticket) -> Result<()> {
         let dir = self.tickets_dir();
         atomic::ensure_dir(&dir)?;
-        atomic::create_new(&self.ticket_path(&t.id), t.to_json().as_bytes())
+        atomic::create_new(
+            &self.ticket_path(&t.id),
+            t.to_json().map_err(Error::Invalid)?.as_bytes(),
+        )
     }
 
     pub fn delete_ticket(&self, id: &str) -> Result<()> {
@@ -178,7 +184,8 @@ impl Store {
         let id = self.free_id(&mut state, now)?;
         // The sequence needs no flush: after a crash, an ID already taken is skipped
         // because its file exists.
-        let bytes = serde_json::to_vec(&state).unwrap_or_default();
+        let bytes = serde_json::to_vec(&state)
+            .map_err(|e| Error::Invalid(format!("{}: {e}", self.ids_path().display())))?;
         atomic::replace_unsynced(&self.ids_path(), &bytes)?;
         Ok(id)
     }
@@ -283,6 +290,9 @@ impl Store {
     pub fn save_customer(&self, c: &Customer) -> Result<bool> {
         let dir = self.customers_dir();
         atomic::ensure_dir(&dir)?;
-        atomic::write_if_changed(&self.customer_path(&c.email), c.to_json().as_bytes())
+        atomic::write_if_changed(
+            &self.customer_path(&c.email),
+            c.to_json().map_err(Error::Invalid)?.as_bytes(),
+        )
     }
 }
