@@ -122,35 +122,7 @@ impl Trail {
     }
 }
 
-/// The moments `since.*` conditions measure from, and the last time a person (an agent
-/// or the customer) acted, which ends time-rule episodes.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Stats {
-    pub status_changed: Option<i64>,
-    pub assigned: Option<i64>,
-    pub last_customer_message: Option<i64>,
-    pub last_agent_message: Option<i64>,
-    pub person_acted: Option<i64>,
-}
-
-impl Stats {
-    pub fn of(t: &Ticket) -> Stats {
-        let last_change = |field: &str| {
-            t.history
-                .iter()
-                .rev()
-                .find(|h| h.changes.iter().any(|c| c.field == field))
-                .map(|h| h.at.timestamp())
-        };
-        Stats {
-            status_changed: last_change("status"),
-            assigned: last_change("assignee"),
-            last_customer_message: t.last_customer_message().map(|m| m.timestamp()),
-            last_agent_message: t.last_agent_message().map(|m| m.timestamp()),
-            person_acted: t.person_acted().map(|m| m.timestamp()),
-        }
-    }
-}
+pub use crate::model::ticket::Stats;
 
 fn time(secs: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(secs, 0).unwrap_or_default()
