@@ -89,15 +89,6 @@ impl Error {
     }
 }
 
-impl From<std::io::Error> for Error {
-    fn from(source: std::io::Error) -> Self {
-        Error::Io {
-            path: PathBuf::from("<stdout>"),
-            source,
-        }
-    }
-}
-
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// "did you mean `x`?" for a near-miss name, or nothing.

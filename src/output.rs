@@ -183,8 +183,9 @@ pub fn csv(headers: &[&str], rows: &[Vec<String>]) -> Result<String> {
 /// Writes text to stdout; a closed pipe surfaces as an error that `run` treats as success.
 pub fn print(text: &str) -> Result<()> {
     let mut out = io::stdout().lock();
-    out.write_all(text.as_bytes())?;
-    out.flush()?;
+    let stdout = |e| crate::error::Error::io("<stdout>", e);
+    out.write_all(text.as_bytes()).map_err(stdout)?;
+    out.flush().map_err(stdout)?;
     Ok(())
 }
 
