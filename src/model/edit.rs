@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::model::customer::validate_email;
+use crate::model::field::Settable;
 use crate::model::settings::Category;
 use crate::model::ticket::{Sla, normalize_tag};
 use crate::model::{Change, Message, MessageKind, Priority, Settings, Ticket};
@@ -66,15 +67,17 @@ impl<'a> Edit<'a> {
         let value = value.trim();
         let invalid = |m: String| Error::Invalid(m);
         let opt = |v: &str| (!v.is_empty()).then(|| v.to_string());
-        match field {
-            "subject" => {
-                if value.is_empty() {
-                    return Err(invalid("the subject must not be empty".into()));
-                }
+        let which = Settable::parse(field).map_err(invalid)?;
+        // A status must belong to the ticket's own type, checked below.
+        if which != Settable::Status {
+            which.check(value, self.settings).map_err(invalid)?;
+        }
+        match which {
+            Settable::Subject => {
                 let old = std::mem::replace(&mut self.ticket.subject, value.to_string());
                 self.record(field, Value::String(old), Value::String(value.into()));
             }
-            "status" => {
+            Settable::Status => {
                 let kind = self.ticket.kind.clone();
                 self.settings.check_status(&kind, value).map_err(invalid)?;
                 let old = std::mem::replace(&mut self.ticket.status, value.to_string());
@@ -85,8 +88,7 @@ impl<'a> Edit<'a> {
                     self.set_snoozed(None);
                 }
             }
-            "type" => {
-                self.settings.check_type(value).map_err(invalid)?;
+            Settable::Type => {
                 // The ticket keeps its place in its life: judged in the old type, before
                 // the type changes.
                 let cat = self
@@ -112,7 +114,7 @@ impl<'a> Edit<'a> {
                     self.record("status", Value::String(old), Value::String(new));
                 }
             }
-            "priority" => {
+            Settable::Priority => {
                 let p: Priority = value.parse().map_err(invalid)?;
                 let old = std::mem::replace(&mut self.ticket.priority, p);
                 self.record(
@@ -121,10 +123,7 @@ impl<'a> Edit<'a> {
                     Value::String(p.to_string()),
                 );
             }
-            "department" => {
-                if !value.is_empty() {
-                    self.settings.check_department(value).map_err(invalid)?;
-                }
+            Settable::Department => {
                 let old = std::mem::replace(&mut self.ticket.department, opt(value));
                 self.record(
                     field,
@@ -132,11 +131,8 @@ impl<'a> Edit<'a> {
                     opt_value(&self.ticket.department.clone()),
                 );
             }
-            "assignee" => {
+            Settable::Assignee => {
                 let value = value.strip_prefix("agent:").unwrap_or(value);
-                if !value.is_empty() {
-                    self.settings.check_agent(value).map_err(invalid)?;
-                }
                 let old = std::mem::replace(&mut self.ticket.assignee, opt(value));
                 self.record(
                     field,
@@ -144,7 +140,7 @@ impl<'a> Edit<'a> {
                     opt_value(&self.ticket.assignee.clone()),
                 );
             }
-            "requester" => {
+            Settable::Requester => {
                 let new = if value.is_empty() {
                     None
                 } else {
@@ -157,29 +153,15 @@ impl<'a> Edit<'a> {
                     opt_value(&self.ticket.requester.clone()),
                 );
             }
-            "shop" => {
-                if !value.is_empty() {
-                    self.settings.check_shop(value).map_err(invalid)?;
-                }
+            Settable::Shop => {
                 let old = std::mem::replace(&mut self.ticket.shop, opt(value));
                 self.record(field, opt_value(&old), opt_value(&self.ticket.shop.clone()));
             }
-            "channel" => {
-                if value.is_empty() {
-                    return Err(invalid("the channel must not be empty".into()));
-                }
+            Settable::Channel => {
                 let old = std::mem::replace(&mut self.ticket.channel, value.to_string());
                 self.record(field, Value::String(old), Value::String(value.into()));
             }
-            "tags" => {
-                return Err(invalid("set tags with `+TAG` and `-TAG`".into()));
-            }
-            "snoozed_until" => {
-                return Err(invalid(
-                    "use `desk snooze ID --until WHEN` to snooze".into(),
-                ));
-            }
-            "sla" => {
+            Settable::Sla => {
                 if self
                     .ticket
                     .sla
@@ -201,39 +183,13 @@ impl<'a> Edit<'a> {
                 let to = name(&self.ticket.sla);
                 self.record(field, name(&old), to);
             }
-            "id" | "created_at" | "updated_at" | "messages" | "history" => {
-                return Err(invalid(format!("`{field}` cannot be set by hand")));
-            }
-            _ => {
-                let Some(name) = field.strip_prefix("fields.") else {
-                    const SETTABLE: [&str; 10] = [
-                        "subject",
-                        "status",
-                        "type",
-                        "priority",
-                        "department",
-                        "assignee",
-                        "requester",
-                        "shop",
-                        "channel",
-                        "fields.NAME",
-                    ];
-                    return Err(invalid(format!(
-                        "unknown field `{field}`{}",
-                        crate::error::suggest(field, SETTABLE)
-                    )));
-                };
-                if name.is_empty() || name.chars().any(|c| c.is_whitespace() || c == '=') {
-                    return Err(invalid(format!("`{name}` is not a field name")));
-                }
+            Settable::Custom(name) => {
                 let old = if value.is_empty() {
-                    self.ticket.fields.remove(name)
+                    self.ticket.fields.remove(&name)
                 } else {
-                    self.ticket
-                        .fields
-                        .insert(name.to_string(), value.to_string())
+                    self.ticket.fields.insert(name.clone(), value.to_string())
                 };
-                let new = self.ticket.fields.get(name).cloned();
+                let new = self.ticket.fields.get(&name).cloned();
                 self.record(field, opt_value(&old), opt_value(&new));
             }
         }

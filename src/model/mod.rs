@@ -4,6 +4,7 @@ pub mod actor;
 pub mod customer;
 pub mod edit;
 pub mod event;
+pub mod field;
 pub mod id;
 pub mod settings;
 pub mod ticket;

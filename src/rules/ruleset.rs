@@ -9,6 +9,7 @@ use toml::de::{DeTable, DeValue};
 
 use crate::error::{Diagnostic, Error, Result, suggest};
 use crate::model::Settings;
+use crate::model::field::Settable;
 use crate::model::settings::{Category, TicketType};
 use crate::rules::condition::{self, Condition, Context, Field, Op, Operand};
 use crate::rules::template::{self, Templates};
@@ -545,20 +546,6 @@ const ACTIONS: [&str; 10] = [
     "delete",
 ];
 
-/// Fields the `set` action may change.
-pub const SETTABLE: [&str; 10] = [
-    "status",
-    "priority",
-    "type",
-    "department",
-    "assignee",
-    "shop",
-    "subject",
-    "channel",
-    "sla",
-    "fields.NAME",
-];
-
 fn read_action(
     r: &mut Reader<'_>,
     v: &Value<'_>,
@@ -802,44 +789,26 @@ fn read_action(
     }
 }
 
-/// Checks a `set` action's field and value against desk.toml, like `desk set` does.
+/// Checks a `set` action's field and value against desk.toml with the check `desk set`
+/// uses.
 fn check_set(
     r: &mut Reader<'_>,
     field: &toml::Spanned<String>,
     to: &toml::Spanned<String>,
     settings: &Settings,
 ) -> Option<()> {
-    let f = field.get_ref().as_str();
-    let v = to.get_ref().as_str();
-    let res: std::result::Result<(), String> = match f {
-        "status" => {
-            let all = settings
-                .types
-                .iter()
-                .flat_map(|t| t.statuses.iter().map(|s| s.id.as_str()));
-            Settings::check_known("status", v, all)
-        }
-        "priority" => v.parse::<crate::model::Priority>().map(|_| ()),
-        "type" => settings.check_type(v),
-        "department" if !v.is_empty() => settings.check_department(v),
-        "assignee" if !v.is_empty() => settings.check_agent(v),
-        "shop" if !v.is_empty() => settings.check_shop(v),
-        "subject" | "channel" if v.trim().is_empty() => Err(format!("`{f}` must not be empty")),
-        "department" | "assignee" | "shop" | "subject" | "channel" | "sla" => Ok(()),
-        _ if f.strip_prefix("fields.").is_some_and(|n| !n.is_empty()) => Ok(()),
-        _ => {
-            r.error(
-                field.span(),
-                format!(
-                    "cannot set `{f}`{} (settable: {})",
-                    suggest(f, SETTABLE),
-                    SETTABLE.join(", ")
-                ),
-            );
+    let which = match Settable::parse(field.get_ref()) {
+        Ok(Settable::Requester) => Err("a rule cannot set `requester`".to_string()),
+        other => other,
+    };
+    let which = match which {
+        Ok(w) => w,
+        Err(m) => {
+            r.error(field.span(), m);
             return None;
         }
     };
-    match res {
+    match which.check(to.get_ref(), settings) {
         Ok(()) => Some(()),
         Err(m) => {
             r.error(to.span(), m);
@@ -990,11 +959,9 @@ fn read_schedule(
             continue;
         }
         let check = match key {
-            "department" => settings.check_department(s.get_ref()),
-            "assignee" => settings.check_agent(s.get_ref()),
-            "type" => settings.check_type(s.get_ref()),
-            "shop" => settings.check_shop(s.get_ref()),
-            "priority" => s.get_ref().parse::<crate::model::Priority>().map(|_| ()),
+            field if field != "body" && keys.contains(&field) => {
+                Settable::parse(field).and_then(|f| f.check(s.get_ref(), settings))
+            }
             _ => Ok(()),
         };
         if let Err(m) = check {
