@@ -10,6 +10,36 @@ use crate::model::settings::{Category, Settings};
 use crate::rules::text;
 use crate::time::{Duration, parse_instant};
 
+/// Whether a field is known where the condition is used (`name` as written).
+pub(super) fn field_fits(field: &Field, name: &str, ctx: Context) -> Result<(), String> {
+    if ctx != Context::Event && field.event_only() {
+        return Err(if ctx == Context::View {
+            format!("field `{name}` is known only in rules, not in views, filters or SLA policies")
+        } else {
+            format!(
+                "field `{name}` belongs to an event and is not known in a time rule (on = [\"tick\"])"
+            )
+        });
+    }
+    if ctx == Context::Event && field.tick_only() {
+        return Err(format!(
+            "field `{name}` changes with time and is known only in time rules (on = [\"tick\"])"
+        ));
+    }
+    Ok(())
+}
+
+/// Whether an operator is known where the condition is used.
+pub(super) fn op_fits(op: Op, ctx: Context) -> Result<(), String> {
+    if ctx != Context::Event && matches!(op, Op::Changed | Op::ChangedTo | Op::ChangedFrom) {
+        return Err(format!(
+            "operator `{}` looks at an event's changes and is known only in event rules",
+            op.name()
+        ));
+    }
+    Ok(())
+}
+
 type PrepError = (String, Option<usize>);
 
 /// Checks a test's value against its field and operator, and prepares it for evaluation.

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use regex::Regex;
 use toml::de::DeValue;
 
-use super::check::prepare;
+use super::check::{field_fits, op_fits, prepare};
 use super::{Context, Field};
 use crate::error::suggest;
 use crate::model::Priority;
@@ -238,29 +238,8 @@ fn parse_entry(
             return None;
         }
     };
-    if ctx != Context::Event && field.event_only() {
-        let msg = if ctx == Context::View {
-            format!(
-                "field `{}` is known only in rules, not in views, filters or SLA policies",
-                field_s.get_ref()
-            )
-        } else {
-            format!(
-                "field `{}` belongs to an event and is not known in a time rule (on = [\"tick\"])",
-                field_s.get_ref()
-            )
-        };
+    if let Err(msg) = field_fits(&field, field_s.get_ref(), ctx) {
         r.error(field_s.span(), msg);
-        return None;
-    }
-    if ctx == Context::Event && field.tick_only() {
-        r.error(
-            field_s.span(),
-            format!(
-                "field `{}` changes with time and is known only in time rules (on = [\"tick\"])",
-                field_s.get_ref()
-            ),
-        );
         return None;
     }
     let op = match Op::parse(op_s.get_ref()) {
@@ -270,14 +249,8 @@ fn parse_entry(
             return None;
         }
     };
-    if ctx != Context::Event && matches!(op, Op::Changed | Op::ChangedTo | Op::ChangedFrom) {
-        r.error(
-            op_s.span(),
-            format!(
-                "operator `{}` looks at an event's changes and is known only in event rules",
-                op.name()
-            ),
-        );
+    if let Err(msg) = op_fits(op, ctx) {
+        r.error(op_s.span(), msg);
         return None;
     }
     let raw = t.get("value");
