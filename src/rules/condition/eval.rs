@@ -464,3 +464,197 @@ impl Test {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::super::Context;
+    use super::super::testkit::{now, one, parse, settings, ticket};
+    use super::*;
+
+    /// Whether `entry` holds on the fixture ticket, read as a condition used in `ctx`.
+    fn holds(entry: &str, ctx: Context, t: &Ticket, event: Option<&Event>) -> bool {
+        let settings = settings();
+        let facts = Facts::new(t, None, &settings, now()).with_event(event);
+        one(entry, ctx).eval(&facts)
+    }
+
+    fn view(entry: &str) -> bool {
+        holds(entry, Context::View, &ticket(), None)
+    }
+
+    fn tick(entry: &str) -> bool {
+        holds(entry, Context::Tick, &ticket(), None)
+    }
+
+    #[test]
+    fn contains_matches_whole_words_ignoring_case_in_any_script() {
+        // The subject says "FAKTURA"; the customer's message is in Japanese and English.
+        assert!(view(
+            r#"{ field = "subject", op = "contains", value = "faktura" }"#
+        ));
+        assert!(!view(
+            r#"{ field = "subject", op = "contains", value = "fakt" }"#
+        ));
+        assert!(view(
+            r#"{ field = "subject", op = "contains", value = "SPØRSMÅL OM" }"#
+        ));
+        assert!(!view(
+            r#"{ field = "subject", op = "contains", value = "om spørsmål" }"#
+        ));
+        assert!(view(
+            r#"{ field = "body", op = "contains", value = "返品" }"#
+        ));
+        assert!(view(
+            r#"{ field = "text", op = "contains_all", value = ["faktura", "返品", "refund"] }"#
+        ));
+        assert!(!view(
+            r#"{ field = "text", op = "contains_all", value = ["faktura", "exchange"] }"#
+        ));
+        assert!(view(
+            r#"{ field = "text", op = "not_contains", value = "exchange" }"#
+        ));
+        // On a list, `contains` is membership, ignoring case.
+        assert!(view(
+            r#"{ field = "tags", op = "contains", value = "BILLING" }"#
+        ));
+    }
+
+    #[test]
+    fn in_holds_when_the_value_is_any_listed() {
+        assert!(view(
+            r#"{ field = "priority", op = "in", value = ["high", "urgent"] }"#
+        ));
+        assert!(!view(
+            r#"{ field = "priority", op = "in", value = ["low", "normal"] }"#
+        ));
+        assert!(view(
+            r#"{ field = "tags", op = "in", value = ["vip", "billing"] }"#
+        ));
+        assert!(view(
+            r#"{ field = "status", op = "not_in", value = ["solved", "closed"] }"#
+        ));
+        // An absent value is in no list.
+        assert!(!view(
+            r#"{ field = "assignee", op = "in", value = ["alex"] }"#
+        ));
+    }
+
+    #[test]
+    fn over_and_under_compare_the_time_since() {
+        // Created three days before the clock; no agent has replied.
+        assert!(tick(
+            r#"{ field = "since.created", op = "over", value = "2d" }"#
+        ));
+        assert!(!tick(
+            r#"{ field = "since.created", op = "over", value = "4d" }"#
+        ));
+        assert!(tick(
+            r#"{ field = "since.created", op = "under", value = "3d1s" }"#
+        ));
+        assert!(!tick(
+            r#"{ field = "since.created", op = "under", value = "3d" }"#
+        ));
+        assert!(tick(
+            r#"{ field = "since.updated", op = "under", value = "1d1h" }"#
+        ));
+        assert!(!tick(
+            r#"{ field = "since.last_agent_message", op = "over", value = "1s" }"#
+        ));
+        assert!(!tick(
+            r#"{ field = "since.last_agent_message", op = "under", value = "99d" }"#
+        ));
+    }
+
+    #[test]
+    fn gt_orders_priorities() {
+        // The ticket is `high`.
+        assert!(view(
+            r#"{ field = "priority", op = "gt", value = "normal" }"#
+        ));
+        assert!(!view(
+            r#"{ field = "priority", op = "gt", value = "high" }"#
+        ));
+        assert!(view(
+            r#"{ field = "priority", op = "gte", value = "high" }"#
+        ));
+        assert!(view(
+            r#"{ field = "priority", op = "lt", value = "urgent" }"#
+        ));
+    }
+
+    #[test]
+    fn exists_and_missing() {
+        assert!(view(r#"{ field = "department", op = "exists" }"#));
+        assert!(view(r#"{ field = "assignee", op = "missing" }"#));
+        assert!(!view(r#"{ field = "assignee", op = "exists" }"#));
+        let mut untagged = ticket();
+        untagged.tags.clear();
+        let empty = |entry| holds(entry, Context::View, &untagged, None);
+        assert!(empty(r#"{ field = "tags", op = "missing" }"#));
+        assert!(!empty(r#"{ field = "tags", op = "exists" }"#));
+    }
+
+    #[test]
+    fn changed_to_reads_the_changes_the_event_carries() {
+        let mut event = Event::new(crate::rules::event::STATUS_CHANGED);
+        event.changes.push(Change {
+            field: "status".into(),
+            from: json!("open"),
+            to: json!("solved"),
+        });
+        let t = ticket();
+        let on = |entry| holds(entry, Context::Event, &t, Some(&event));
+        assert!(on(
+            r#"{ field = "status", op = "changed_to", value = "solved" }"#
+        ));
+        assert!(!on(
+            r#"{ field = "status", op = "changed_to", value = "open" }"#
+        ));
+        assert!(on(
+            r#"{ field = "status", op = "changed_from", value = "open" }"#
+        ));
+        assert!(on(r#"{ field = "status", op = "changed" }"#));
+        assert!(!on(r#"{ field = "assignee", op = "changed" }"#));
+        assert!(on(
+            r#"{ field = "changes.status.to", op = "is", value = "solved" }"#
+        ));
+        assert!(on(
+            r#"{ field = "changes.status.from", op = "is", value = "open" }"#
+        ));
+        // Without an event nothing changed.
+        assert!(!holds(
+            r#"{ field = "status", op = "changed_to", value = "solved" }"#,
+            Context::Event,
+            &t,
+            None
+        ));
+    }
+
+    #[test]
+    fn eval3_is_none_only_when_the_answer_needs_an_unknown_field() {
+        let settings = settings();
+        let t = ticket();
+        let facts = Facts::new(&t, None, &settings, now());
+        // As for a listing-cache summary: message text is not known.
+        let unknown = |f: &Field| f.needs_full_ticket();
+        let eval3 = |toml: &str| parse(toml, Context::View).unwrap().eval3(&facts, &unknown);
+        let body = r#"{ field = "body", op = "contains", value = "refund" }"#;
+        let open = r#"{ field = "status", op = "is", value = "open" }"#;
+        let closed = r#"{ field = "status", op = "is", value = "closed" }"#;
+        assert_eq!(eval3(&format!("if.all = [ {open}, {body} ]")), None);
+        assert_eq!(
+            eval3(&format!("if.all = [ {closed}, {body} ]")),
+            Some(false)
+        );
+        assert_eq!(eval3(&format!("if.any = [ {open}, {body} ]")), Some(true));
+        assert_eq!(eval3(&format!("if.any = [ {closed}, {body} ]")), None);
+        assert_eq!(eval3(&format!("if.all = [ {{ not = {body} }} ]")), None);
+        assert_eq!(eval3(&format!("if.all = [ {open} ]")), Some(true));
+        // With everything known it answers as `eval` does.
+        let c = parse(&format!("if.all = [ {open}, {body} ]"), Context::View).unwrap();
+        assert_eq!(c.eval3(&facts, &|_| false), Some(c.eval(&facts)));
+        assert!(c.eval(&facts));
+    }
+}

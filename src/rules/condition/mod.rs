@@ -16,6 +16,9 @@ mod field;
 mod parse;
 mod trace;
 
+#[cfg(test)]
+mod testkit;
+
 pub use check::prepare;
 pub use eval::{Facts, ME, Val};
 pub use field::{Context, Field, Since};
