@@ -236,3 +236,65 @@ pub fn prepare(
         Op::Exists | Op::Missing | Op::Changed => Ok(Operand::None),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::parse;
+    use super::*;
+
+    fn error(entry: &str, ctx: Context) -> String {
+        let errors = parse(&format!("if.all = [ {entry} ]"), ctx).unwrap_err();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        errors[0].split_once(": ").unwrap().1.to_string()
+    }
+
+    #[test]
+    fn values_naming_things_in_desk_toml_must_exist() {
+        assert_eq!(
+            error(
+                r#"{ field = "department", op = "is", value = "suport" }"#,
+                Context::View
+            ),
+            "unknown department `suport`, did you mean `support`?"
+        );
+        assert!(
+            error(
+                r#"{ field = "changes.status.to", op = "is", value = "solvd" }"#,
+                Context::Event
+            )
+            .starts_with("unknown status `solvd`")
+        );
+    }
+
+    #[test]
+    fn the_operator_must_fit_the_field_and_the_place() {
+        assert_eq!(
+            error(
+                r#"{ field = "subject", op = "over", value = "1d" }"#,
+                Context::Tick
+            ),
+            "operator `over` compares durations: use it with `since.*` or `sla.*.due_in`"
+        );
+        assert_eq!(
+            error(
+                r#"{ field = "assignee", op = "exists", value = "x" }"#,
+                Context::View
+            ),
+            "operator `exists` takes no `value`"
+        );
+        assert_eq!(
+            error(r#"{ field = "status", op = "changed" }"#, Context::View),
+            "operator `changed` looks at an event's changes and is known only in event rules"
+        );
+        assert!(field_fits(&Field::MessageBody, "message.body", Context::Event).is_ok());
+        assert!(field_fits(&Field::MessageBody, "message.body", Context::Tick).is_err());
+        assert!(
+            field_fits(
+                &Field::parse("since.created").unwrap(),
+                "since.created",
+                Context::Event
+            )
+            .is_err()
+        );
+    }
+}

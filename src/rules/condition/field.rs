@@ -264,3 +264,40 @@ impl Field {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_names_parse_and_say_what_they_need() {
+        assert_eq!(
+            Field::parse("fields.order"),
+            Ok(Field::Custom("order".into()))
+        );
+        assert_eq!(
+            Field::parse("sla.next_reply.due_in"),
+            Ok(Field::SlaDueIn("next_reply".into()))
+        );
+        assert_eq!(
+            Field::parse("changes.tags.to"),
+            Ok(Field::ChangeTo("tags".into()))
+        );
+        assert_eq!(
+            Field::parse("changes.staus.to"),
+            Err("`changes.staus.to`: no field `staus` changes, did you mean `status`?".into())
+        );
+        assert_eq!(
+            Field::parse("sla.first_reply.due"),
+            Err(
+                "unknown field `sla.first_reply.due`, did you mean `sla.first_reply.due_in`?"
+                    .into()
+            )
+        );
+        let f = |s| Field::parse(s).unwrap();
+        assert!(f("customer.group").needs_customer() && !f("customer.email").needs_customer());
+        assert!(f("body").needs_full_ticket() && !f("subject").needs_full_ticket());
+        assert!(f("message.body").event_only() && !f("message.body").tick_only());
+        assert!(f("since.assigned").tick_only() && f("since.assigned").is_duration());
+    }
+}

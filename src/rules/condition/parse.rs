@@ -446,3 +446,246 @@ impl fmt::Display for Condition {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::{one, parse};
+    use super::*;
+
+    fn kind(o: &Operand) -> &'static str {
+        match o {
+            Operand::None => "none",
+            Operand::Strings(_) => "strings",
+            Operand::Phrases(..) => "phrases",
+            Operand::Regex(_) => "regex",
+            Operand::Duration(_) => "duration",
+            Operand::Priority(_) => "priority",
+            Operand::Time(_) => "time",
+            Operand::Number(_) => "number",
+            Operand::Bool(_) => "bool",
+        }
+    }
+
+    #[test]
+    fn parses_every_operator_form() {
+        use Context::{Event, Tick, View};
+        // In OP_NAMES order, so an operator added without a case here fails below.
+        // (context, entry, written back, operand prepared)
+        let cases = [
+            (
+                View,
+                r#"{ field = "status", op = "is", value = "open" }"#,
+                "status is open",
+                "strings",
+            ),
+            (
+                View,
+                r#"{ field = "status", op = "is_not", value = "solved" }"#,
+                "status is_not solved",
+                "strings",
+            ),
+            (
+                View,
+                r#"{ field = "priority", op = "in", value = ["high", "urgent"] }"#,
+                "priority in [high, urgent]",
+                "strings",
+            ),
+            (
+                View,
+                r#"{ field = "department", op = "not_in", value = ["support"] }"#,
+                "department not_in support",
+                "strings",
+            ),
+            (
+                View,
+                r#"{ field = "subject", op = "contains", value = "Faktura" }"#,
+                "subject contains faktura",
+                "phrases",
+            ),
+            (
+                View,
+                r#"{ field = "text", op = "contains_all", value = ["refund", "返品"] }"#,
+                "text contains_all [refund, 返品]",
+                "phrases",
+            ),
+            (
+                View,
+                r#"{ field = "tags", op = "not_contains", value = "vip" }"#,
+                "tags not_contains vip",
+                "phrases",
+            ),
+            (
+                View,
+                r#"{ field = "subject", op = "matches", value = "^Re:" }"#,
+                "subject matches /^Re:/",
+                "regex",
+            ),
+            (
+                View,
+                r#"{ field = "requester", op = "starts_with", value = "Kari@" }"#,
+                "requester starts_with kari@",
+                "strings",
+            ),
+            (
+                View,
+                r#"{ field = "customer.domain", op = "ends_with", value = ".no" }"#,
+                "customer.domain ends_with .no",
+                "strings",
+            ),
+            (
+                View,
+                r#"{ field = "priority", op = "gt", value = "normal" }"#,
+                "priority gt normal",
+                "priority",
+            ),
+            (
+                View,
+                r#"{ field = "fields.order_total", op = "gte", value = 100 }"#,
+                "fields.order_total gte 100",
+                "number",
+            ),
+            (
+                View,
+                r#"{ field = "created_at", op = "lt", value = "2026-03-08T00:00:00Z" }"#,
+                "created_at lt 2026-03-08T00:00:00Z",
+                "time",
+            ),
+            (
+                Tick,
+                r#"{ field = "since.created", op = "lte", value = "3d" }"#,
+                "since.created lte 3d",
+                "duration",
+            ),
+            (
+                Tick,
+                r#"{ field = "since.last_customer_message", op = "over", value = "2d" }"#,
+                "since.last_customer_message over 2d",
+                "duration",
+            ),
+            (
+                Tick,
+                r#"{ field = "sla.first_reply.due_in", op = "under", value = "1h" }"#,
+                "sla.first_reply.due_in under 1h",
+                "duration",
+            ),
+            (
+                View,
+                r#"{ field = "assignee", op = "exists" }"#,
+                "assignee exists",
+                "none",
+            ),
+            (
+                View,
+                r#"{ field = "snoozed_until", op = "missing" }"#,
+                "snoozed_until missing",
+                "none",
+            ),
+            (
+                Event,
+                r#"{ field = "status", op = "changed" }"#,
+                "status changed",
+                "none",
+            ),
+            (
+                Event,
+                r#"{ field = "status", op = "changed_to", value = "solved" }"#,
+                "status changed_to solved",
+                "strings",
+            ),
+            (
+                Event,
+                r#"{ field = "assignee", op = "changed_from", value = "alex" }"#,
+                "assignee changed_from alex",
+                "strings",
+            ),
+        ];
+        assert_eq!(cases.len(), OP_NAMES.len());
+        for ((ctx, entry, written, operand), name) in cases.into_iter().zip(OP_NAMES) {
+            let c = one(entry, ctx);
+            // `if.all` is itself a group inside the `if` table's group.
+            let Condition::All(top) = &c else {
+                panic!("{entry}: {c:?}")
+            };
+            let [Condition::All(parts)] = top.as_slice() else {
+                panic!("{entry}: {c:?}")
+            };
+            let [Condition::Test(t)] = parts.as_slice() else {
+                panic!("{entry}: {c:?}")
+            };
+            assert_eq!(t.op.name(), name, "{entry}");
+            assert_eq!(Op::parse(name), Ok(t.op));
+            assert_eq!(c.to_string(), written);
+            assert_eq!(kind(&t.value), operand, "{entry}");
+        }
+    }
+
+    #[test]
+    fn parses_nested_all_any_not_groups() {
+        let c = parse(
+            r#"
+if.any = [
+  { all = [
+    { field = "priority", op = "gte", value = "high" },
+    { not = { field = "assignee", op = "exists" } },
+  ] },
+  { any = [
+    { field = "tags", op = "contains", value = "vip" },
+    { field = "status", op = "is", value = "new" },
+  ] },
+]
+"#,
+            Context::View,
+        )
+        .unwrap();
+        let Condition::All(top) = &c else {
+            panic!("{c:?}")
+        };
+        let [Condition::Any(groups)] = top.as_slice() else {
+            panic!("{c:?}")
+        };
+        assert!(matches!(
+            groups.as_slice(),
+            [Condition::All(a), Condition::Any(b)]
+                if matches!(a.as_slice(), [Condition::Test(_), Condition::Not(n)] if matches!(**n, Condition::Test(_)))
+                && matches!(b.as_slice(), [Condition::Test(_), Condition::Test(_)])
+        ));
+        assert_eq!(
+            c.to_string(),
+            "(priority gte high and not (assignee exists)) or (tags contains vip or status is new)"
+        );
+    }
+
+    #[test]
+    fn a_misspelled_operator_or_field_is_reported_at_its_place_with_a_suggestion() {
+        let errors = parse(
+            r#"if.all = [ { field = "subject", op = "contians", value = "x" } ]"#,
+            Context::Event,
+        )
+        .unwrap_err();
+        assert_eq!(
+            errors,
+            ["1:38: unknown operator `contians`, did you mean `contains`?"]
+        );
+        let errors = parse(
+            "if.all = [\n  { field = \"prority\", op = \"is\", value = \"high\" },\n]",
+            Context::Event,
+        )
+        .unwrap_err();
+        assert_eq!(
+            errors,
+            ["2:13: unknown field `prority`, did you mean `priority`?"]
+        );
+    }
+
+    #[test]
+    fn list_filters_become_the_same_tests() {
+        let settings = super::super::testkit::settings();
+        let filters =
+            ["priority>=high", "+billing", "status=open,new", "faktura"].map(String::from);
+        let c = from_filters(&filters, &settings).unwrap();
+        assert_eq!(
+            c.to_string(),
+            "priority gte high and tags contains billing and status in [open, new] and text contains_all faktura"
+        );
+    }
+}
