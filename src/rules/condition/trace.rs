@@ -64,3 +64,57 @@ impl Condition {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::{now, parse, settings, ticket};
+    use super::super::{Context, Facts};
+    use super::*;
+
+    fn test(test: &str, saw: &str, held: bool) -> Trace {
+        Trace::Test {
+            test: test.into(),
+            saw: saw.into(),
+            held,
+        }
+    }
+
+    #[test]
+    fn a_trace_records_what_each_test_saw() {
+        let c = parse(
+            r#"if.all = [
+  { field = "status", op = "is", value = "solved" },
+  { field = "priority", op = "gt", value = "normal" },
+  { not = { field = "assignee", op = "exists" } },
+  { field = "tags", op = "contains", value = "vip" },
+]"#,
+            Context::View,
+        )
+        .unwrap();
+        let (settings, t) = (settings(), ticket());
+        let facts = Facts::new(&t, None, &settings, now());
+        let group = |kind, held, children| Trace::Group {
+            kind,
+            held,
+            children,
+        };
+        // The first test fails, yet every later one is still evaluated and shown.
+        let want = group(
+            "all",
+            false,
+            vec![group(
+                "all",
+                false,
+                vec![
+                    test("status is solved", "open", false),
+                    test("priority gt normal", "high", true),
+                    group("not", true, vec![test("assignee exists", "(none)", false)]),
+                    test("tags contains vip", "[billing]", false),
+                ],
+            )],
+        );
+        let got = c.trace(&facts);
+        assert_eq!(got, want);
+        assert_eq!(got.held(), c.eval(&facts));
+    }
+}
