@@ -12,7 +12,7 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+pub use crate::model::script::{DEFAULT_TIMEOUT, check_name};
 
 /// The most a script may print on standard output.
 pub const MAX_OUTPUT: usize = 1024 * 1024;
@@ -33,22 +33,6 @@ pub struct Ran {
 pub struct Failed {
     pub reason: String,
     pub stderr: String,
-}
-
-/// A script name is one file name: no directories, no `..`, no hidden files.
-pub fn check_name(name: &str) -> Result<(), String> {
-    if name.is_empty() {
-        return Err("a script needs a name".into());
-    }
-    if name.contains(['/', '\\', '\0'])
-        || name.starts_with('.')
-        || name.chars().any(char::is_control)
-    {
-        return Err(format!(
-            "script `{name}`: give the name of a file directly inside scripts/, without a path"
-        ));
-    }
-    Ok(())
 }
 
 /// The script's path, if it is an executable file inside scripts/ (after symlinks).

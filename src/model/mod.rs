@@ -6,6 +6,7 @@ pub mod edit;
 pub mod event;
 pub mod field;
 pub mod id;
+pub mod script;
 pub mod settings;
 pub mod ticket;
 

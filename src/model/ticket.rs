@@ -202,6 +202,15 @@ pub const SUMMARY_FIELDS: [&str; 15] = [
     "snoozed_until",
 ];
 
+/// The SLA targets a policy may set, with one name table: what rules.toml, conditions
+/// (`sla.NAME.due_in`, `event.target`), tickets and `desk show` call them.
+pub mod target {
+    pub const FIRST_REPLY: &str = "first_reply";
+    pub const NEXT_REPLY: &str = "next_reply";
+    pub const RESOLUTION: &str = "resolution";
+    pub const ALL: [&str; 3] = [FIRST_REPLY, NEXT_REPLY, RESOLUTION];
+}
+
 /// SLA state of a ticket: the policy and, per target (`first_reply`, `next_reply`,
 /// `resolution`), when it is due and what became of it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -757,12 +757,12 @@ fn read_action(
         },
         "run" => {
             let name = r.as_str(value, &what)?;
-            if let Err(m) = crate::scripts::check_name(name.get_ref()) {
+            if let Err(m) = crate::model::script::check_name(name.get_ref()) {
                 r.error(name.span(), m);
                 return None;
             }
             let timeout = match t.get("timeout") {
-                None => crate::scripts::DEFAULT_TIMEOUT,
+                None => crate::model::script::DEFAULT_TIMEOUT,
                 Some(tv) => {
                     let text = r.as_str(tv, "`timeout`")?;
                     match Duration::parse(text.get_ref()) {

@@ -18,7 +18,8 @@ use crate::rules::ruleset::{RuleSet, SlaPolicy};
 use crate::time::Duration;
 use crate::time::calendar::Calendar;
 
-pub const TARGETS: [&str; 3] = ["first_reply", "next_reply", "resolution"];
+use crate::model::ticket::target;
+pub use crate::model::ticket::target::ALL as TARGETS;
 
 struct Clock<'a> {
     calendar: Option<&'a Calendar>,
@@ -92,7 +93,8 @@ pub fn refresh(
     let mut old = std::mem::take(&mut sla.targets);
     for (name, mut tgt) in fresh {
         if let Some(prev) = old.remove(name) {
-            let new_cycle = name == "next_reply" && prev.met_at.is_some() && tgt.met_at.is_none();
+            let new_cycle =
+                name == target::NEXT_REPLY && prev.met_at.is_some() && tgt.met_at.is_none();
             if !new_cycle {
                 tgt.warned_at = prev.warned_at;
                 tgt.breached_at = prev.breached_at.or(tgt.breached_at);
@@ -231,7 +233,7 @@ fn measure(
     // waits on somebody.
     let replying = |c: Category| !c.is_done();
     let resolving = |c: Category| !c.is_done() && c != Category::Waiting;
-    let target = |start, d, running: &dyn Fn(Category) -> bool, met_at: Option<DateTime<Utc>>| {
+    let one = |start, d, running: &dyn Fn(Category) -> bool, met_at: Option<DateTime<Utc>>| {
         let (due, remaining) = due_over(clock, &spans, start, d, running, met_at);
         SlaTarget {
             due,
@@ -248,7 +250,7 @@ fn measure(
     let mut out = Vec::new();
     if let Some(d) = policy.first_reply {
         let met = replies().min();
-        out.push(("first_reply", target(t.created_at, d, &replying, met)));
+        out.push((target::FIRST_REPLY, one(t.created_at, d, &replying, met)));
     }
     if let Some(d) = policy.next_reply {
         // The latest cycle: the first customer message after a reply, until the next reply.
@@ -271,7 +273,7 @@ fn measure(
             }
         }
         if let Some((start, met)) = cycle {
-            out.push(("next_reply", target(start, d, &replying, met)));
+            out.push((target::NEXT_REPLY, one(start, d, &replying, met)));
         }
     }
     if let Some(d) = policy.resolution {
@@ -279,7 +281,7 @@ fn measure(
             .is_done()
             .then(|| spans.last().map(|s| s.0))
             .flatten();
-        out.push(("resolution", target(t.created_at, d, &resolving, met)));
+        out.push((target::RESOLUTION, one(t.created_at, d, &resolving, met)));
     }
     out
 }

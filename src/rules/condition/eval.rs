@@ -31,7 +31,7 @@ pub struct Facts<'a> {
     /// The acting agent, for `@me`.
     pub me: Option<&'a str>,
     /// Moments for `since.*` when the ticket is a summary without messages and history.
-    pub stats: Option<&'a crate::store::cache::Stats>,
+    pub stats: Option<&'a crate::model::ticket::Stats>,
     /// Texts already split into words, so fifty `contains` tests split each text once.
     words: RefCell<HashMap<String, Rc<Vec<String>>>>,
 }
@@ -93,7 +93,7 @@ impl<'a> Facts<'a> {
         self
     }
 
-    pub fn with_stats(mut self, stats: Option<&'a crate::store::cache::Stats>) -> Self {
+    pub fn with_stats(mut self, stats: Option<&'a crate::model::ticket::Stats>) -> Self {
         self.stats = stats;
         self
     }

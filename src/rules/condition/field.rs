@@ -95,7 +95,7 @@ const OTHER_FIELDS: [&str; 23] = [
     "changes.FIELD.to",
 ];
 
-pub(super) const SLA_TARGETS: [&str; 3] = ["first_reply", "next_reply", "resolution"];
+pub(super) use crate::model::ticket::target::ALL as SLA_TARGETS;
 
 /// Fields whose changes events carry.
 const CHANGEABLE: [&str; 12] = [
