@@ -167,7 +167,8 @@ fn span(secs: i64) -> String {
 }
 
 /// `due in 42m`, `met after 1h05m`, `breached 2h ago`, `paused (3h10m left)`.
-fn describe_target(g: &crate::model::ticket::SlaTarget, now: DateTime<Utc>) -> String {
+/// `done`: the ticket is solved or closed, which stops every target.
+fn describe_target(g: &crate::model::ticket::SlaTarget, now: DateTime<Utc>, done: bool) -> String {
     match (g.met_at, g.breached_at, g.due) {
         (Some(met), Some(b), _) => format!("met {} late", span((met - b).num_seconds())),
         (Some(_), None, _) => "met".to_string(),
@@ -180,6 +181,7 @@ fn describe_target(g: &crate::model::ticket::SlaTarget, now: DateTime<Utc>) -> S
             span((now - due).num_seconds())
         ),
         (None, None, None) => match g.remaining {
+            Some(left) if done => format!("stopped while solved ({} left)", span(left)),
             Some(left) => format!("paused while waiting ({} left)", span(left)),
             None => "-".into(),
         },
@@ -245,9 +247,10 @@ fn render(
                 None => sla.policy.clone(),
             },
         ));
+        let done = settings.category(&t.kind, &t.status).is_done();
         for name in crate::time::sla::TARGETS {
             if let Some(g) = sla.targets.get(name) {
-                rows.push((name, describe_target(g, now)));
+                rows.push((name, describe_target(g, now, done)));
             }
         }
     }
