@@ -13,6 +13,7 @@ pub mod model;
 pub mod outbox;
 pub mod output;
 pub mod pipeline;
+pub mod query;
 pub mod report;
 pub mod rules;
 pub mod scripts;
