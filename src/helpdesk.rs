@@ -534,6 +534,34 @@ impl Helpdesk {
         )
     }
 
+    /// Moves a ticket to another department, with an internal note if given. An
+    /// assignee who is not in the new department is cleared: the ticket waits for
+    /// one who is.
+    pub fn transfer(
+        &self,
+        given_id: &str,
+        department: &str,
+        note: Option<&str>,
+    ) -> Result<Outcome> {
+        self.update(given_id, ev::DEPARTMENT_CHANGED, |e| {
+            e.set("department", department)?;
+            let keep = match &e.ticket.assignee {
+                Some(a) => e
+                    .settings()
+                    .agent(a)
+                    .is_some_and(|ag| ag.departments.iter().any(|d| d == department)),
+                None => true,
+            };
+            if !keep {
+                e.set("assignee", "")?;
+            }
+            if let Some(note) = note {
+                e.add_message(MessageKind::Note, note, None)?;
+            }
+            Ok(())
+        })
+    }
+
     /// As [`Helpdesk::update`]; `mail` then composes the mail the change itself sends.
     fn update_sending(
         &self,
