@@ -16,6 +16,8 @@ pub mod pipeline;
 pub mod query;
 pub mod report;
 pub mod rules;
+pub mod rules_check;
+pub mod rules_test;
 pub mod scripts;
 pub mod source;
 pub mod store;
