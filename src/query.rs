@@ -1,7 +1,8 @@
-//! Which tickets a listing shows: filters and views parsed into one condition, `@me`
-//! as the acting agent, a scan that reads done tickets only when asked to, sorting by
-//! a field (`sla`: the nearest due time first) and a limit. `desk list` prints what
-//! [`Helpdesk::list`] returns.
+//! Reading tickets for people. Which tickets a listing shows: filters and views parsed
+//! into one condition, `@me` as the acting agent, a scan that reads done tickets only
+//! when asked to, sorting by a field (`sla`: the nearest due time first) and a limit;
+//! `desk list` prints what [`Helpdesk::list`] returns. And one ticket with what its
+//! page needs besides ([`Helpdesk::view`], for `desk show`).
 
 use std::collections::HashMap;
 
@@ -34,6 +35,15 @@ pub struct Listing {
     pub tickets: Vec<Summary>,
     /// One line per unreadable ticket file, which was skipped.
     pub problems: Vec<String>,
+}
+
+/// One ticket and what showing it needs besides.
+pub struct TicketView {
+    pub ticket: Ticket,
+    /// The requester's name, from their customer record.
+    pub customer_name: Option<String>,
+    /// The calendar of the ticket's SLA policy, when its targets count business time.
+    pub calendar: Option<String>,
 }
 
 /// The fields a listing can be sorted by.
@@ -174,5 +184,32 @@ impl Helpdesk {
             tickets.truncate(n);
         }
         Ok(Listing { tickets, problems })
+    }
+
+    /// One ticket (its ID or a unique prefix) with its requester's name and its SLA
+    /// policy's calendar. A customer record or a rules.toml that cannot be read leaves
+    /// those out: it must not stop anyone from reading a ticket.
+    pub fn view(&self, given_id: &str) -> Result<TicketView> {
+        let id = self.store.resolve(given_id)?;
+        let ticket = self.store.load_ticket(&id)?;
+        let customer_name = match &ticket.requester {
+            Some(r) => self.store.load_customer(r).unwrap_or(None),
+            None => None,
+        }
+        .and_then(|c| c.name);
+        let calendar = match &ticket.sla {
+            Some(sla) => self.rules().ok().and_then(|r| {
+                r.slas
+                    .into_iter()
+                    .find(|p| p.name == sla.policy)
+                    .and_then(|p| p.calendar)
+            }),
+            None => None,
+        };
+        Ok(TicketView {
+            ticket,
+            customer_name,
+            calendar,
+        })
     }
 }
