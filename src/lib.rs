@@ -8,6 +8,7 @@ pub mod cmd;
 pub mod error;
 pub mod helpdesk;
 pub mod ingest;
+pub mod init;
 pub mod mail;
 pub mod model;
 pub mod outbox;
