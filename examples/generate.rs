@@ -1743,7 +1743,7 @@ fn create_helpdesk(dir: &Path, example: &str) -> Result<(Settings, String), BoxE
         .into());
     }
     if example == "shop" {
-        desk::cmd::init::create(dir, Some("shop"))?;
+        desk::init::create(dir, Some("shop"))?;
         let problem = if dir.join("desk.toml").is_file() {
             match Settings::load(dir) {
                 Ok(s) if !s.agents.is_empty() => return Ok((s, "shop".into())),
@@ -1758,7 +1758,7 @@ fn create_helpdesk(dir: &Path, example: &str) -> Result<(Settings, String), BoxE
     } else if example != "none" {
         return Err(format!("unknown example `{example}` (use shop or none)").into());
     }
-    desk::cmd::init::create(dir, None)?;
+    desk::init::create(dir, None)?;
     Ok((Settings::load(dir)?, "none".into()))
 }
 

@@ -90,6 +90,17 @@ pub struct Arrival {
     pub to: Option<String>,
 }
 
+/// Who [`Helpdesk::assign`] gives a ticket to.
+#[derive(Debug, Clone, Copy)]
+pub enum Assignee<'a> {
+    /// This agent (checked against desk.toml).
+    Agent(&'a str),
+    /// Nobody: the ticket is unassigned.
+    Nobody,
+    /// The least loaded agent of the ticket's department who is not away.
+    Auto,
+}
+
 /// Where a new ticket comes from, when it is not a person typing `desk new` now.
 #[derive(Debug, Default, Clone)]
 pub struct Origin {
@@ -546,6 +557,57 @@ impl Helpdesk {
                 Ok(vec![Mail::of(&o, now)?])
             },
         )
+    }
+
+    /// Assigns a ticket to `who`; [`Assignee::Auto`] picks the least loaded agent of its
+    /// department who is not away, and is an error for a ticket without a department
+    /// or a department without such an agent.
+    pub fn assign(&self, given_id: &str, who: Assignee<'_>) -> Result<Outcome> {
+        let id = self.store.resolve(given_id)?;
+        let agent = match who {
+            Assignee::Agent(a) => a.to_string(),
+            Assignee::Nobody => String::new(),
+            Assignee::Auto => {
+                let ticket = self.store.load_ticket(&id)?;
+                let dept = ticket.department.ok_or_else(|| {
+                    Error::Invalid(format!(
+                        "{id} has no department: transfer it first, or name the agent"
+                    ))
+                })?;
+                self.least_loaded(&dept, &id)?.ok_or_else(|| {
+                    Error::Invalid(format!("department `{dept}` has no agent who is not away"))
+                })?
+            }
+        };
+        self.update(&id, ev::ASSIGNED, |e| e.set("assignee", &agent))
+    }
+
+    /// Moves a ticket to another department, with an internal note if given. An
+    /// assignee who is not in the new department is cleared: the ticket waits for
+    /// one who is.
+    pub fn transfer(
+        &self,
+        given_id: &str,
+        department: &str,
+        note: Option<&str>,
+    ) -> Result<Outcome> {
+        self.update(given_id, ev::DEPARTMENT_CHANGED, |e| {
+            e.set("department", department)?;
+            let keep = match &e.ticket.assignee {
+                Some(a) => e
+                    .settings()
+                    .agent(a)
+                    .is_some_and(|ag| ag.departments.iter().any(|d| d == department)),
+                None => true,
+            };
+            if !keep {
+                e.set("assignee", "")?;
+            }
+            if let Some(note) = note {
+                e.add_message(MessageKind::Note, note, None)?;
+            }
+            Ok(())
+        })
     }
 
     /// As [`Helpdesk::update`]; `mail` then composes the mail the change itself sends.

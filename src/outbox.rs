@@ -1,4 +1,5 @@
-//! `desk outbox send`: delivery with a record on the ticket.
+//! `desk outbox list` and `desk outbox send`: the mail waiting with what its ticket
+//! recorded of it, and delivery with a record on the ticket.
 //!
 //! The order makes a crash cost at most one duplicate and never a lost message: send,
 //! then mark the ticket's mail record `sent`, then remove the file. A crash after
@@ -11,7 +12,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::helpdesk::Helpdesk;
-use crate::mail::outbox::{Queued, queued};
+use crate::mail::outbox::{Queued, Unreadable, queued};
 use crate::mail::transport::Transport;
 
 /// What happened to one queued message.
@@ -26,7 +27,51 @@ pub struct Delivery {
     pub error: Option<String>,
 }
 
+/// A message waiting in outbox/, with what its ticket recorded of it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Waiting {
+    /// `outbox/NAME.eml`.
+    pub file: String,
+    pub ticket: Option<String>,
+    pub message_id: Option<String>,
+    pub to: Vec<String>,
+    pub subject: Option<String>,
+    /// When the ticket queued it (else the message's Date).
+    pub queued_at: Option<DateTime<Utc>>,
+    /// Tries to send it so far, and the last one's error.
+    pub attempts: u32,
+    pub error: Option<String>,
+}
+
 impl Helpdesk {
+    /// The mail waiting in outbox/, oldest name first, with the attempts and last error
+    /// its ticket recorded; and the files that cannot be read as mail, with what is wrong.
+    pub fn outbox(&self) -> Result<(Vec<Waiting>, Vec<Unreadable>)> {
+        let (queue, bad) = queued(self.store.root())?;
+        let waiting = queue
+            .iter()
+            .map(|q| {
+                let record = q.ticket.as_deref().and_then(|t| {
+                    let t = self.store.load_ticket(t).ok()?;
+                    t.mail
+                        .into_iter()
+                        .find(|m| Some(&m.message_id) == q.message_id.as_ref())
+                });
+                Waiting {
+                    file: format!("outbox/{}", q.name),
+                    ticket: q.ticket.clone(),
+                    message_id: q.message_id.clone(),
+                    to: q.to.clone(),
+                    subject: q.subject.clone(),
+                    queued_at: record.as_ref().map(|r| r.queued_at).or(q.date),
+                    attempts: record.as_ref().map_or(0, |r| r.attempts),
+                    error: record.and_then(|r| r.error),
+                }
+            })
+            .collect();
+        Ok((waiting, bad))
+    }
+
     /// Sends every queued message once through `transport`.
     pub fn send_outbox(&self, transport: &mut dyn Transport) -> Result<Vec<Delivery>> {
         let Some(_sending) =

@@ -3,8 +3,8 @@
 use clap::Args;
 
 use crate::cli::Ctx;
-use crate::error::{Error, Result};
-use crate::helpdesk::event;
+use crate::error::Result;
+use crate::helpdesk::Assignee;
 
 /// Assign a ticket to an agent, or with --auto to the least loaded agent of its
 /// department who is not away
@@ -29,28 +29,19 @@ pub struct AssignArgs {
 pub fn run(ctx: &Ctx, args: AssignArgs) -> Result<()> {
     let hd = ctx.helpdesk()?;
     let id = hd.store.resolve(&args.id)?;
-    let agent = if args.auto {
-        let ticket = hd.store.load_ticket(&id)?;
-        let dept = ticket.department.ok_or_else(|| {
-            Error::Invalid(format!(
-                "{id} has no department: transfer it first, or name the agent"
-            ))
-        })?;
-        hd.least_loaded(&dept, &id)?.ok_or_else(|| {
-            Error::Invalid(format!("department `{dept}` has no agent who is not away"))
-        })?
-    } else {
-        match args.agent.as_deref() {
-            Some("-") | None => String::new(),
-            Some(a) => a.to_string(),
-        }
+    let who = match args.agent.as_deref() {
+        _ if args.auto => Assignee::Auto,
+        Some("-") | None => Assignee::Nobody,
+        Some(a) => Assignee::Agent(a),
     };
-    if let Some(a) = hd.settings.agent(&agent)
+    // An agent picked automatically is never away; one named may be.
+    if let Assignee::Agent(a) = who
+        && let Some(a) = hd.settings.agent(a)
         && a.away
     {
         ctx.out.warn(format!("agent `{}` is away", a.id));
     }
-    let outcome = hd.update(&id, event::ASSIGNED, |e| e.set("assignee", &agent))?;
+    let outcome = hd.assign(&id, who)?;
     if let (Some(a), Some(d)) = (&outcome.ticket.assignee, &outcome.ticket.department)
         && hd
             .settings

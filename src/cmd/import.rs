@@ -41,11 +41,7 @@ pub fn run(ctx: &Ctx, args: ImportArgs) -> Result<()> {
     } else {
         std::fs::read(&a.file).map_err(|e| Error::io(std::path::Path::new(&a.file), e))?
     };
-    let rows = crate::ingest::csv::parse_all(&a.file, &bytes, &hd.settings)?;
-    let mut run = super::ingest::Run::start(ctx, &hd, a.json, true)?;
-    run.set_length(rows.len() as u64);
-    for (source, m) in rows {
-        run.take(source, m, None);
-    }
-    run.finish()
+    let mut printer = super::ingest::Printer::new(ctx, a.json);
+    let ingested = hd.import_csv(&a.file, &bytes, &mut printer);
+    printer.finish(ingested)
 }

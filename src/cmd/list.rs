@@ -1,16 +1,14 @@
 //! `desk list`: tickets matching filters or a view, as a table or for programs.
 
-use std::collections::HashMap;
-
 use chrono::DateTime;
 use clap::Args;
 use serde::Serialize;
 
 use crate::cli::Ctx;
 use crate::error::{Error, Result};
-use crate::model::{Customer, Priority, Ticket};
+use crate::model::Priority;
 use crate::output::{Format, plural, print};
-use crate::rules::condition::{self, Condition, Facts, Field};
+use crate::query::Query;
 use crate::store::Summary;
 
 /// List tickets: by default those not solved or closed
@@ -47,22 +45,6 @@ pub struct ListArgs {
     pub all: bool,
 }
 
-const SORT_FIELDS: [&str; 13] = [
-    "id",
-    "sla",
-    "created_at",
-    "updated_at",
-    "priority",
-    "status",
-    "subject",
-    "department",
-    "assignee",
-    "requester",
-    "shop",
-    "type",
-    "channel",
-];
-
 /// One row of `--format json|jsonl`: the ticket without messages and history.
 #[derive(Serialize)]
 struct Row<'a> {
@@ -90,138 +72,43 @@ fn rfc(secs: i64) -> String {
     crate::time::format_utc(DateTime::from_timestamp(secs, 0).unwrap_or_default())
 }
 
-fn sort_key<'a>(s: &'a Summary, field: &str) -> (Option<i64>, Option<&'a str>) {
-    match field {
-        "created_at" => (Some(s.created_at), None),
-        "updated_at" => (Some(s.updated_at), None),
-        // Tickets with the nearest SLA due time first; those without last.
-        "sla" => (Some(s.sla_due.unwrap_or(i64::MAX)), None),
-        "priority" => (Some(s.priority as i64), None),
-        "status" => (None, Some(&s.status)),
-        "subject" => (None, Some(&s.subject)),
-        "department" => (None, s.department.as_deref()),
-        "assignee" => (None, s.assignee.as_deref()),
-        "requester" => (None, s.requester.as_deref()),
-        "shop" => (None, s.shop.as_deref()),
-        "type" => (None, Some(&s.kind)),
-        "channel" => (None, Some(&s.channel)),
-        _ => (None, Some(&s.id)),
+/// The row of a summary, with its status category from desk.toml.
+fn row<'a>(s: &'a Summary, settings: &'a crate::model::Settings) -> Row<'a> {
+    Row {
+        id: &s.id,
+        subject: &s.subject,
+        kind: &s.kind,
+        status: &s.status,
+        status_category: settings.category(&s.kind, &s.status).as_str(),
+        priority: s.priority,
+        department: s.department.as_deref(),
+        assignee: s.assignee.as_deref(),
+        requester: s.requester.as_deref(),
+        shop: s.shop.as_deref(),
+        channel: &s.channel,
+        tags: &s.tags,
+        fields: &s.fields,
+        created_at: rfc(s.created_at),
+        updated_at: rfc(s.updated_at),
+        snoozed_until: s.snoozed_until.map(rfc),
+        messages: s.messages,
     }
-}
-
-fn mentions_status(c: &Condition) -> bool {
-    c.fields()
-        .iter()
-        .any(|f| matches!(f, Field::Status | Field::StatusCategory))
 }
 
 pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
     let hd = ctx.helpdesk()?;
     let settings = &hd.settings;
-    let mut parts = Vec::new();
-    if let Some(v) = &args.view {
-        let view = settings.view(v).ok_or_else(|| {
-            Error::Invalid(
-                crate::model::Settings::check_known(
-                    "view",
-                    v,
-                    settings.views.iter().map(|v| v.id.as_str()),
-                )
-                .err()
-                .unwrap_or_default(),
-            )
-        })?;
-        parts.push(view.condition.clone());
+    let listing = hd.list(&Query {
+        filters: args.filters,
+        view: args.view,
+        sort: args.sort,
+        limit: args.limit,
+        all: args.all,
+    })?;
+    for p in &listing.problems {
+        eprintln!("desk: {p} (skipped)");
     }
-    if !args.filters.is_empty() {
-        parts.push(condition::from_filters(&args.filters, settings).map_err(Error::Invalid)?);
-    }
-    let cond = Condition::All(parts);
-    let hide_done = !args.all && !mentions_status(&cond);
-    let needs_full = cond.needs_full_ticket();
-    let needs_customer = cond.needs_customer();
-    let (desc, sort_field) = match args.sort.as_deref() {
-        Some(s) => s.strip_prefix('-').map_or((false, s), |f| (true, f)),
-        None => (false, "id"),
-    };
-    if !SORT_FIELDS.contains(&sort_field) {
-        return Err(Error::Invalid(format!(
-            "cannot sort by `{sort_field}`{}",
-            crate::error::suggest(sort_field, SORT_FIELDS)
-        )));
-    }
-
-    let scan = hd
-        .store
-        .scan_where(&|kind, status| !hide_done || !settings.category(kind, status).is_done())?;
-    let mut failed = scan.problems.len();
-    for p in &scan.problems {
-        eprintln!("desk: {}: {} (skipped)", p.path.display(), p.message);
-    }
-    let mut customers: HashMap<String, Option<Customer>> = HashMap::new();
-    let mut rows: Vec<&Summary> = Vec::new();
-    for s in &scan.tickets {
-        if let Condition::All(p) = &cond
-            && p.is_empty()
-        {
-            rows.push(s);
-            continue;
-        }
-        let ticket: Ticket = if needs_full {
-            match hd.store.load_ticket(&s.id) {
-                Ok(t) => t,
-                Err(e) => {
-                    eprintln!("desk: {e} (skipped)");
-                    failed += 1;
-                    continue;
-                }
-            }
-        } else {
-            s.to_ticket()
-        };
-        let customer = match (&ticket.requester, needs_customer) {
-            (Some(r), true) => customers
-                .entry(r.clone())
-                .or_insert_with(|| hd.store.load_customer(r).ok().flatten())
-                .as_ref(),
-            _ => None,
-        };
-        let facts = Facts::new(&ticket, customer, settings, hd.now).with_me(hd.agent_id());
-        if cond.eval(&facts) {
-            rows.push(s);
-        }
-    }
-    rows.sort_by(|a, b| {
-        let o = sort_key(a, sort_field)
-            .cmp(&sort_key(b, sort_field))
-            .then_with(|| a.id.cmp(&b.id));
-        if desc { o.reverse() } else { o }
-    });
-    if let Some(n) = args.limit {
-        rows.truncate(n);
-    }
-
-    fn row<'a>(s: &'a Summary, settings: &'a crate::model::Settings) -> Row<'a> {
-        Row {
-            id: &s.id,
-            subject: &s.subject,
-            kind: &s.kind,
-            status: &s.status,
-            status_category: settings.category(&s.kind, &s.status).as_str(),
-            priority: s.priority,
-            department: s.department.as_deref(),
-            assignee: s.assignee.as_deref(),
-            requester: s.requester.as_deref(),
-            shop: s.shop.as_deref(),
-            channel: &s.channel,
-            tags: &s.tags,
-            fields: &s.fields,
-            created_at: rfc(s.created_at),
-            updated_at: rfc(s.updated_at),
-            snoozed_until: s.snoozed_until.map(rfc),
-            messages: s.messages,
-        }
-    }
+    let rows: Vec<&Summary> = listing.tickets.iter().collect();
     match args.format {
         Format::Ids => {
             let mut out = String::with_capacity(rows.len() * 16);
@@ -316,10 +203,10 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
             }
         }
     }
-    if failed > 0 {
+    if !listing.problems.is_empty() {
         return Err(Error::Partial(format!(
             "{} could not be read",
-            plural(failed, "ticket file")
+            plural(listing.problems.len(), "ticket file")
         )));
     }
     Ok(())

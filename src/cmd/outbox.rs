@@ -1,11 +1,9 @@
 //! `desk outbox list|send`: the mail waiting to go out, and sending it.
 
 use clap::{Args, Subcommand};
-use serde::Serialize;
 
 use crate::cli::Ctx;
 use crate::error::{Error, Result};
-use crate::mail::outbox::queued;
 use crate::mail::transport::{Sendmail, Smtp, Transport};
 use crate::output::{self, Format, plural, print};
 
@@ -58,45 +56,12 @@ pub fn run(ctx: &Ctx, args: OutboxArgs) -> Result<()> {
     }
 }
 
-#[derive(Serialize)]
-struct Row {
-    file: String,
-    ticket: Option<String>,
-    message_id: Option<String>,
-    to: Vec<String>,
-    subject: Option<String>,
-    queued_at: Option<chrono::DateTime<chrono::Utc>>,
-    attempts: u32,
-    error: Option<String>,
-}
-
 fn list(ctx: &Ctx, args: ListArgs) -> Result<()> {
     let hd = ctx.helpdesk()?;
-    let (queue, bad) = queued(hd.store.root())?;
+    let (rows, bad) = hd.outbox()?;
     for (file, e) in &bad {
         ctx.out.warn(format!("outbox/{file}: {e}"));
     }
-    let rows: Vec<Row> = queue
-        .iter()
-        .map(|q| {
-            let record = q.ticket.as_deref().and_then(|t| {
-                let t = hd.store.load_ticket(t).ok()?;
-                t.mail
-                    .into_iter()
-                    .find(|m| Some(&m.message_id) == q.message_id.as_ref())
-            });
-            Row {
-                file: format!("outbox/{}", q.name),
-                ticket: q.ticket.clone(),
-                message_id: q.message_id.clone(),
-                to: q.to.clone(),
-                subject: q.subject.clone(),
-                queued_at: record.as_ref().map(|r| r.queued_at).or(q.date),
-                attempts: record.as_ref().map_or(0, |r| r.attempts),
-                error: record.and_then(|r| r.error),
-            }
-        })
-        .collect();
     match args.format {
         Format::Json => print(&output::json(&rows)?),
         Format::Jsonl => print(&output::jsonl(&rows)?),

@@ -6,11 +6,10 @@ use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand, ValueEnum};
 
 use crate::cli::Ctx;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::helpdesk::Helpdesk;
 use crate::output::{self, print};
-use crate::report::{self, By, Context, Group, Times, chart};
-use crate::time::{Duration, parse_instant};
+use crate::report::{self, By, Group, Times, chart};
 
 /// Workload and performance by department, agent, shop or type, for any period
 ///
@@ -24,8 +23,8 @@ pub struct ReportArgs {
     pub command: Option<ReportCommand>,
 
     /// What to group by
-    #[arg(long, value_enum, default_value_t = By::Department)]
-    pub by: By,
+    #[arg(long, value_enum, default_value_t = ByArg::Department)]
+    pub by: ByArg,
 
     #[command(flatten)]
     pub period: Period,
@@ -71,59 +70,32 @@ pub enum ReportFormat {
     Csv,
 }
 
-pub fn run(ctx: &Ctx, args: ReportArgs) -> Result<()> {
-    let hd = ctx.helpdesk()?;
-    let rules = hd.rules()?;
-    match args.command {
-        Some(ReportCommand::Sla(a)) => sla(ctx, &hd, &rules, a),
-        None => groups(ctx, &hd, &rules, args),
+/// What the groups are (see [`By`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ByArg {
+    Department,
+    Agent,
+    Shop,
+    Type,
+}
+
+impl From<ByArg> for By {
+    fn from(b: ByArg) -> By {
+        match b {
+            ByArg::Department => By::Department,
+            ByArg::Agent => By::Agent,
+            ByArg::Shop => By::Shop,
+            ByArg::Type => By::Type,
+        }
     }
 }
 
-/// The period's bounds: `--until` (default now), and `--since` a duration before it or
-/// an instant (default 30 days before).
-fn period(p: &Period, hd: &Helpdesk) -> Result<(DateTime<Utc>, DateTime<Utc>)> {
-    let tz = hd.settings.helpdesk.timezone;
-    let instant = |flag: &str, s: &str| {
-        parse_instant(s, tz).ok_or_else(|| {
-            Error::Usage(if crate::time::beyond_range(s, tz) {
-                format!("{flag} {}", crate::time::outside_range(s))
-            } else {
-                format!(
-                    "{flag} `{s}`: use a date like 2026-03-01, a local time like \"2026-03-01 08:00\" or RFC 3339{}",
-                    if flag == "--since" { ", or a duration like 30d" } else { "" }
-                )
-            })
-        })
-    };
-    let until = match &p.until {
-        Some(s) => instant("--until", s)?,
-        // Up to now, this second included.
-        None => hd.now + chrono::Duration::seconds(1),
-    };
-    // A period reaching back before 1970 starts there: no ticket is older.
-    let back = |d: Duration| {
-        let secs = until.timestamp().saturating_sub(d.seconds);
-        DateTime::from_timestamp(secs.max(crate::time::FIRST), 0).unwrap_or_default()
-    };
-    let since = match p.since.as_deref() {
-        None => back(Duration::from_secs(30 * 86_400)),
-        Some(s) => match Duration::parse(s) {
-            Ok(d) => back(d),
-            Err(m) if crate::time::looks_like_duration(s) => {
-                return Err(Error::Usage(format!("--since {m}")));
-            }
-            Err(_) => instant("--since", s)?,
-        },
-    };
-    if since >= until {
-        return Err(Error::Usage(format!(
-            "the period is empty: --since {} is not before --until {}",
-            crate::time::format_utc(since),
-            crate::time::format_utc(until)
-        )));
+pub fn run(ctx: &Ctx, args: ReportArgs) -> Result<()> {
+    let hd = ctx.helpdesk()?;
+    match args.command {
+        Some(ReportCommand::Sla(a)) => sla(ctx, &hd, a),
+        None => groups(ctx, &hd, args),
     }
-    Ok((since, until))
 }
 
 /// `42m`, `3h05m`, `2d4h`; `-` for nothing.
@@ -236,35 +208,19 @@ fn csv_row(g: &Group) -> Vec<String> {
     ]
 }
 
-/// Every ticket's summary (unreadable files named and skipped) and the period.
-fn load<'a>(
-    ctx: &Ctx,
-    hd: &'a Helpdesk,
-    rules: &'a crate::rules::RuleSet,
-    p: &Period,
-) -> Result<(Vec<crate::store::cache::Summary>, Context<'a>)> {
-    let (since, until) = period(p, hd)?;
-    let scan = hd.store.scan()?;
-    for p in &scan.problems {
-        ctx.out
-            .warn(format!("{}: {} (skipped)", p.path.display(), p.message));
+fn groups(ctx: &Ctx, hd: &Helpdesk, args: ReportArgs) -> Result<()> {
+    let by = By::from(args.by);
+    let (r, problems) = hd.report(
+        by,
+        args.period.since.as_deref(),
+        args.period.until.as_deref(),
+    )?;
+    for p in &problems {
+        ctx.out.warn(format!("{p} (skipped)"));
     }
-    let cx = Context {
-        settings: &hd.settings,
-        rules,
-        now: hd.now,
-        since,
-        until,
-    };
-    Ok((scan.tickets, cx))
-}
-
-fn groups(ctx: &Ctx, hd: &Helpdesk, rules: &crate::rules::RuleSet, args: ReportArgs) -> Result<()> {
-    let (tickets, cx) = load(ctx, hd, rules, &args.period)?;
-    let (since, until) = (cx.since, cx.until);
-    let r = report::build(&tickets, args.by, &cx);
+    let (since, until) = (r.since, r.until);
     if let Some(path) = &args.svg {
-        let text = charts_svg(&r, args.by);
+        let text = charts_svg(&r, by);
         crate::store::atomic::replace(std::path::Path::new(path), text.as_bytes())?;
     }
     match args.format {
@@ -282,7 +238,7 @@ fn groups(ctx: &Ctx, hd: &Helpdesk, rules: &crate::rules::RuleSet, args: ReportA
             let _ = writeln!(
                 s,
                 "By {}, {} to {} ({}); open, waiting, unassigned, oldest and at risk as of {}",
-                args.by.name(),
+                by.name(),
                 local(since),
                 local(until),
                 r.timezone,
@@ -291,7 +247,7 @@ fn groups(ctx: &Ctx, hd: &Helpdesk, rules: &crate::rules::RuleSet, args: ReportA
             let mut rows: Vec<Vec<String>> = r.groups.iter().map(row).collect();
             rows.push(row(&r.total));
             s.push_str(&ctx.out.render_table(&HEADERS, &rows));
-            s.push_str(&charts_text(&r, args.by));
+            s.push_str(&charts_text(&r, by));
             print(&s)
         }
     }
@@ -353,10 +309,13 @@ fn charts_svg(r: &report::Report, by: By) -> String {
     )
 }
 
-fn sla(ctx: &Ctx, hd: &Helpdesk, rules: &crate::rules::RuleSet, args: SlaArgs) -> Result<()> {
-    let (tickets, cx) = load(ctx, hd, rules, &args.period)?;
-    let (since, until) = (cx.since, cx.until);
-    let r = report::sla(&tickets, &cx);
+fn sla(ctx: &Ctx, hd: &Helpdesk, args: SlaArgs) -> Result<()> {
+    let (r, problems) =
+        hd.sla_report(args.period.since.as_deref(), args.period.until.as_deref())?;
+    for p in &problems {
+        ctx.out.warn(format!("{p} (skipped)"));
+    }
+    let (since, until) = (r.since, r.until);
     let worst = |w: &[report::Worst]| {
         w.iter()
             .map(|w| format!("{} ({} late)", w.ticket, span(Some(w.late_seconds))))

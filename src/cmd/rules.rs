@@ -1,6 +1,5 @@
 //! `desk rules`: check, list and test the rules.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
@@ -8,15 +7,13 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use crate::cli::Ctx;
-use crate::error::{Diagnostic, Error, Result};
-use crate::model::{Priority, Settings, Ticket};
+use crate::error::{Error, Result};
+use crate::model::Ticket;
 use crate::output::{Format, Out, plural, print};
 use crate::rules::condition::Trace;
 use crate::rules::engine::{RuleTrace, Verdict};
-use crate::rules::event::{self as ev, Event, MessageCtx};
-use crate::rules::ruleset::EVENTS;
-use crate::rules::{RuleSet, template};
-use crate::source::Source;
+use crate::rules_check::RulesCheck;
+use crate::rules_test::{RulesTarget, RulesTest};
 
 /// Check, list and test the rules in rules.toml
 #[derive(Debug, Args)]
@@ -69,58 +66,7 @@ pub fn run(ctx: &Ctx, args: RulesArgs) -> Result<()> {
 
 fn check(ctx: &Ctx) -> Result<()> {
     let hd = ctx.helpdesk()?;
-    let root = hd.store.root().to_path_buf();
-    let mut errors: Vec<Diagnostic> = Vec::new();
-    let rules = match RuleSet::load(&root, &hd.settings) {
-        Ok(r) => Some(r),
-        Err(Error::Config(d)) => {
-            errors.extend(d);
-            None
-        }
-        Err(e) => return Err(e),
-    };
-    // Scripts are looked for when they run (a missing one is a failure on the ticket);
-    // the check names them all now.
-    for rule in rules.iter().flat_map(|r| r.rules.iter()) {
-        for a in &rule.actions {
-            if let crate::rules::ruleset::Action::Run { script, .. } = a
-                && let Err(m) = crate::scripts::check_exists(&root, script)
-            {
-                errors.push(Diagnostic {
-                    file: "rules.toml".into(),
-                    line: rule.line,
-                    column: 1,
-                    message: format!("rule `{}`: {m}", rule.name),
-                });
-            }
-        }
-    }
-    // Every template, also those no rule names yet.
-    let mut templates = 0;
-    if let Ok(rd) = std::fs::read_dir(root.join("templates")) {
-        let mut names: Vec<String> = rd
-            .filter_map(|e| e.ok())
-            .filter_map(|e| e.file_name().to_str().map(str::to_string))
-            .filter(|n| n.ends_with(".txt"))
-            .collect();
-        names.sort();
-        for n in names {
-            templates += 1;
-            let path = root.join("templates").join(&n);
-            let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-            if let Err(d) = template::parse(&Source::new(format!("templates/{n}"), text)) {
-                for x in d {
-                    if !errors.contains(&x) {
-                        errors.push(x);
-                    }
-                }
-            }
-        }
-    }
-    if !errors.is_empty() {
-        return Err(Error::Config(errors));
-    }
-    let rules = rules.unwrap_or_default();
+    let RulesCheck { rules, templates } = hd.check_rules()?;
     ctx.out.status(format!(
         "desk.toml, rules.toml and {} are valid: {}, {}, {}",
         plural(templates, "template"),
@@ -215,194 +161,36 @@ fn json<T: Serialize>(v: &T) -> Result<String> {
     serde_json::to_string_pretty(v).map_err(|e| Error::Invalid(e.to_string()))
 }
 
-/// A ticket that does not exist yet, as a manager writes it to try the rules.
-#[derive(serde::Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct Draft {
-    subject: String,
-    #[serde(default)]
-    body: Option<String>,
-    #[serde(default)]
-    from: Option<String>,
-    #[serde(default)]
-    to: Option<String>,
-    #[serde(default)]
-    channel: Option<String>,
-    #[serde(default)]
-    shop: Option<String>,
-    #[serde(default, rename = "type")]
-    kind: Option<String>,
-    #[serde(default)]
-    department: Option<String>,
-    #[serde(default)]
-    priority: Option<String>,
-    #[serde(default)]
-    status: Option<String>,
-    #[serde(default)]
-    assignee: Option<String>,
-    #[serde(default)]
-    tags: Vec<String>,
-    #[serde(default)]
-    fields: BTreeMap<String, String>,
-}
-
-fn draft_ticket(
-    path: &PathBuf,
-    settings: &Settings,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<(Ticket, Option<String>)> {
-    let text = if path.as_os_str() == "-" {
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
-            .map_err(|e| Error::io("<stdin>", e))?;
-        s
-    } else {
-        std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?
-    };
-    let d: Draft = serde_json::from_str(&text).map_err(|e| Error::Corrupt {
-        path: path.clone(),
-        message: format!("not a ticket draft: {e}"),
-    })?;
-    let kind = d.kind.unwrap_or_else(|| "ticket".into());
-    settings.check_type(&kind).map_err(Error::Invalid)?;
-    let initial = settings
-        .ticket_type(&kind)
-        .map(|t| t.initial_status().to_string())
-        .unwrap_or_else(|| "new".into());
-    let requester = d
-        .from
-        .as_deref()
-        .map(crate::model::customer::validate_email)
-        .transpose()
-        .map_err(Error::Invalid)?;
-    let mut t = Ticket {
-        id: "draft".into(),
-        subject: d.subject,
-        kind,
-        status: initial,
-        priority: Priority::default(),
-        department: None,
-        assignee: None,
-        requester: requester.clone(),
-        shop: None,
-        channel: d.channel.unwrap_or_else(|| "email".into()),
-        tags: Vec::new(),
-        fields: BTreeMap::new(),
-        created_at: now,
-        updated_at: now,
-        snoozed_until: None,
-        sla: None,
-        messages: Vec::new(),
-        history: Vec::new(),
-        time_rules: BTreeMap::new(),
-        mail: Vec::new(),
-    };
-    {
-        let mut e = crate::model::Edit::new(&mut t, settings, now);
-        for (k, v) in [
-            ("department", d.department),
-            ("priority", d.priority),
-            ("shop", d.shop),
-            ("status", d.status),
-            ("assignee", d.assignee),
-        ] {
-            if let Some(v) = v {
-                e.set(k, &v)?;
-            }
-        }
-        for tag in &d.tags {
-            e.add_tag(tag)?;
-        }
-        for (k, v) in &d.fields {
-            e.set(&format!("fields.{k}"), v)?;
-        }
-        e.author = requester
-            .as_ref()
-            .map_or("system".into(), |r| format!("customer:{r}"));
-        if let Some(b) = &d.body {
-            e.add_message(
-                if requester.is_some() {
-                    crate::model::MessageKind::Customer
-                } else {
-                    crate::model::MessageKind::Note
-                },
-                b,
-                None,
-            )?;
-        }
-    }
-    Ok((t, d.to))
-}
-
 #[derive(Serialize)]
 struct TestReport<'a> {
     ticket: &'a str,
     event: &'a str,
     rules: &'a [RuleTrace],
-    not_listening: Vec<&'a str>,
+    not_listening: &'a [String],
     result: &'a Ticket,
 }
 
 fn test(ctx: &Ctx, args: TestArgs) -> Result<()> {
     let hd = ctx.helpdesk()?;
-    let rules = hd.rules()?;
-    let event_name = args
-        .event
-        .clone()
-        .unwrap_or_else(|| ev::CREATED.to_string());
-    if !EVENTS.contains(&event_name.as_str()) {
-        return Err(Error::Invalid(format!(
-            "unknown event `{event_name}`{}",
-            crate::error::suggest(&event_name, EVENTS)
-        )));
-    }
-    let (ticket, to) = match (&args.id, &args.ticket) {
-        (Some(id), _) => {
-            let id = hd.store.resolve(id)?;
-            (hd.store.load_ticket(&id)?, None)
-        }
-        (None, Some(path)) => draft_ticket(path, &hd.settings, hd.now)?,
+    let target = match (args.id, args.ticket) {
+        (Some(id), _) => RulesTarget::Ticket(id),
+        (None, Some(path)) => RulesTarget::Draft(path),
         (None, None) => return Err(Error::Usage("give a ticket ID or --ticket FILE".into())),
     };
-    let before = ticket.clone();
-    let customer = match &ticket.requester {
-        Some(r) => hd.store.load_customer(r).unwrap_or(None),
-        None => None,
-    };
-    // The message behind the event: the first customer message for a new ticket, the
-    // latest one for a reply.
-    let msg = if event_name == ev::CREATED {
-        ticket.messages.first()
-    } else {
-        ticket.messages.last()
-    };
-    let event = Event {
-        name: event_name.clone(),
-        target: None,
-        message: msg.map(|m| MessageCtx {
-            body: m.body.clone(),
-            from: m.author.strip_prefix("customer:").map(str::to_string),
-            to: to.clone().or_else(|| m.to.clone()),
-            kind: m.kind,
-            no_auto_reply: m.auto,
-        }),
-        changes: Vec::new(),
-    };
-    let (trace, outcome) = hd.what_if(ticket, customer, event, &rules)?;
-    let ticket = outcome.ticket;
-    let not_listening: Vec<&str> = rules
-        .rules
-        .iter()
-        .filter(|r| !trace.iter().any(|t| t.rule == r.name))
-        .map(|r| r.name.as_str())
-        .collect();
+    let RulesTest {
+        before,
+        event: event_name,
+        trace,
+        not_listening,
+        outcome,
+    } = hd.test_rules(&target, args.event.as_deref())?;
     if args.format == Format::Json {
         let report = TestReport {
             ticket: &before.id,
             event: &event_name,
             rules: &trace,
-            not_listening,
-            result: &ticket,
+            not_listening: &not_listening,
+            result: &outcome.ticket,
         };
         return print(&(json(&report)? + "\n"));
     }

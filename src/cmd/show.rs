@@ -25,31 +25,15 @@ pub struct ShowArgs {
 
 pub fn run(ctx: &Ctx, args: ShowArgs) -> Result<()> {
     let hd = ctx.helpdesk()?;
-    let id = hd.store.resolve(&args.id)?;
     if args.json {
+        let id = hd.store.resolve(&args.id)?;
         return print(&hd.store.read_ticket_text(&id)?);
     }
-    let ticket = hd.store.load_ticket(&id)?;
-    let customer = match &ticket.requester {
-        Some(r) => hd.store.load_customer(r).unwrap_or(None),
-        None => None,
-    };
-    let name = customer.as_ref().and_then(|c| c.name.clone());
-    // Only to tell whether the policy counts business time; a rules.toml that does not
-    // load must not stop anyone from reading a ticket.
-    let calendar = match &ticket.sla {
-        Some(sla) => hd.rules().ok().and_then(|r| {
-            r.slas
-                .into_iter()
-                .find(|p| p.name == sla.policy)
-                .and_then(|p| p.calendar)
-        }),
-        None => None,
-    };
+    let view = hd.view(&args.id)?;
     print(&render(
-        &ticket,
-        name.as_deref(),
-        calendar.as_deref(),
+        &view.ticket,
+        view.customer_name.as_deref(),
+        view.calendar.as_deref(),
         &hd.settings,
         &ctx.out,
         hd.now,

@@ -4,8 +4,6 @@ use clap::Args;
 
 use crate::cli::Ctx;
 use crate::error::Result;
-use crate::helpdesk::event;
-use crate::model::MessageKind;
 
 /// Move a ticket to another department, keeping its messages and history; an
 /// assignee who is not in the new department is cleared
@@ -24,23 +22,7 @@ pub struct TransferArgs {
 
 pub fn run(ctx: &Ctx, args: TransferArgs) -> Result<()> {
     let hd = ctx.helpdesk()?;
-    let outcome = hd.update(&args.id, event::DEPARTMENT_CHANGED, |e| {
-        e.set("department", &args.department)?;
-        let keep = match &e.ticket.assignee {
-            Some(a) => e
-                .settings()
-                .agent(a)
-                .is_some_and(|ag| ag.departments.contains(&args.department)),
-            None => true,
-        };
-        if !keep {
-            e.set("assignee", "")?;
-        }
-        if let Some(note) = &args.message {
-            e.add_message(MessageKind::Note, note, None)?;
-        }
-        Ok(())
-    })?;
+    let outcome = hd.transfer(&args.id, &args.department, args.message.as_deref())?;
     super::report(ctx, &outcome, "transferred");
     Ok(())
 }

@@ -6,6 +6,7 @@
 //! changed through [`Helpdesk::create_with`] and [`Helpdesk::append`], so the same
 //! `ticket.created` and `customer.replied` events reach the same rules.
 
+pub mod batch;
 pub mod csv;
 pub mod form;
 

@@ -4,6 +4,7 @@
 //! is right today; deleted tickets are gone from reports.
 
 pub mod chart;
+pub mod period;
 
 use std::collections::BTreeMap;
 
@@ -16,7 +17,7 @@ use crate::store::cache::{Summary, Trail};
 use crate::time::calendar::Calendar;
 
 /// What the groups are.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum By {
     Department,

@@ -1,0 +1,115 @@
+//! The period a report covers, read from `--since` and `--until`, and the reports of a
+//! helpdesk over it, from every ticket's summary.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use super::{By, Context, Report, SlaReport};
+use crate::error::{Error, Result};
+use crate::helpdesk::Helpdesk;
+use crate::rules::RuleSet;
+use crate::store::cache::Summary;
+use crate::time::{Duration, parse_instant};
+
+/// The period's bounds: `until` (default: up to now, this second included), and
+/// `since` a duration before it or an instant (default 30 days before). Errors name
+/// the flags `--since` and `--until`.
+pub fn period(
+    since: Option<&str>,
+    until: Option<&str>,
+    now: DateTime<Utc>,
+    tz: Tz,
+) -> Result<(DateTime<Utc>, DateTime<Utc>)> {
+    let instant = |flag: &str, s: &str| {
+        parse_instant(s, tz).ok_or_else(|| {
+            Error::Usage(if crate::time::beyond_range(s, tz) {
+                format!("{flag} {}", crate::time::outside_range(s))
+            } else {
+                format!(
+                    "{flag} `{s}`: use a date like 2026-03-01, a local time like \"2026-03-01 08:00\" or RFC 3339{}",
+                    if flag == "--since" { ", or a duration like 30d" } else { "" }
+                )
+            })
+        })
+    };
+    let until = match until {
+        Some(s) => instant("--until", s)?,
+        // Up to now, this second included.
+        None => now + chrono::Duration::seconds(1),
+    };
+    // A period reaching back before 1970 starts there: no ticket is older.
+    let back = |d: Duration| {
+        let secs = until.timestamp().saturating_sub(d.seconds);
+        DateTime::from_timestamp(secs.max(crate::time::FIRST), 0).unwrap_or_default()
+    };
+    let since = match since {
+        None => back(Duration::from_secs(30 * 86_400)),
+        Some(s) => match Duration::parse(s) {
+            Ok(d) => back(d),
+            Err(m) if crate::time::looks_like_duration(s) => {
+                return Err(Error::Usage(format!("--since {m}")));
+            }
+            Err(_) => instant("--since", s)?,
+        },
+    };
+    if since >= until {
+        return Err(Error::Usage(format!(
+            "the period is empty: --since {} is not before --until {}",
+            crate::time::format_utc(since),
+            crate::time::format_utc(until)
+        )));
+    }
+    Ok((since, until))
+}
+
+impl Helpdesk {
+    /// Every ticket's summary and the period; the ticket files that could not be read
+    /// are skipped and named, one line each.
+    fn report_input<'a>(
+        &'a self,
+        rules: &'a RuleSet,
+        since: Option<&str>,
+        until: Option<&str>,
+    ) -> Result<(Vec<Summary>, Context<'a>, Vec<String>)> {
+        let (since, until) = period(since, until, self.now, self.settings.helpdesk.timezone)?;
+        let scan = self.store.scan()?;
+        let problems = scan
+            .problems
+            .iter()
+            .map(|p| format!("{}: {}", p.path.display(), p.message))
+            .collect();
+        let cx = Context {
+            settings: &self.settings,
+            rules,
+            now: self.now,
+            since,
+            until,
+        };
+        Ok((scan.tickets, cx, problems))
+    }
+
+    /// Workload and performance per group over the period (see [`period`]), with the
+    /// ticket files that could not be read.
+    pub fn report(
+        &self,
+        by: By,
+        since: Option<&str>,
+        until: Option<&str>,
+    ) -> Result<(Report, Vec<String>)> {
+        let rules = self.rules()?;
+        let (tickets, cx, problems) = self.report_input(&rules, since, until)?;
+        Ok((super::build(&tickets, by, &cx), problems))
+    }
+
+    /// SLA results per policy and target over the period (see [`period`]), with the
+    /// ticket files that could not be read.
+    pub fn sla_report(
+        &self,
+        since: Option<&str>,
+        until: Option<&str>,
+    ) -> Result<(SlaReport, Vec<String>)> {
+        let rules = self.rules()?;
+        let (tickets, cx, problems) = self.report_input(&rules, since, until)?;
+        Ok((super::sla(&tickets, &cx), problems))
+    }
+}
