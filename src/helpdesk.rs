@@ -32,6 +32,8 @@ pub use crate::rules::event;
 pub struct Helpdesk {
     pub store: Store,
     pub settings: Settings,
+    /// desk.toml's `[[view]]`s, read with the rules' condition language.
+    pub views: Vec<crate::rules::view::View>,
     pub now: DateTime<Utc>,
     /// `agent:ID` or `system`.
     pub actor: String,
@@ -141,6 +143,7 @@ impl Helpdesk {
     pub fn open(start: &Path, now: Option<&str>, agent: Option<&str>) -> Result<Helpdesk> {
         let store = Store::discover(start)?;
         let settings = Settings::load(store.root())?;
+        let views = crate::rules::view::load(store.root(), &settings)?;
         let now = match now.map(str::trim).filter(|s| !s.is_empty()) {
             Some(s) => parse_instant(s, settings.helpdesk.timezone).ok_or_else(|| {
                 let tz = settings.helpdesk.timezone;
@@ -170,6 +173,7 @@ impl Helpdesk {
         Ok(Helpdesk {
             store,
             settings,
+            views,
             now,
             actor,
             loads: RefCell::new(None),

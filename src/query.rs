@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::helpdesk::Helpdesk;
 use crate::model::{Customer, Settings, Ticket};
 use crate::rules::condition::{self, Condition, Facts, Field};
+use crate::rules::view::View;
 use crate::store::Summary;
 
 /// What to list: every filter and the view must hold.
@@ -90,12 +91,12 @@ fn mentions_status(c: &Condition) -> bool {
 }
 
 /// The query's view and filters as one condition.
-fn condition_of(q: &Query, settings: &Settings) -> Result<Condition> {
+fn condition_of(q: &Query, views: &[View], settings: &Settings) -> Result<Condition> {
     let mut parts = Vec::new();
     if let Some(v) = &q.view {
-        let view = settings.view(v).ok_or_else(|| {
+        let view = views.iter().find(|x| x.id == *v).ok_or_else(|| {
             Error::Invalid(
-                Settings::check_known("view", v, settings.views.iter().map(|v| v.id.as_str()))
+                Settings::check_known("view", v, views.iter().map(|v| v.id.as_str()))
                     .err()
                     .unwrap_or_default(),
             )
@@ -129,7 +130,7 @@ impl Helpdesk {
     /// read. A ticket file that cannot be read is skipped and named in the problems.
     pub fn list(&self, q: &Query) -> Result<Listing> {
         let settings = &self.settings;
-        let cond = condition_of(q, settings)?;
+        let cond = condition_of(q, &self.views, settings)?;
         let hide_done = !q.all && !mentions_status(&cond);
         let needs_full = cond.needs_full_ticket();
         let needs_customer = cond.needs_customer();

@@ -12,7 +12,6 @@ use toml::de::DeTable;
 
 use crate::error::{Diagnostic, Error, Result, suggest};
 use crate::model::customer::validate_email;
-use crate::rules::condition::{self, Condition};
 use crate::source::{Reader, Source, key_span};
 use crate::time::calendar::{self, Calendar, DAY_KEYS, Interval};
 
@@ -129,13 +128,6 @@ pub struct Named {
 }
 
 #[derive(Debug, Clone)]
-pub struct View {
-    pub id: String,
-    pub name: String,
-    pub condition: Condition,
-}
-
-#[derive(Debug, Clone)]
 pub struct Settings {
     pub helpdesk: Helpdesk,
     pub departments: Vec<Department>,
@@ -144,7 +136,6 @@ pub struct Settings {
     pub types: Vec<TicketType>,
     pub shops: Vec<Named>,
     pub groups: Vec<Named>,
-    pub views: Vec<View>,
 }
 
 /// The built-in type `ticket`, used unless desk.toml defines a type of that id.
@@ -197,10 +188,6 @@ impl Settings {
 
     pub fn ticket_type(&self, id: &str) -> Option<&TicketType> {
         self.types.iter().find(|t| t.id == id)
-    }
-
-    pub fn view(&self, id: &str) -> Option<&View> {
-        self.views.iter().find(|v| v.id == id)
     }
 
     /// The category of a status of a type; unknown statuses count as open so they stay visible.
@@ -296,7 +283,7 @@ fn is_valid_id(s: &str) -> bool {
 }
 
 /// Reads an `id`, checking its form and that it is unique among `seen`.
-fn read_id(
+pub(crate) fn read_id(
     r: &mut Reader<'_>,
     t: &DeTable<'_>,
     what: &str,
@@ -406,7 +393,7 @@ fn read_settings(r: &mut Reader<'_>, doc: &DeTable<'_>) -> Settings {
     let shops = read_named(r, doc, "shop");
     let groups = read_named(r, doc, "group");
 
-    let mut settings = Settings {
+    let settings = Settings {
         helpdesk,
         departments,
         agents,
@@ -414,34 +401,9 @@ fn read_settings(r: &mut Reader<'_>, doc: &DeTable<'_>) -> Settings {
         types,
         shops,
         groups,
-        views: Vec::new(),
     };
 
-    let mut seen = HashMap::new();
-    let mut views = Vec::new();
-    for (span, t) in r.tables(doc, "view") {
-        r.check_keys(t, &["id", "name", "if"], "[[view]]");
-        let Some(id) = read_id(r, t, "view", span.clone(), &mut seen) else {
-            continue;
-        };
-        let cond = match t.get("if") {
-            Some(v) => condition::parse_if(r, v, &settings, condition::Context::View),
-            None => {
-                r.error(span, format!("view `{id}` needs `if.all` or `if.any`"));
-                None
-            }
-        };
-        if let Some(condition) = cond {
-            views.push(View {
-                name: r
-                    .opt_str(t, "name", "[[view]]")
-                    .map_or_else(|| id.clone(), |s| s.into_inner()),
-                id,
-                condition,
-            });
-        }
-    }
-    settings.views = views;
+    // `[[view]]` tables are conditions over tickets: `rules::view` reads them.
     settings
 }
 

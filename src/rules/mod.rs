@@ -7,6 +7,7 @@ pub mod event;
 pub mod ruleset;
 pub mod template;
 pub mod text;
+pub mod view;
 
 pub use condition::{Condition, Context, Facts};
 pub use event::Event;
