@@ -1657,7 +1657,14 @@ fn apply_sla(w: &World<'_>, plan: &Plan, t: &mut Ticket) {
         fields: Default::default(),
         created_at: Some(t.created_at),
     };
-    desk::time::sla::refresh(t, &w.rules, w.settings, Some(&customer), t.updated_at);
+    desk::time::sla::refresh(
+        t,
+        &w.rules,
+        w.settings,
+        Some(&customer),
+        t.updated_at,
+        &mut Default::default(),
+    );
     let Some(base) = DateTime::from_timestamp(w.base, 0) else {
         return;
     };

@@ -78,6 +78,8 @@ pub struct Work {
     pub act: bool,
     /// What became of each rule's mail: (rule, the words its trace had, the outcome).
     said: Vec<(String, String, String)>,
+    /// What the SLA targets were last measured from.
+    measured: sla::Measured,
 }
 
 /// How a change ends: written, or only shown (`--dry-run`, `rules test`).
@@ -116,6 +118,7 @@ impl Work {
             deleted: false,
             act: false,
             said: Vec::new(),
+            measured: sla::Measured::default(),
         }
     }
 }
@@ -188,7 +191,13 @@ impl Helpdesk {
             if w.deleted {
                 break;
             }
-            self.refresh_sla(&mut w.ticket, rules, w.customer.as_ref(), at);
+            self.refresh_sla(
+                &mut w.ticket,
+                rules,
+                w.customer.as_ref(),
+                at,
+                &mut w.measured,
+            );
             if !alarms {
                 break;
             }
@@ -238,9 +247,10 @@ impl Helpdesk {
         rules: &RuleSet,
         customer: Option<&Customer>,
         at: DateTime<Utc>,
+        measured: &mut sla::Measured,
     ) {
         let before = ticket.sla.as_ref().map(|s| s.policy.clone());
-        sla::refresh(ticket, rules, &self.settings, customer, at);
+        sla::refresh(ticket, rules, &self.settings, customer, at, measured);
         let after = ticket.sla.as_ref().map(|s| s.policy.clone());
         if before != after {
             let v = |p: &Option<String>| {

@@ -41,15 +41,44 @@ impl Clock<'_> {
     }
 }
 
+/// What the targets were last measured from: the policy, how many messages, how many
+/// status or type changes, and the type and status now. While it stays the same, so do
+/// the targets, and a change measures them once however often it settles the SLA.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Measured(Option<(String, usize, usize, String, String)>);
+
+impl Measured {
+    fn of(t: &Ticket) -> Measured {
+        let changes = t
+            .history
+            .iter()
+            .filter(|h| {
+                h.changes
+                    .iter()
+                    .any(|c| c.field == "status" || c.field == "type")
+            })
+            .count();
+        Measured(Some((
+            t.sla.as_ref().map(|s| s.policy.clone()).unwrap_or_default(),
+            t.messages.len(),
+            changes,
+            t.kind.clone(),
+            t.status.clone(),
+        )))
+    }
+}
+
 /// Chooses the policy (the first `[[sla]]` whose conditions hold, unless one was set by
-/// hand or by a rule) and measures its targets from the ticket's timeline; `now` is
-/// the instant the policy's conditions are judged at.
+/// hand or by a rule) and measures its targets from the ticket's timeline, unless
+/// `last` says nothing they depend on changed; `now` is the instant the policy's
+/// conditions are judged at.
 pub fn refresh(
     t: &mut Ticket,
     rules: &RuleSet,
     settings: &Settings,
     customer: Option<&Customer>,
     now: DateTime<Utc>,
+    last: &mut Measured,
 ) {
     if !t.sla.as_ref().is_some_and(|s| s.pinned) {
         let chosen = {
@@ -79,6 +108,11 @@ pub fn refresh(
     else {
         return;
     };
+    let inputs = Measured::of(t);
+    if *last == inputs && t.sla.as_ref().is_some_and(|s| !s.targets.is_empty()) {
+        return;
+    }
+    *last = inputs;
     let clock = Clock {
         calendar: policy
             .calendar
