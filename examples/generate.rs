@@ -1612,7 +1612,7 @@ fn build_ticket(w: &World<'_>, plan: &Plan, id: String) -> Result<Ticket, BoxErr
         .map(|(off, actor, event, changes)| {
             Ok(HistoryEntry {
                 at: at(off)?,
-                actor,
+                actor: actor.into(),
                 event: event.to_string(),
                 changes,
                 note: None,
@@ -1672,7 +1672,7 @@ fn apply_sla(w: &World<'_>, plan: &Plan, t: &mut Ticket) {
     for alarm in desk::time::sla::alarms(t, &w.rules, base) {
         t.history.push(HistoryEntry {
             at: alarm.at,
-            actor: format!("sla:{policy}"),
+            actor: desk::model::Actor::Sla(policy.to_string()),
             event: if alarm.breached {
                 "sla.breached"
             } else {

@@ -35,8 +35,8 @@ pub struct Helpdesk {
     /// desk.toml's `[[view]]`s, read with the rules' condition language.
     pub views: Vec<crate::rules::view::View>,
     pub now: DateTime<Utc>,
-    /// `agent:ID` or `system`.
-    pub actor: String,
+    /// Who makes manual changes: an agent (`--as`), or `system`.
+    pub actor: Actor,
     /// Open tickets per agent, counted once per process and kept up to date as this
     /// process assigns: a tick assigning hundreds of tickets counts once.
     loads: RefCell<Option<HashMap<String, usize>>>,
@@ -84,8 +84,8 @@ pub struct NewTicket {
 pub struct Arrival {
     /// `customer.replied`, `note.added`...
     pub event: String,
-    /// Who it is credited to: `customer:EMAIL`, `agent:ID`, `system`.
-    pub actor: String,
+    /// Who it is credited to: the customer, an agent, or `system`.
+    pub actor: Actor,
     pub message: Message,
     pub files: Vec<Part>,
     /// The address it was sent to, for `message.to`.
@@ -107,7 +107,7 @@ pub enum Assignee<'a> {
 #[derive(Debug, Default, Clone)]
 pub struct Origin {
     pub at: Option<DateTime<Utc>>,
-    pub actor: Option<String>,
+    pub actor: Option<Actor>,
     pub id: Option<String>,
     pub dry_run: bool,
 }
@@ -166,9 +166,9 @@ impl Helpdesk {
                 settings
                     .check_agent(a)
                     .map_err(|m| Error::Invalid(format!("--as/DESK_AGENT: {m}")))?;
-                format!("agent:{a}")
+                Actor::Agent(a.to_string())
             }
-            None => "system".to_string(),
+            None => Actor::System,
         };
         Ok(Helpdesk {
             store,
@@ -219,7 +219,7 @@ impl Helpdesk {
 
     /// The acting agent's ID, if an agent is acting.
     pub fn agent_id(&self) -> Option<&str> {
-        self.actor.strip_prefix("agent:")
+        self.actor.agent()
     }
 
     /// rules.toml and its templates, checked against desk.toml.
@@ -309,7 +309,7 @@ impl Helpdesk {
             None => new.body.filter(|b| !b.trim().is_empty()).map(|body| {
                 let (author, kind) = match &requester {
                     Some(r) => (format!("customer:{r}"), MessageKind::Customer),
-                    None => (actor.clone(), MessageKind::Note),
+                    None => (actor.to_string(), MessageKind::Note),
                 };
                 Message::new(at, author, kind, body)
             }),
@@ -356,7 +356,7 @@ impl Helpdesk {
         } else {
             Write::New
         };
-        let automatic = Actor::name_is_automatic(&actor);
+        let automatic = actor.is_automatic();
         let mut w = Work::new_ticket(ticket, customer);
         w.act = !automatic;
         let how = RuleRun {
@@ -409,7 +409,7 @@ impl Helpdesk {
             files,
             to,
         } = arrival;
-        let (event, actor) = (event.as_str(), actor.as_str());
+        let event = event.as_str();
         let _lock = self.lock()?;
         let mut ticket = self.store.load_ticket(id)?;
         if !files.is_empty() {
@@ -439,7 +439,7 @@ impl Helpdesk {
         self.record_change(
             ticket,
             events,
-            (actor, event),
+            (&actor, event),
             changes,
             rules,
             Vec::new(),
@@ -454,7 +454,7 @@ impl Helpdesk {
         &self,
         mut ticket: Ticket,
         events: Vec<Event>,
-        who: (&str, &str),
+        who: (&Actor, &str),
         changes: Vec<crate::model::Change>,
         rules: &RuleSet,
         mail: Vec<Mail>,
@@ -462,7 +462,7 @@ impl Helpdesk {
     ) -> Result<Outcome> {
         ticket.history.push(HistoryEntry {
             at: self.now,
-            actor: who.0.to_string(),
+            actor: who.0.clone(),
             event: who.1.to_string(),
             changes,
             note: None,
@@ -628,7 +628,7 @@ impl Helpdesk {
         let mut ticket = self.store.load_ticket(&id)?;
         let (changes, added) = {
             let mut edit = Edit::new(&mut ticket, &self.settings, self.now);
-            edit.author = self.actor.clone();
+            edit.author = self.actor.to_string();
             apply(&mut edit)?;
             (edit.finish(), std::mem::take(&mut edit.messages_added))
         };

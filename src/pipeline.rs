@@ -219,7 +219,7 @@ impl Helpdesk {
                 };
                 w.ticket.history.push(HistoryEntry {
                     at: alarm.at,
-                    actor: crate::model::Actor::Sla(policy.clone()).to_string(),
+                    actor: crate::model::Actor::Sla(policy.clone()),
                     event: name.into(),
                     changes: Vec::new(),
                     note: Some(format!("{} {what}", alarm.target)),
@@ -260,7 +260,7 @@ impl Helpdesk {
             let by = after.clone().or(before.clone()).unwrap_or_default();
             ticket.history.push(HistoryEntry {
                 at,
-                actor: crate::model::Actor::Sla(by).to_string(),
+                actor: crate::model::Actor::Sla(by),
                 event: crate::model::event::UPDATED.into(),
                 changes: vec![crate::model::Change {
                     field: "sla".into(),

@@ -231,7 +231,7 @@ impl Helpdesk {
                     let new = schedule_ticket(sched);
                     let origin = Origin {
                         at: Some(occ),
-                        actor: Some(format!("schedule:{}", sched.name)),
+                        actor: Some(crate::model::Actor::Schedule(sched.name.clone())),
                         id: id.clone(),
                         dry_run,
                     };
@@ -350,7 +350,7 @@ impl Helpdesk {
             };
             w.ticket.history.push(HistoryEntry {
                 at: until,
-                actor: crate::model::Actor::System.to_string(),
+                actor: crate::model::Actor::System,
                 event: ev::WOKE.into(),
                 changes: changes.clone(),
                 note: None,

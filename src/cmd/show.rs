@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use crate::cli::Ctx;
 use crate::error::Result;
+use crate::model::Actor;
 use crate::model::{Change, HistoryEntry, MessageKind, Settings, Ticket};
 use crate::output::{Out, print};
 
@@ -109,10 +110,7 @@ pub fn actor(a: &str) -> String {
 pub fn describe_entry(h: &HistoryEntry, tz: Tz) -> String {
     let mut parts: Vec<String> = Vec::new();
     // A person's entry says what they did; a rule's or script's what it changed.
-    if !h.actor.starts_with("rule:")
-        && !h.actor.starts_with("script:")
-        && !h.actor.starts_with("sla:")
-    {
+    if !matches!(h.actor, Actor::Rule(_) | Actor::Script(_) | Actor::Sla(_)) {
         match h.event.as_str() {
             "ticket.created" => parts.push("created the ticket".into()),
             "agent.replied" | "customer.replied" => parts.push("replied".into()),
@@ -127,7 +125,7 @@ pub fn describe_entry(h: &HistoryEntry, tz: Tz) -> String {
     if parts.is_empty() {
         parts.push(h.event.clone());
     }
-    format!("{} {}", actor(&h.actor), parts.join(", "))
+    format!("{} {}", actor(&h.actor.to_string()), parts.join(", "))
 }
 
 /// `512 B`, `4.2 kB`, `20.0 MB`.

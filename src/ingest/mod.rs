@@ -17,6 +17,7 @@ use chrono::{DateTime, Utc};
 use crate::error::{Error, Result};
 use crate::helpdesk::{Arrival, Helpdesk, NewTicket, Origin};
 use crate::mail::incoming::{Incoming, Part};
+use crate::model::Actor;
 use crate::model::id::is_full_id;
 use crate::model::ticket::mail_key;
 use crate::model::{Message, MessageKind, Ticket};
@@ -299,7 +300,7 @@ impl<'a> Inbox<'a> {
             let mut note = self.message(&m, MessageKind::Note, "system".into());
             let who = m.from.as_deref().unwrap_or("a mail system");
             note.body = format!("Delivery failed (report from {who}):\n\n{}", m.body);
-            let problems = self.add(&ticket, &mut m, ev::NOTE_ADDED, "system".into(), note)?;
+            let problems = self.add(&ticket, &mut m, ev::NOTE_ADDED, Actor::System, note)?;
             return Ok(Landed {
                 landing: Landing::Bounce(ticket),
                 problems,
@@ -321,15 +322,15 @@ impl<'a> Inbox<'a> {
                     .map(|a| a.id.clone())
             });
             let (event, actor, kind) = match (agent, &m.from) {
-                (Some(a), _) => (ev::NOTE_ADDED, format!("agent:{a}"), MessageKind::Note),
+                (Some(a), _) => (ev::NOTE_ADDED, Actor::Agent(a), MessageKind::Note),
                 (None, Some(f)) => (
                     ev::CUSTOMER_REPLIED,
-                    format!("customer:{f}"),
+                    Actor::Customer(f.clone()),
                     MessageKind::Customer,
                 ),
-                (None, None) => (ev::CUSTOMER_REPLIED, "system".into(), MessageKind::Customer),
+                (None, None) => (ev::CUSTOMER_REPLIED, Actor::System, MessageKind::Customer),
             };
-            let message = self.message(&m, kind, actor.clone());
+            let message = self.message(&m, kind, actor.to_string());
             let problems = self.add(&ticket, &mut m, event, actor, message)?;
             return Ok(Landed {
                 landing: Landing::Added(ticket),
@@ -345,7 +346,7 @@ impl<'a> Inbox<'a> {
         ticket: &str,
         m: &mut Inbound,
         event: &str,
-        actor: String,
+        actor: Actor,
         message: Message,
     ) -> Result<Vec<String>> {
         let out = self.hd.append(

@@ -4,7 +4,9 @@
 use std::fmt;
 
 /// The maker of a change, as history records it (`agent:ingrid`, `rule:vip`, `system`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// Stored as that string.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(into = "String", from = "String")]
 pub enum Actor {
     /// A person working tickets (`desk --as ID`).
     Agent(String),
@@ -19,6 +21,8 @@ pub enum Actor {
     /// desk itself, or a person who did not say who they are: a manual command run
     /// without `--as`, an ingested note, a wake-up.
     System,
+    /// A name desk does not make (a hand-edited file), kept as it was written.
+    Other(String),
 }
 
 /// Prefixes of the actor names, with their kind: the one table parsing and printing use.
@@ -34,12 +38,15 @@ const KINDS: [(&str, Make); 6] = [
 ];
 
 impl Actor {
-    /// Reads an actor as history stores it; anything unknown is `system`.
+    /// Reads an actor as history stores it; a name desk does not make is kept as is.
     pub fn parse(s: &str) -> Actor {
+        if s == "system" {
+            return Actor::System;
+        }
         KINDS
             .iter()
             .find_map(|(p, make)| s.strip_prefix(p).map(|rest| make(rest.to_string())))
-            .unwrap_or(Actor::System)
+            .unwrap_or_else(|| Actor::Other(s.to_string()))
     }
 
     /// Automation: rules, SLA policies, scripts and schedules. Their changes never end a
@@ -52,9 +59,12 @@ impl Actor {
         )
     }
 
-    /// True for an actor name whose changes are automation's (see [`Actor::is_automatic`]).
-    pub fn name_is_automatic(s: &str) -> bool {
-        KINDS[2..].iter().any(|(p, _)| s.starts_with(p))
+    /// The agent's ID, when an agent acts.
+    pub fn agent(&self) -> Option<&str> {
+        match self {
+            Actor::Agent(id) => Some(id),
+            _ => None,
+        }
     }
 }
 
@@ -68,8 +78,15 @@ impl fmt::Display for Actor {
             Actor::Script(n) => (KINDS[4].0, n),
             Actor::Schedule(n) => (KINDS[5].0, n),
             Actor::System => return f.write_str("system"),
+            Actor::Other(s) => return f.write_str(s),
         };
         write!(f, "{prefix}{name}")
+    }
+}
+
+impl From<String> for Actor {
+    fn from(s: String) -> Actor {
+        Actor::parse(&s)
     }
 }
 
@@ -95,8 +112,11 @@ mod tests {
             Actor::System,
         ] {
             assert_eq!(Actor::parse(&a.to_string()), a);
-            assert_eq!(Actor::name_is_automatic(&a.to_string()), a.is_automatic());
+            let json = serde_json::to_string(&a).unwrap();
+            assert_eq!(json, format!("\"{a}\""));
+            assert_eq!(serde_json::from_str::<Actor>(&json).unwrap(), a);
         }
-        assert_eq!(Actor::parse("somebody"), Actor::System);
+        assert_eq!(Actor::parse("somebody"), Actor::Other("somebody".into()));
+        assert_eq!(Actor::parse("somebody").to_string(), "somebody");
     }
 }

@@ -164,7 +164,7 @@ pub struct Change {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HistoryEntry {
     pub at: DateTime<Utc>,
-    pub actor: String,
+    pub actor: crate::model::Actor,
     pub event: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub changes: Vec<Change>,
@@ -177,8 +177,7 @@ impl HistoryEntry {
     /// A person's or the customer's act (any manual command, whoever runs it, and every
     /// ingested message), as opposed to automation's work or what time made happen.
     pub fn is_act(&self) -> bool {
-        !crate::model::Actor::name_is_automatic(&self.actor)
-            && !crate::model::event::is_timed(&self.event)
+        !self.actor.is_automatic() && !crate::model::event::is_timed(&self.event)
     }
 }
 

@@ -230,7 +230,7 @@ pub fn run(
                 }
                 out.history.push(HistoryEntry {
                     at: env.now,
-                    actor: format!("rule:{}", rule.name),
+                    actor: crate::model::Actor::Rule(rule.name.clone()),
                     event: event.name.clone(),
                     changes: changes.clone(),
                     note: (!notes.is_empty()).then(|| notes.join("; ")),
@@ -360,7 +360,7 @@ fn run_script(
     world: &mut dyn Assigner,
     out: &mut Outcome,
 ) -> (HistoryEntry, Vec<Change>, Vec<String>) {
-    let actor = format!("script:{name}");
+    let actor = crate::model::Actor::Script(name.to_string());
     let ran = world.run_script(&ScriptCall {
         name,
         timeout,
@@ -406,7 +406,15 @@ fn run_script(
     let mut changes = Vec::new();
     let mut notes = Vec::new();
     for a in &actions {
-        match do_action(a, &mut copy, event, env, world, &actor, &mut sub) {
+        match do_action(
+            a,
+            &mut copy,
+            event,
+            env,
+            world,
+            &actor.to_string(),
+            &mut sub,
+        ) {
             Ok((c, effect)) => {
                 merge(&mut changes, c);
                 notes.extend(effect);
