@@ -3,13 +3,98 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+/// What is wrong, and apart from it the name that was probably meant: the hint is data,
+/// rendered in one place as ", did you mean `x`?".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl Problem {
+    pub fn new(message: impl Into<String>) -> Problem {
+        Problem {
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    /// `message`, with the nearest of `candidates` to `given` as its hint.
+    pub fn near<'a>(
+        message: impl Into<String>,
+        given: &str,
+        candidates: impl IntoIterator<Item = &'a str>,
+    ) -> Problem {
+        Problem {
+            message: message.into(),
+            hint: did_you_mean(given, candidates).map(str::to_string),
+        }
+    }
+
+    /// `unknown WHAT `given``: with the nearest known name as the hint, or, when none is
+    /// near, the known names in the message.
+    pub fn unknown<'a>(
+        what: &str,
+        given: &str,
+        known: impl IntoIterator<Item = &'a str> + Clone,
+    ) -> Problem {
+        Problem::near_or_list(format!("unknown {what} `{given}`"), given, known, "known")
+    }
+
+    /// `message` with the nearest of `candidates` as its hint, or, when none is near,
+    /// followed by ` (LABEL: every candidate)`.
+    pub fn near_or_list<'a>(
+        message: String,
+        given: &str,
+        candidates: impl IntoIterator<Item = &'a str> + Clone,
+        label: &str,
+    ) -> Problem {
+        let hint = did_you_mean(given, candidates.clone()).map(str::to_string);
+        let list: Vec<&str> = candidates.into_iter().collect();
+        let message = if hint.is_none() && !list.is_empty() {
+            format!("{message} ({label}: {})", list.join(", "))
+        } else {
+            message
+        };
+        Problem { message, hint }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)?;
+        if let Some(h) = &self.hint {
+            write!(f, ", did you mean `{h}`?")?;
+        }
+        Ok(())
+    }
+}
+
+impl From<String> for Problem {
+    fn from(message: String) -> Problem {
+        Problem::new(message)
+    }
+}
+
+impl From<&str> for Problem {
+    fn from(message: &str) -> Problem {
+        Problem::new(message)
+    }
+}
+
+impl From<Problem> for String {
+    fn from(p: Problem) -> String {
+        p.to_string()
+    }
+}
+
 /// A problem at a place in a configuration file: `desk.toml:14:9: message`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
     pub file: String,
     pub line: usize,
     pub column: usize,
-    pub message: String,
+    pub problem: Problem,
 }
 
 impl fmt::Display for Diagnostic {
@@ -17,7 +102,7 @@ impl fmt::Display for Diagnostic {
         write!(
             f,
             "{}:{}:{}: {}",
-            self.file, self.line, self.column, self.message
+            self.file, self.line, self.column, self.problem
         )
     }
 }
@@ -32,7 +117,7 @@ pub enum Error {
     Config(Vec<Diagnostic>),
     /// A value given on the command line or in input is not acceptable (exit 1).
     #[error("{0}")]
-    Invalid(String),
+    Invalid(Problem),
     #[error("{}: {source}", .path.display())]
     Io {
         path: PathBuf,
@@ -67,6 +152,11 @@ fn join_lines(diags: &[Diagnostic]) -> String {
 }
 
 impl Error {
+    /// A value that is not acceptable, with or without a hint.
+    pub fn invalid(problem: impl Into<Problem>) -> Self {
+        Error::Invalid(problem.into())
+    }
+
     pub fn io(path: impl AsRef<Path>, source: std::io::Error) -> Self {
         Error::Io {
             path: path.as_ref().to_path_buf(),

@@ -165,7 +165,7 @@ impl Helpdesk {
                 let a = a.strip_prefix("agent:").unwrap_or(a);
                 settings
                     .check_agent(a)
-                    .map_err(|m| Error::Invalid(format!("--as/DESK_AGENT: {m}")))?;
+                    .map_err(|m| Error::invalid(format!("--as/DESK_AGENT: {m}")))?;
                 Actor::Agent(a.to_string())
             }
             None => Actor::System,
@@ -241,23 +241,23 @@ impl Helpdesk {
         let actor = origin.actor.clone().unwrap_or_else(|| self.actor.clone());
         let subject = new.subject.trim().to_string();
         if subject.is_empty() {
-            return Err(Error::Invalid("a ticket needs a subject".into()));
+            return Err(Error::invalid("a ticket needs a subject"));
         }
         let kind = new.kind.unwrap_or_else(|| "ticket".into());
-        self.settings.check_type(&kind).map_err(Error::Invalid)?;
+        self.settings.check_type(&kind).map_err(Error::invalid)?;
         let ttype = self
             .settings
             .ticket_type(&kind)
-            .ok_or_else(|| Error::Invalid(format!("unknown ticket type `{kind}`")))?;
+            .ok_or_else(|| Error::invalid(format!("unknown ticket type `{kind}`")))?;
         let requester = new
             .from
             .as_deref()
             .map(validate_email)
             .transpose()
-            .map_err(Error::Invalid)?;
+            .map_err(Error::invalid)?;
         let channel = new.channel.unwrap_or_else(|| "manual".into());
         if channel.trim().is_empty() {
-            return Err(Error::Invalid("the channel must not be empty".into()));
+            return Err(Error::invalid("the channel must not be empty"));
         }
         let mut ticket = Ticket {
             id: String::new(),
@@ -551,7 +551,7 @@ impl Helpdesk {
                     outgoing::Kind::Personal,
                     now,
                 )
-                .map_err(Error::Invalid)?;
+                .map_err(Error::invalid)?;
                 if let Some(n) = name {
                     o.names.push((to, n));
                 }
@@ -574,12 +574,12 @@ impl Helpdesk {
             Assignee::Auto => {
                 let ticket = self.store.load_ticket(&id)?;
                 let dept = ticket.department.ok_or_else(|| {
-                    Error::Invalid(format!(
+                    Error::invalid(format!(
                         "{id} has no department: transfer it first, or name the agent"
                     ))
                 })?;
                 self.least_loaded(&dept, &id)?.ok_or_else(|| {
-                    Error::Invalid(format!("department `{dept}` has no agent who is not away"))
+                    Error::invalid(format!("department `{dept}` has no agent who is not away"))
                 })?
             }
         };
@@ -638,14 +638,17 @@ impl Helpdesk {
             && !rules.slas.iter().any(|s| s.name == p)
         {
             let known: Vec<&str> = rules.slas.iter().map(|s| s.name.as_str()).collect();
-            return Err(Error::Invalid(format!(
-                "unknown SLA policy `{p}` (rules.toml has {}){}",
-                if known.is_empty() {
-                    "none".to_string()
-                } else {
-                    known.join(", ")
-                },
-                crate::error::suggest(p, known.iter().copied())
+            return Err(Error::invalid(crate::error::Problem::near(
+                format!(
+                    "unknown SLA policy `{p}` (rules.toml has {})",
+                    if known.is_empty() {
+                        "none".to_string()
+                    } else {
+                        known.join(", ")
+                    }
+                ),
+                p,
+                known.iter().copied(),
             )));
         }
         let own_mail = if added.is_empty() {
@@ -841,7 +844,7 @@ impl Helpdesk {
         if !dry_run {
             state.insert(department.to_string(), next.clone());
             let bytes = serde_json::to_vec_pretty(&state)
-                .map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
+                .map_err(|e| Error::invalid(format!("{}: {e}", path.display())))?;
             std::fs::create_dir_all(self.store.local_dir())
                 .map_err(|e| Error::io(self.store.local_dir(), e))?;
             atomic::replace(&path, &bytes)?;

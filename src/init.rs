@@ -54,10 +54,13 @@ fn plan(example: Option<&str>) -> Result<Vec<(PathBuf, &'static [u8])>> {
             }
         }
         Some(other) => {
-            return Err(Error::Invalid(format!(
-                "unknown example `{other}` (available: {}){}",
-                EXAMPLES.join(", "),
-                crate::error::suggest(other, EXAMPLES)
+            return Err(Error::invalid(crate::error::Problem::near(
+                format!(
+                    "unknown example `{other}` (available: {})",
+                    EXAMPLES.join(", ")
+                ),
+                other,
+                EXAMPLES,
             )));
         }
     }
@@ -69,7 +72,7 @@ fn plan(example: Option<&str>) -> Result<Vec<(PathBuf, &'static [u8])>> {
 /// writing anything, if `target` is a helpdesk already or a file would be overwritten.
 pub fn create(target: &Path, example: Option<&str>) -> Result<()> {
     if target.join("desk.toml").exists() {
-        return Err(Error::Invalid(format!(
+        return Err(Error::invalid(format!(
             "{} is already a helpdesk (it has a desk.toml)",
             target.display()
         )));
@@ -79,7 +82,7 @@ pub fn create(target: &Path, example: Option<&str>) -> Result<()> {
     for (rel, _) in &files {
         let p = target.join(rel);
         if p.exists() {
-            return Err(Error::Invalid(format!(
+            return Err(Error::invalid(format!(
                 "{} exists already; not overwriting it",
                 p.display()
             )));

@@ -151,7 +151,7 @@ impl Out {
 pub fn json<T: serde::Serialize + ?Sized>(v: &T) -> Result<String> {
     serde_json::to_string_pretty(v)
         .map(|s| s + "\n")
-        .map_err(|e| crate::error::Error::Invalid(e.to_string()))
+        .map_err(|e| crate::error::Error::invalid(e.to_string()))
 }
 
 /// JSON Lines: one compact object per row.
@@ -159,7 +159,7 @@ pub fn jsonl<T: serde::Serialize>(rows: &[T]) -> Result<String> {
     let mut out = String::new();
     for r in rows {
         out.push_str(
-            &serde_json::to_string(r).map_err(|e| crate::error::Error::Invalid(e.to_string()))?,
+            &serde_json::to_string(r).map_err(|e| crate::error::Error::invalid(e.to_string()))?,
         );
         out.push('\n');
     }
@@ -168,7 +168,7 @@ pub fn jsonl<T: serde::Serialize>(rows: &[T]) -> Result<String> {
 
 /// CSV with a header row, quoted where needed.
 pub fn csv(headers: &[&str], rows: &[Vec<String>]) -> Result<String> {
-    let err = |e: ::csv::Error| crate::error::Error::Invalid(e.to_string());
+    let err = |e: ::csv::Error| crate::error::Error::invalid(e.to_string());
     let mut w = ::csv::Writer::from_writer(Vec::new());
     w.write_record(headers).map_err(err)?;
     for r in rows {
@@ -176,7 +176,7 @@ pub fn csv(headers: &[&str], rows: &[Vec<String>]) -> Result<String> {
     }
     let bytes = w
         .into_inner()
-        .map_err(|e| crate::error::Error::Invalid(e.to_string()))?;
+        .map_err(|e| crate::error::Error::invalid(e.to_string()))?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 

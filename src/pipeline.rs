@@ -482,7 +482,7 @@ impl Helpdesk {
         let tpl = rules
             .templates
             .get(&e.template)
-            .ok_or_else(|| Error::Invalid(format!("template `{}` is not loaded", e.template)))?;
+            .ok_or_else(|| Error::invalid(format!("template `{}` is not loaded", e.template)))?;
         let facts = Facts::new(&w.ticket, w.customer.as_ref(), &self.settings, self.now)
             .with_event(Some(&e.event));
         let subject = template::render(&tpl.subject, &facts);
@@ -496,7 +496,7 @@ impl Helpdesk {
             kind,
             self.now,
         )
-        .map_err(Error::Invalid)?;
+        .map_err(Error::invalid)?;
         if let Some(c) = &w.customer
             && let Some(name) = &c.name
         {

@@ -95,16 +95,17 @@ fn condition_of(q: &Query, views: &[View], settings: &Settings) -> Result<Condit
     let mut parts = Vec::new();
     if let Some(v) = &q.view {
         let view = views.iter().find(|x| x.id == *v).ok_or_else(|| {
-            Error::Invalid(
-                Settings::check_known("view", v, views.iter().map(|v| v.id.as_str()))
-                    .err()
-                    .unwrap_or_default(),
-            )
+            Settings::check_known("view", v, views.iter().map(|v| v.id.as_str()))
+                .err()
+                .map_or_else(
+                    || Error::invalid(format!("unknown view `{v}`")),
+                    Error::Invalid,
+                )
         })?;
         parts.push(view.condition.clone());
     }
     if !q.filters.is_empty() {
-        parts.push(condition::from_filters(&q.filters, settings).map_err(Error::Invalid)?);
+        parts.push(condition::from_filters(&q.filters, settings).map_err(Error::invalid)?);
     }
     Ok(Condition::All(parts))
 }
@@ -116,9 +117,10 @@ fn sort_of(q: &Query) -> Result<(bool, &str)> {
         None => (false, "id"),
     };
     if !SORT_FIELDS.contains(&field) {
-        return Err(Error::Invalid(format!(
-            "cannot sort by `{field}`{}",
-            crate::error::suggest(field, SORT_FIELDS)
+        return Err(Error::invalid(crate::error::Problem::near(
+            format!("cannot sort by `{field}`"),
+            field,
+            SORT_FIELDS,
         )));
     }
     Ok((desc, field))

@@ -42,7 +42,7 @@ impl Helpdesk {
                         file: "rules.toml".into(),
                         line: rule.line,
                         column: 1,
-                        message: format!("rule `{}`: {m}", rule.name),
+                        problem: format!("rule `{}`: {m}", rule.name).into(),
                     });
                 }
             }

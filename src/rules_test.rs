@@ -91,7 +91,7 @@ fn draft_ticket(
         message: format!("not a ticket draft: {e}"),
     })?;
     let kind = d.kind.unwrap_or_else(|| "ticket".into());
-    settings.check_type(&kind).map_err(Error::Invalid)?;
+    settings.check_type(&kind).map_err(Error::invalid)?;
     let initial = settings
         .ticket_type(&kind)
         .map(|t| t.initial_status().to_string())
@@ -101,7 +101,7 @@ fn draft_ticket(
         .as_deref()
         .map(validate_email)
         .transpose()
-        .map_err(Error::Invalid)?;
+        .map_err(Error::invalid)?;
     let mut t = Ticket {
         id: "draft".into(),
         subject: d.subject,
@@ -168,9 +168,10 @@ impl Helpdesk {
         let rules = self.rules()?;
         let event_name = event.unwrap_or(ev::CREATED).to_string();
         if !EVENTS.contains(&event_name.as_str()) {
-            return Err(Error::Invalid(format!(
-                "unknown event `{event_name}`{}",
-                crate::error::suggest(&event_name, EVENTS)
+            return Err(Error::invalid(crate::error::Problem::near(
+                format!("unknown event `{event_name}`"),
+                &event_name,
+                EVENTS,
             )));
         }
         let (ticket, to) = match target {

@@ -6,7 +6,7 @@ use std::ops::Range;
 use toml::Spanned;
 use toml::de::{DeArray, DeTable, DeValue};
 
-use crate::error::{Diagnostic, suggest};
+use crate::error::{Diagnostic, Problem};
 
 /// A configuration file's name (as shown in messages) and text.
 pub struct Source {
@@ -32,13 +32,13 @@ impl Source {
         (line, column)
     }
 
-    pub fn diagnostic(&self, span: Range<usize>, message: impl Into<String>) -> Diagnostic {
+    pub fn diagnostic(&self, span: Range<usize>, problem: impl Into<Problem>) -> Diagnostic {
         let (line, column) = self.position(span.start);
         Diagnostic {
             file: self.name.clone(),
             line,
             column,
-            message: message.into(),
+            problem: problem.into(),
         }
     }
 
@@ -93,7 +93,7 @@ impl<'s> Reader<'s> {
         }
     }
 
-    pub fn error(&mut self, span: Range<usize>, message: impl Into<String>) {
+    pub fn error(&mut self, span: Range<usize>, message: impl Into<Problem>) {
         let d = self.source.diagnostic(span, message);
         self.errors.push(d);
     }
@@ -129,14 +129,18 @@ impl<'s> Reader<'s> {
             let k: &str = key.get_ref();
             if !allowed.contains(&k) {
                 ok = false;
-                let hint = match ALIASES
+                let message = format!("unknown key `{k}` in {what}");
+                let problem = match ALIASES
                     .iter()
                     .find(|(from, to)| *from == k && allowed.contains(to))
                 {
-                    Some((_, to)) => format!(", did you mean `{to}`?"),
-                    None => suggest(k, allowed.iter().copied()),
+                    Some((_, to)) => Problem {
+                        message,
+                        hint: Some(to.to_string()),
+                    },
+                    None => Problem::near(message, k, allowed.iter().copied()),
                 };
-                self.error(key.span(), format!("unknown key `{k}` in {what}{hint}"));
+                self.error(key.span(), problem);
             }
         }
         ok

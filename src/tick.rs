@@ -255,7 +255,7 @@ impl Helpdesk {
         }
         if !dry_run {
             let bytes = serde_json::to_vec_pretty(&state)
-                .map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
+                .map_err(|e| Error::invalid(format!("{}: {e}", path.display())))?;
             std::fs::create_dir_all(self.store.local_dir())
                 .map_err(|e| Error::io(self.store.local_dir(), e))?;
             crate::store::atomic::replace(&path, &bytes)?;

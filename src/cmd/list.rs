@@ -121,7 +121,7 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
         Format::Json => {
             let all: Vec<Row> = rows.iter().map(|s| row(s, settings)).collect();
             let mut text =
-                serde_json::to_string_pretty(&all).map_err(|e| Error::Invalid(e.to_string()))?;
+                serde_json::to_string_pretty(&all).map_err(|e| Error::invalid(e.to_string()))?;
             text.push('\n');
             print(&text)?;
         }
@@ -130,7 +130,7 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
             for s in &rows {
                 out.push_str(
                     &serde_json::to_string(&row(s, settings))
-                        .map_err(|e| Error::Invalid(e.to_string()))?,
+                        .map_err(|e| Error::invalid(e.to_string()))?,
                 );
                 out.push('\n');
             }
@@ -139,7 +139,7 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
         Format::Csv => {
             let mut w = csv::Writer::from_writer(Vec::new());
             let header = crate::model::ticket::SUMMARY_FIELDS;
-            let csv_err = |e: csv::Error| Error::Invalid(e.to_string());
+            let csv_err = |e: csv::Error| Error::invalid(e.to_string());
             w.write_record(header).map_err(csv_err)?;
             for s in &rows {
                 let r = row(s, settings);
@@ -162,7 +162,7 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
                 ])
                 .map_err(csv_err)?;
             }
-            let bytes = w.into_inner().map_err(|e| Error::Invalid(e.to_string()))?;
+            let bytes = w.into_inner().map_err(|e| Error::invalid(e.to_string()))?;
             print(&String::from_utf8_lossy(&bytes))?;
         }
         Format::Table => {

@@ -15,7 +15,7 @@ pub fn generate() -> Result<String> {
     let mut buf = Vec::new();
     clap_mangen::Man::new(Cli::command())
         .render(&mut buf)
-        .map_err(|e| Error::Invalid(e.to_string()))?;
+        .map_err(|e| Error::invalid(e.to_string()))?;
     Ok(String::from_utf8_lossy(&buf).into_owned())
 }
 

@@ -37,7 +37,7 @@ pub fn read_body(message: Option<String>, dash: bool, what: &str) -> Result<Stri
                 "\n# Write the {what} above. Lines starting with # are dropped; an empty {what} aborts.\n"
             );
             let text = edit::edit(template)
-                .map_err(|e| Error::Invalid(format!("could not run the editor: {e}")))?;
+                .map_err(|e| Error::invalid(format!("could not run the editor: {e}")))?;
             text.lines()
                 .filter(|l| !l.starts_with('#'))
                 .collect::<Vec<_>>()
@@ -51,7 +51,7 @@ pub fn read_body(message: Option<String>, dash: bool, what: &str) -> Result<Stri
     };
     let body = body.trim_end().to_string();
     if body.trim().is_empty() {
-        return Err(Error::Invalid(format!("aborted: the {what} is empty")));
+        return Err(Error::invalid(format!("aborted: the {what} is empty")));
     }
     Ok(body)
 }

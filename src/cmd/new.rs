@@ -94,7 +94,7 @@ pub fn run(ctx: &Ctx, args: NewArgs) -> Result<()> {
             .status(format!("{}: deleted by the rules", outcome.ticket.id));
     }
     if args.json {
-        print(&outcome.ticket.to_json().map_err(Error::Invalid)?)
+        print(&outcome.ticket.to_json().map_err(Error::invalid)?)
     } else {
         print(&format!("{}\n", outcome.ticket.id))
     }

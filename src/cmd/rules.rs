@@ -114,7 +114,7 @@ fn list(ctx: &Ctx, format: Format) -> Result<()> {
         ),
         Format::Csv => {
             let mut w = csv::Writer::from_writer(Vec::new());
-            let err = |e: csv::Error| Error::Invalid(e.to_string());
+            let err = |e: csv::Error| Error::invalid(e.to_string());
             w.write_record(["name", "on", "if", "then", "stop", "line"])
                 .map_err(err)?;
             for r in &rows {
@@ -128,7 +128,7 @@ fn list(ctx: &Ctx, format: Format) -> Result<()> {
                 ])
                 .map_err(err)?;
             }
-            let bytes = w.into_inner().map_err(|e| Error::Invalid(e.to_string()))?;
+            let bytes = w.into_inner().map_err(|e| Error::invalid(e.to_string()))?;
             print(&String::from_utf8_lossy(&bytes))
         }
         Format::Table => {
@@ -158,7 +158,7 @@ fn list(ctx: &Ctx, format: Format) -> Result<()> {
 }
 
 fn json<T: Serialize>(v: &T) -> Result<String> {
-    serde_json::to_string_pretty(v).map_err(|e| Error::Invalid(e.to_string()))
+    serde_json::to_string_pretty(v).map_err(|e| Error::invalid(e.to_string()))
 }
 
 #[derive(Serialize)]

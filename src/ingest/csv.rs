@@ -2,7 +2,7 @@
 //! row is checked before any is stored; a re-run imports nothing twice, because each
 //! row's Message-ID comes from its `id` column or, without one, from its content.
 
-use crate::error::{Error, Result, suggest};
+use crate::error::{Error, Result};
 use crate::ingest::Inbound;
 use crate::mail::incoming::derived_id;
 use crate::model::customer::validate_email;
@@ -32,7 +32,7 @@ pub fn parse_all(name: &str, bytes: &[u8], s: &Settings) -> Result<Vec<(String, 
     let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(bytes);
     let headers: Vec<String> = reader
         .headers()
-        .map_err(|e| Error::Invalid(format!("{name}:1: {e}")))?
+        .map_err(|e| Error::invalid(format!("{name}:1: {e}")))?
         .iter()
         .map(|h| h.trim().to_lowercase())
         .collect();
@@ -40,21 +40,23 @@ pub fn parse_all(name: &str, bytes: &[u8], s: &Settings) -> Result<Vec<(String, 
         let ok = COLUMNS.contains(&h.as_str())
             || h.strip_prefix("field.").is_some_and(|n| !n.is_empty());
         if !ok {
-            return Err(Error::Invalid(format!(
-                "{name}:1: unknown column `{h}` (column {}){}; known: {}, field.NAME",
-                i + 1,
-                suggest(h, COLUMNS),
-                COLUMNS.join(", ")
+            let mut known: Vec<&str> = COLUMNS.to_vec();
+            known.push("field.NAME");
+            return Err(Error::invalid(crate::error::Problem::near_or_list(
+                format!("{name}:1: unknown column `{h}` (column {})", i + 1),
+                h,
+                known,
+                "known",
             )));
         }
         if headers[..i].contains(h) {
-            return Err(Error::Invalid(format!(
+            return Err(Error::invalid(format!(
                 "{name}:1: column `{h}` appears twice"
             )));
         }
     }
     if !headers.iter().any(|h| h == "subject") {
-        return Err(Error::Invalid(format!(
+        return Err(Error::invalid(format!(
             "{name}:1: a `subject` column is required"
         )));
     }
@@ -62,11 +64,11 @@ pub fn parse_all(name: &str, bytes: &[u8], s: &Settings) -> Result<Vec<(String, 
     for row in reader.records() {
         let row = row.map_err(|e| {
             let line = e.position().map_or(0, |p| p.line());
-            Error::Invalid(format!("{name}:{line}: {e}"))
+            Error::invalid(format!("{name}:{line}: {e}"))
         })?;
         let line = row.position().map_or(0, |p| p.line());
         let source = format!("{name}:{line}");
-        let m = inbound(&headers, &row, s).map_err(|e| Error::Invalid(format!("{source}: {e}")))?;
+        let m = inbound(&headers, &row, s).map_err(|e| Error::invalid(format!("{source}: {e}")))?;
         out.push((source, m));
     }
     Ok(out)

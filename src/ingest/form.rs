@@ -78,7 +78,7 @@ pub fn parse_all(name: &str, text: &str, settings: &Settings) -> Result<Vec<(Str
                     continue;
                 }
                 let v: Value = serde_json::from_str(line)
-                    .map_err(|e| Error::Invalid(format!("{name}:{}:{}: {e}", i + 1, e.column())))?;
+                    .map_err(|e| Error::invalid(format!("{name}:{}:{}: {e}", i + 1, e.column())))?;
                 values.push((i + 1, v));
             }
         }
@@ -86,17 +86,17 @@ pub fn parse_all(name: &str, text: &str, settings: &Settings) -> Result<Vec<(Str
             let e = serde_json::from_str::<Value>(text)
                 .err()
                 .map_or_else(|| "expected a JSON object".to_string(), |e| e.to_string());
-            return Err(Error::Invalid(format!("{name}: {e}")));
+            return Err(Error::invalid(format!("{name}: {e}")));
         }
     }
     if values.is_empty() {
-        return Err(Error::Invalid(format!("{name}: no payload in it")));
+        return Err(Error::invalid(format!("{name}: no payload in it")));
     }
     values
         .into_iter()
         .map(|(n, v)| {
             let source = format!("{name}:{n}");
-            let m = payload(&v, settings).map_err(|e| Error::Invalid(format!("{source}: {e}")))?;
+            let m = payload(&v, settings).map_err(|e| Error::invalid(format!("{source}: {e}")))?;
             Ok((source, m))
         })
         .collect()

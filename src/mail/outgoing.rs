@@ -40,7 +40,7 @@ pub struct Outgoing {
 fn mailbox(name: Option<&str>, addr: &str) -> Result<Mailbox> {
     let address = addr
         .parse()
-        .map_err(|e| Error::Invalid(format!("cannot send to `{addr}`: {e}")))?;
+        .map_err(|e| Error::invalid(format!("cannot send to `{addr}`: {e}")))?;
     // Line breaks in a display name must not reach a header.
     let name = name.map(|n| n.replace(['\r', '\n'], " "));
     Ok(Mailbox::new(name, address))
@@ -202,6 +202,6 @@ pub fn render(o: &Outgoing) -> Result<Vec<u8>> {
         .header(lettre::message::header::MIME_VERSION_1_0)
         .header(ContentType::TEXT_PLAIN)
         .body(o.body.clone())
-        .map_err(|e| Error::Invalid(format!("cannot build the message: {e}")))?;
+        .map_err(|e| Error::invalid(format!("cannot build the message: {e}")))?;
     Ok(msg.formatted())
 }

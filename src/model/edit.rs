@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Problem, Result};
 use crate::model::customer::validate_email;
 use crate::model::field::Settable;
 use crate::model::settings::Category;
@@ -65,7 +65,7 @@ impl<'a> Edit<'a> {
     /// Sets `FIELD=VALUE` as `desk set` and rule actions do; an empty value clears.
     pub fn set(&mut self, field: &str, value: &str) -> Result<()> {
         let value = value.trim();
-        let invalid = |m: String| Error::Invalid(m);
+        let invalid = |p: Problem| Error::Invalid(p);
         let opt = |v: &str| (!v.is_empty()).then(|| v.to_string());
         let which = Settable::parse(field).map_err(invalid)?;
         // A status must belong to the ticket's own type, checked below.
@@ -144,7 +144,7 @@ impl<'a> Edit<'a> {
                 let new = if value.is_empty() {
                     None
                 } else {
-                    Some(validate_email(value).map_err(invalid)?)
+                    Some(validate_email(value).map_err(Error::invalid)?)
                 };
                 let old = std::mem::replace(&mut self.ticket.requester, new);
                 self.record(
@@ -203,7 +203,7 @@ impl<'a> Edit<'a> {
     }
 
     pub fn add_tag(&mut self, tag: &str) -> Result<()> {
-        let tag = normalize_tag(tag).map_err(Error::Invalid)?;
+        let tag = normalize_tag(tag).map_err(Error::invalid)?;
         let mut tags = self.ticket.tags.clone();
         if let Err(pos) = tags.binary_search(&tag) {
             tags.insert(pos, tag);
@@ -213,7 +213,7 @@ impl<'a> Edit<'a> {
     }
 
     pub fn remove_tag(&mut self, tag: &str) -> Result<()> {
-        let tag = normalize_tag(tag).map_err(Error::Invalid)?;
+        let tag = normalize_tag(tag).map_err(Error::invalid)?;
         let mut tags = self.ticket.tags.clone();
         if let Ok(pos) = tags.binary_search(&tag) {
             tags.remove(pos);
@@ -238,7 +238,7 @@ impl<'a> Edit<'a> {
             .ticket_type(&kind)
             .and_then(|t| t.status_for(category))
             .ok_or_else(|| {
-                Error::Invalid(format!(
+                Error::invalid(format!(
                     "type `{kind}` has no status of category `{}`",
                     category.as_str()
                 ))
@@ -250,7 +250,7 @@ impl<'a> Edit<'a> {
     /// Sets the type's waiting status and the time the ticket wakes up.
     pub fn snooze(&mut self, until: DateTime<Utc>) -> Result<()> {
         if until <= self.at {
-            return Err(Error::Invalid(format!(
+            return Err(Error::invalid(format!(
                 "cannot snooze until {}: that is not in the future",
                 crate::time::format_utc(until)
             )));
@@ -261,7 +261,7 @@ impl<'a> Edit<'a> {
             .ticket_type(&kind)
             .and_then(|t| t.snooze_status())
             .ok_or_else(|| {
-                Error::Invalid(format!("type `{kind}` has no waiting status to snooze in"))
+                Error::invalid(format!("type `{kind}` has no waiting status to snooze in"))
             })?
             .to_string();
         self.set("status", &status)?;
@@ -277,7 +277,7 @@ impl<'a> Edit<'a> {
         message_id: Option<String>,
     ) -> Result<()> {
         if body.trim().is_empty() {
-            return Err(Error::Invalid("the message is empty".into()));
+            return Err(Error::invalid("the message is empty"));
         }
         let mut m = Message::new(self.at, self.author.clone(), kind, body.to_string());
         m.message_id = message_id;

@@ -2,7 +2,7 @@
 //! to VALUE" against desk.toml that `desk set`, rule actions, script output and
 //! schedules share.
 
-use crate::error::suggest;
+use crate::error::Problem;
 use crate::model::{Priority, Settings};
 
 /// A ticket field that `desk set` or a rule's `set` may change.
@@ -52,13 +52,13 @@ const FIXED: [Settable; 10] = [
 
 impl Settable {
     /// Reads a field name; the error says why it cannot be set and what can.
-    pub fn parse(name: &str) -> Result<Settable, String> {
+    pub fn parse(name: &str) -> Result<Settable, Problem> {
         if let Some(i) = NAMES[..FIXED.len()].iter().position(|n| *n == name) {
             return Ok(FIXED[i].clone());
         }
         if let Some(custom) = name.strip_prefix("fields.") {
             if custom.is_empty() || custom.chars().any(|c| c.is_whitespace() || c == '=') {
-                return Err(format!("`{custom}` is not a field name"));
+                return Err(format!("`{custom}` is not a field name").into());
             }
             return Ok(Settable::Custom(custom.to_string()));
         }
@@ -66,13 +66,9 @@ impl Settable {
             "tags" => "set tags with `+TAG` and `-TAG` (rules: `add_tags`, `remove_tags`)".into(),
             "snoozed_until" => "use `desk snooze ID --until WHEN` (rules: `snooze`)".into(),
             "id" | "created_at" | "updated_at" | "messages" | "history" | "mail" => {
-                format!("`{name}` cannot be set by hand")
+                format!("`{name}` cannot be set by hand").into()
             }
-            _ => format!(
-                "unknown field `{name}`{} (settable: {})",
-                suggest(name, NAMES),
-                NAMES.join(", ")
-            ),
+            _ => Problem::near_or_list(format!("unknown field `{name}`"), name, NAMES, "settable"),
         })
     }
 
@@ -89,12 +85,12 @@ impl Settable {
     /// Whether `value` can be this field's value in this helpdesk. A status is checked
     /// against every type here; against the ticket's own type when a ticket changes. A
     /// policy is checked against rules.toml by its callers, which know it.
-    pub fn check(&self, value: &str, settings: &Settings) -> Result<(), String> {
+    pub fn check(&self, value: &str, settings: &Settings) -> Result<(), Problem> {
         let value = value.trim();
         let set = !value.is_empty();
         match self {
             Settable::Subject | Settable::Channel if !set => {
-                Err(format!("the {} must not be empty", self.name()))
+                Err(format!("the {} must not be empty", self.name()).into())
             }
             Settable::Status => {
                 let all = settings
@@ -109,7 +105,9 @@ impl Settable {
             Settable::Assignee if set => {
                 settings.check_agent(value.strip_prefix("agent:").unwrap_or(value))
             }
-            Settable::Requester if set => crate::model::customer::validate_email(value).map(|_| ()),
+            Settable::Requester if set => crate::model::customer::validate_email(value)
+                .map(|_| ())
+                .map_err(Problem::from),
             Settable::Shop if set => settings.check_shop(value),
             _ => Ok(()),
         }
@@ -129,13 +127,21 @@ mod tests {
             Settable::parse("fields.plan"),
             Ok(Settable::Custom("plan".into()))
         );
+        let typo = Settable::parse("prority").unwrap_err();
+        assert_eq!(typo.hint.as_deref(), Some("priority"), "the hint is data");
+        assert!(typo.message.starts_with("unknown field `prority`"));
         assert!(
-            Settable::parse("prority")
+            Settable::parse("tags")
                 .unwrap_err()
-                .contains("`priority`")
+                .message
+                .contains("+TAG")
         );
-        assert!(Settable::parse("tags").unwrap_err().contains("+TAG"));
-        assert!(Settable::parse("id").unwrap_err().contains("cannot be set"));
+        assert!(
+            Settable::parse("id")
+                .unwrap_err()
+                .message
+                .contains("cannot be set")
+        );
         assert!(Settable::parse("fields.").is_err());
     }
 }

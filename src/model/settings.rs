@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use chrono_tz::Tz;
 use toml::de::DeTable;
 
-use crate::error::{Diagnostic, Error, Result, suggest};
+use crate::error::{Diagnostic, Error, Problem, Result};
 use crate::model::customer::validate_email;
 use crate::source::{Reader, Source, key_span};
 use crate::time::calendar::{self, Calendar, DAY_KEYS, Interval};
@@ -202,23 +202,14 @@ impl Settings {
         what: &str,
         given: &str,
         known: impl Iterator<Item = &'a str> + Clone,
-    ) -> std::result::Result<(), String> {
+    ) -> std::result::Result<(), Problem> {
         if known.clone().any(|k| k == given) {
             return Ok(());
         }
-        let list: Vec<&str> = known.clone().collect();
-        let hint = suggest(given, known);
-        if hint.is_empty() && !list.is_empty() {
-            Err(format!(
-                "unknown {what} `{given}` (known: {})",
-                list.join(", ")
-            ))
-        } else {
-            Err(format!("unknown {what} `{given}`{hint}"))
-        }
+        Err(Problem::unknown(what, given, known))
     }
 
-    pub fn check_department(&self, id: &str) -> std::result::Result<(), String> {
+    pub fn check_department(&self, id: &str) -> std::result::Result<(), Problem> {
         Self::check_known(
             "department",
             id,
@@ -226,23 +217,23 @@ impl Settings {
         )
     }
 
-    pub fn check_agent(&self, id: &str) -> std::result::Result<(), String> {
+    pub fn check_agent(&self, id: &str) -> std::result::Result<(), Problem> {
         Self::check_known("agent", id, self.agents.iter().map(|a| a.id.as_str()))
     }
 
-    pub fn check_type(&self, id: &str) -> std::result::Result<(), String> {
+    pub fn check_type(&self, id: &str) -> std::result::Result<(), Problem> {
         Self::check_known("ticket type", id, self.types.iter().map(|t| t.id.as_str()))
     }
 
     /// Shops are free text until desk.toml lists some; then only those are accepted.
-    pub fn check_shop(&self, id: &str) -> std::result::Result<(), String> {
+    pub fn check_shop(&self, id: &str) -> std::result::Result<(), Problem> {
         if self.shops.is_empty() {
             return Ok(());
         }
         Self::check_known("shop", id, self.shops.iter().map(|s| s.id.as_str()))
     }
 
-    pub fn check_group(&self, id: &str) -> std::result::Result<(), String> {
+    pub fn check_group(&self, id: &str) -> std::result::Result<(), Problem> {
         if self.groups.is_empty() {
             return Ok(());
         }
@@ -253,7 +244,7 @@ impl Settings {
         )
     }
 
-    pub fn check_status(&self, kind: &str, status: &str) -> std::result::Result<(), String> {
+    pub fn check_status(&self, kind: &str, status: &str) -> std::result::Result<(), Problem> {
         let t = self
             .ticket_type(kind)
             .ok_or_else(|| format!("unknown ticket type `{kind}`"))?;
@@ -411,12 +402,15 @@ fn parse_tz(r: &mut Reader<'_>, s: &toml::Spanned<String>) -> Option<Tz> {
     match s.get_ref().parse::<Tz>() {
         Ok(tz) => Some(tz),
         Err(_) => {
-            let hint = suggest(s.get_ref(), chrono_tz::TZ_VARIANTS.iter().map(|t| t.name()));
             r.error(
                 s.span(),
-                format!(
-                    "unknown time zone `{}` (use an IANA name like `Europe/Oslo`){hint}",
-                    s.get_ref()
+                Problem::near(
+                    format!(
+                        "unknown time zone `{}` (use an IANA name like `Europe/Oslo`)",
+                        s.get_ref()
+                    ),
+                    s.get_ref(),
+                    chrono_tz::TZ_VARIANTS.iter().map(|t| t.name()),
                 ),
             );
             None
@@ -593,12 +587,15 @@ fn read_types(r: &mut Reader<'_>, doc: &DeTable<'_>) -> Vec<TicketType> {
                 match Category::parse(cat.get_ref()) {
                     Some(category) => statuses.push(Status { id: sid, category }),
                     None => {
-                        let hint = suggest(cat.get_ref(), Category::NAMES);
                         r.error(
                             cat.span(),
-                            format!(
-                                "unknown status category `{}` (one of new, open, waiting, solved, closed){hint}",
-                                cat.get_ref()
+                            Problem::near(
+                                format!(
+                                    "unknown status category `{}` (one of new, open, waiting, solved, closed)",
+                                    cat.get_ref()
+                                ),
+                                cat.get_ref(),
+                                Category::NAMES,
                             ),
                         );
                     }

@@ -41,16 +41,17 @@ impl fmt::Display for Priority {
 }
 
 impl FromStr for Priority {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = crate::error::Problem;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
         Self::NAMES
             .iter()
             .position(|n| *n == s)
             .map(|i| Self::ALL[i])
             .ok_or_else(|| {
-                format!(
-                    "unknown priority `{s}` (one of low, normal, high, urgent){}",
-                    crate::error::suggest(s, Self::NAMES)
+                crate::error::Problem::near(
+                    format!("unknown priority `{s}` (one of low, normal, high, urgent)"),
+                    s,
+                    Self::NAMES,
                 )
             })
     }

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use toml::de::{DeTable, DeValue};
 
-use crate::error::{Diagnostic, Error, Result, suggest};
+use crate::error::{Diagnostic, Error, Problem, Result};
 use crate::model::Settings;
 use crate::model::field::Settable;
 use crate::model::settings::{Category, TicketType};
@@ -227,10 +227,13 @@ fn read_ruleset(
                 && !set.slas.iter().any(|p| p.name == name)
             {
                 let known: Vec<&str> = set.slas.iter().map(|p| p.name.as_str()).collect();
-                let hint = suggest(name, known.iter().copied());
                 r.error(
                     to.span(),
-                    format!("unknown SLA policy `{name}`{hint} (policies are the [[sla]] entries of rules.toml)"),
+                    Problem::near(
+                        format!("unknown SLA policy `{name}` (policies are the [[sla]] entries of rules.toml)"),
+                        name,
+                        known.iter().copied(),
+                    ),
                 );
             }
         }
@@ -318,10 +321,10 @@ fn read_rule(
                 } else {
                     r.error(
                         e.span(),
-                        format!(
-                            "unknown event `{}`{}",
+                        Problem::near(
+                            format!("unknown event `{}`", e.get_ref()),
                             e.get_ref(),
-                            suggest(e.get_ref(), EVENTS)
+                            EVENTS,
                         ),
                     );
                     ok = false;
@@ -562,8 +565,14 @@ fn read_action(
         let first = t.keys().next();
         match first {
             Some(k) => {
-                let hint = suggest(k.get_ref(), ACTIONS);
-                r.error(k.span(), format!("unknown action `{}`{hint}", k.get_ref()));
+                r.error(
+                    k.span(),
+                    Problem::near(
+                        format!("unknown action `{}`", k.get_ref()),
+                        k.get_ref(),
+                        ACTIONS,
+                    ),
+                );
             }
             None => r.error(
                 v.span(),
@@ -696,10 +705,13 @@ fn read_action(
                             }
                         }
                     } else {
-                        let hint = suggest(s, ["assignee", "department", "requester"]);
                         r.error(
                             to.span(),
-                            format!("cannot notify `{s}`: use assignee, department, requester, agent:ID or an address{hint}"),
+                            Problem::near(
+                                format!("cannot notify `{s}`: use assignee, department, requester, agent:ID or an address"),
+                                s,
+                                ["assignee", "department", "requester"],
+                            ),
                         );
                         return None;
                     }
@@ -798,7 +810,7 @@ fn check_set(
     settings: &Settings,
 ) -> Option<()> {
     let which = match Settable::parse(field.get_ref()) {
-        Ok(Settable::Requester) => Err("a rule cannot set `requester`".to_string()),
+        Ok(Settable::Requester) => Err("a rule cannot set `requester`".into()),
         other => other,
     };
     let which = match which {
@@ -1008,7 +1020,7 @@ pub fn actions_from_json(
         let parsed = source.parse().map_err(|d| {
             d.first().map_or_else(
                 || format!("action {n}: unreadable"),
-                |d| format!("action {n}: {}", d.message),
+                |d| format!("action {n}: {}", d.problem),
             )
         })?;
         let mut r = Reader::new(&source);
@@ -1018,7 +1030,7 @@ pub fn actions_from_json(
             .get("action")
             .and_then(|v| read_action(&mut r, v, settings, &mut templates));
         if let Some(d) = r.finish().into_iter().next() {
-            return Err(format!("action {n}: {}", d.message));
+            return Err(format!("action {n}: {}", d.problem));
         }
         let action = action.ok_or_else(|| format!("action {n}: not an action"))?;
         match &action {

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use toml::Spanned;
 
-use crate::error::{Diagnostic, suggest};
+use crate::error::{Diagnostic, Problem, suggest};
 use crate::model::Settings;
 use crate::model::ticket::SUMMARY_FIELDS as TICKET_KEYS;
 use crate::rules::condition::{Facts, Field};
@@ -198,10 +198,13 @@ impl Templates {
             Ok(t) if valid => t,
             _ => {
                 let avail = self.available();
-                let hint = suggest(n, avail.iter().map(String::as_str));
                 r.error(
                     name.span(),
-                    format!("unknown template `{n}` (no templates/{n}.txt){hint}"),
+                    Problem::near(
+                        format!("unknown template `{n}` (no templates/{n}.txt)"),
+                        n,
+                        avail.iter().map(String::as_str),
+                    ),
                 );
                 return None;
             }

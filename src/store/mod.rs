@@ -94,7 +94,7 @@ impl Store {
             return Err(Error::NoTicket(given));
         }
         if given.len() < 4 {
-            return Err(Error::Invalid(format!(
+            return Err(Error::invalid(format!(
                 "ticket prefix `{given}` is too short: give at least 4 characters"
             )));
         }
@@ -156,7 +156,7 @@ impl Store {
     pub fn save_ticket(&self, t: &Ticket) -> Result<bool> {
         atomic::write_if_changed(
             &self.ticket_path(&t.id),
-            t.to_json().map_err(Error::Invalid)?.as_bytes(),
+            t.to_json().map_err(Error::invalid)?.as_bytes(),
         )
     }
 
@@ -166,7 +166,7 @@ impl Store {
         atomic::ensure_dir(&dir)?;
         atomic::create_new(
             &self.ticket_path(&t.id),
-            t.to_json().map_err(Error::Invalid)?.as_bytes(),
+            t.to_json().map_err(Error::invalid)?.as_bytes(),
         )
     }
 
@@ -185,7 +185,7 @@ impl Store {
         // The sequence needs no flush: after a crash, an ID already taken is skipped
         // because its file exists.
         let bytes = serde_json::to_vec(&state)
-            .map_err(|e| Error::Invalid(format!("{}: {e}", self.ids_path().display())))?;
+            .map_err(|e| Error::invalid(format!("{}: {e}", self.ids_path().display())))?;
         atomic::replace_unsynced(&self.ids_path(), &bytes)?;
         Ok(id)
     }
@@ -215,7 +215,7 @@ impl Store {
     fn free_id(&self, state: &mut IdState, now: DateTime<Utc>) -> Result<String> {
         loop {
             let Some(id) = state.next(now.timestamp()) else {
-                return Err(Error::Invalid(format!(
+                return Err(Error::invalid(format!(
                     "no ticket IDs left on this clone: IDs count seconds up to 3108-10-26T03:46:07Z and this clone has used every one up to there; remove {} to start over with a new clone identity",
                     self.ids_path().display()
                 )));
@@ -292,7 +292,7 @@ impl Store {
         atomic::ensure_dir(&dir)?;
         atomic::write_if_changed(
             &self.customer_path(&c.email),
-            c.to_json().map_err(Error::Invalid)?.as_bytes(),
+            c.to_json().map_err(Error::invalid)?.as_bytes(),
         )
     }
 }

@@ -125,20 +125,20 @@ pub fn parse_when(s: &str, now: DateTime<Utc>, tz: Tz) -> Result<DateTime<Utc>> 
     match Duration::parse(s) {
         Ok(d) => {
             return add(now, d).ok_or_else(|| {
-                Error::Invalid(format!(
+                Error::invalid(format!(
                     "`{}` from now is past 9999-12-31T23:59:59Z, the last time desk handles",
                     s.trim()
                 ))
             });
         }
-        Err(m) if looks_like_duration(s) => return Err(Error::Invalid(m)),
+        Err(m) if looks_like_duration(s) => return Err(Error::invalid(m)),
         Err(_) => {}
     }
     if beyond_range(s, tz) {
-        return Err(Error::Invalid(outside_range(s)));
+        return Err(Error::invalid(outside_range(s)));
     }
     parse_instant(s, tz).ok_or_else(|| {
-        Error::Invalid(format!(
+        Error::invalid(format!(
             "cannot read `{s}` as a time: use a duration like `2h` or `3d`, a date like `2026-12-01`, a local time like `2026-12-01 09:00`, or RFC 3339"
         ))
     })

@@ -4,7 +4,7 @@
 
 use super::field::SLA_TARGETS;
 use super::{Context, Field, ME, Op, Operand};
-use crate::error::suggest;
+use crate::error::Problem;
 use crate::model::Priority;
 use crate::model::settings::{Category, Settings};
 use crate::rules::text;
@@ -102,9 +102,10 @@ pub fn prepare(
                 Field::CustomerGroup => settings.check_group(v),
                 Field::Priority => v.parse::<Priority>().map(|_| ()),
                 Field::StatusCategory => Category::parse(v).map(|_| ()).ok_or_else(|| {
-                    format!(
-                        "unknown status category `{v}` (one of new, open, waiting, solved, closed){}",
-                        suggest(v, Category::NAMES)
+                    Problem::near(
+                        format!("unknown status category `{v}` (one of new, open, waiting, solved, closed)"),
+                        v,
+                        Category::NAMES,
                     )
                 }),
                 Field::Status => {
@@ -115,9 +116,10 @@ pub fn prepare(
                     .contains(&v.as_str())
                     .then_some(())
                     .ok_or_else(|| {
-                        format!(
-                            "unknown message kind `{v}` (one of customer, reply, note, auto){}",
-                            suggest(v, ["customer", "reply", "note", "auto"])
+                        Problem::near(
+                            format!("unknown message kind `{v}` (one of customer, reply, note, auto)"),
+                            v,
+                            ["customer", "reply", "note", "auto"],
                         )
                     }),
                 Field::EventName => Settings::check_known(
@@ -128,7 +130,7 @@ pub fn prepare(
                 Field::EventTarget => Settings::check_known("SLA target", v, SLA_TARGETS.iter().copied()),
                 _ => Ok(()),
             };
-            known.map_err(|m| (m, Some(i)))?;
+            known.map_err(|m| (m.to_string(), Some(i)))?;
         }
     }
     let strings = || Operand::Strings(values.iter().map(|(v, _)| v.clone()).collect());
@@ -205,7 +207,7 @@ pub fn prepare(
             if *field == Field::Priority {
                 v.parse::<Priority>()
                     .map(Operand::Priority)
-                    .map_err(|m| (m, Some(0)))
+                    .map_err(|m| (m.to_string(), Some(0)))
             } else if field.is_time() {
                 parse_instant(&v, settings.helpdesk.timezone)
                     .map(Operand::Time)

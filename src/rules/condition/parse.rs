@@ -10,7 +10,7 @@ use toml::de::DeValue;
 
 use super::check::{field_fits, op_fits, prepare};
 use super::{Context, Field};
-use crate::error::suggest;
+use crate::error::Problem;
 use crate::model::Priority;
 use crate::model::settings::Settings;
 use crate::source::{Reader, Value};
@@ -107,12 +107,12 @@ impl Op {
         Op::ChangedFrom,
     ];
 
-    pub fn parse(s: &str) -> Result<Op, String> {
+    pub fn parse(s: &str) -> Result<Op, Problem> {
         OP_NAMES
             .iter()
             .position(|n| *n == s)
             .map(|i| Op::ALL[i])
-            .ok_or_else(|| format!("unknown operator `{s}`{}", suggest(s, OP_NAMES)))
+            .ok_or_else(|| Problem::near(format!("unknown operator `{s}`"), s, OP_NAMES))
     }
 
     pub fn name(self) -> &'static str {

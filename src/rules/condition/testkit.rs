@@ -83,7 +83,7 @@ pub(super) fn parse(toml: &str, ctx: Context) -> Result<Condition, Vec<String>> 
     let errors: Vec<String> = r
         .finish()
         .into_iter()
-        .map(|d| format!("{}:{}: {}", d.line, d.column, d.message))
+        .map(|d| format!("{}:{}: {}", d.line, d.column, d.problem))
         .collect();
     match cond {
         Some(c) if errors.is_empty() => Ok(c),
