@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use toml::Spanned;
 
-use crate::error::{Diagnostic, Problem, suggest};
+use crate::error::{Diagnostic, Problem};
 use crate::model::Settings;
 use crate::model::ticket::SUMMARY_FIELDS as TICKET_KEYS;
 use crate::rules::condition::{Facts, Field};
@@ -57,7 +57,7 @@ fn known_names() -> Vec<String> {
 }
 
 /// Checks one placeholder name; `Err` carries the message.
-fn check_name(name: &str) -> Result<(), String> {
+fn check_name(name: &str) -> Result<(), Problem> {
     let ok = if let Some(k) = name.strip_prefix("ticket.") {
         TICKET_KEYS.contains(&k) || k.strip_prefix("fields.").is_some_and(|n| !n.is_empty())
     } else if let Some(k) = name.strip_prefix("agent.") {
@@ -73,9 +73,10 @@ fn check_name(name: &str) -> Result<(), String> {
         Ok(())
     } else {
         let names = known_names();
-        Err(format!(
-            "unknown placeholder `{{{{{name}}}}}`{}",
-            suggest(name, names.iter().map(String::as_str))
+        Err(Problem::near(
+            format!("unknown placeholder `{{{{{name}}}}}`"),
+            name,
+            names.iter().map(String::as_str),
         ))
     }
 }

@@ -1,7 +1,7 @@
 //! The field table: every name a condition can test, and what each field needs or
 //! where it is known (event rules only, time rules only, the customer's file...).
 
-use crate::error::suggest;
+use crate::error::Problem;
 use crate::model::ticket::SUMMARY_FIELDS;
 
 /// Where a condition is used; some fields exist only for rules.
@@ -114,7 +114,7 @@ const CHANGEABLE: [&str; 12] = [
 ];
 
 impl Field {
-    pub fn parse(s: &str) -> Result<Field, String> {
+    pub fn parse(s: &str) -> Result<Field, Problem> {
         let f = match s {
             "id" => Field::Id,
             "subject" => Field::Subject,
@@ -167,15 +167,16 @@ impl Field {
                 {
                     Field::SlaDueIn(target.to_string())
                 } else if let Some(rest) = s.strip_prefix("changes.") {
-                    let check = |f: &str| -> Result<String, String> {
+                    let check = |f: &str| -> Result<String, Problem> {
                         let known = CHANGEABLE.contains(&f)
                             || f.strip_prefix("fields.").is_some_and(|n| !n.is_empty());
                         if known {
                             Ok(f.to_string())
                         } else {
-                            Err(format!(
-                                "`{s}`: no field `{f}` changes{}",
-                                suggest(f, CHANGEABLE)
+                            Err(Problem::near(
+                                format!("`{s}`: no field `{f}` changes"),
+                                f,
+                                CHANGEABLE,
                             ))
                         }
                     };
@@ -186,18 +187,19 @@ impl Field {
                     } else {
                         return Err(format!(
                             "`{s}` must be `changes.FIELD.from` or `changes.FIELD.to`"
-                        ));
+                        )
+                        .into());
                     }
                 } else {
-                    let hint = suggest(
+                    return Err(Problem::near(
+                        format!("unknown field `{s}`"),
                         s,
                         SUMMARY_FIELDS
                             .iter()
                             .chain(MORE_FIELDS.iter())
                             .chain(OTHER_FIELDS.iter())
                             .copied(),
-                    );
-                    return Err(format!("unknown field `{s}`{hint}"));
+                    ));
                 }
             }
         };
@@ -284,11 +286,11 @@ mod tests {
             Ok(Field::ChangeTo("tags".into()))
         );
         assert_eq!(
-            Field::parse("changes.staus.to"),
+            Field::parse("changes.staus.to").map_err(|p| p.to_string()),
             Err("`changes.staus.to`: no field `staus` changes, did you mean `status`?".into())
         );
         assert_eq!(
-            Field::parse("sla.first_reply.due"),
+            Field::parse("sla.first_reply.due").map_err(|p| p.to_string()),
             Err(
                 "unknown field `sla.first_reply.due`, did you mean `sla.first_reply.due_in`?"
                     .into()
