@@ -49,15 +49,7 @@ pub struct Measured(Option<(String, usize, usize, String, String)>);
 
 impl Measured {
     fn of(t: &Ticket) -> Measured {
-        let changes = t
-            .history
-            .iter()
-            .filter(|h| {
-                h.changes
-                    .iter()
-                    .any(|c| c.field == "status" || c.field == "type")
-            })
-            .count();
+        let changes = t.history.iter().filter(|h| moves_status(h)).count();
         Measured(Some((
             t.sla.as_ref().map(|s| s.policy.clone()).unwrap_or_default(),
             t.messages.len(),
@@ -138,17 +130,17 @@ pub fn refresh(
     }
 }
 
+/// A change of status or type: what moves a ticket between categories.
+fn moves_status(h: &crate::model::HistoryEntry) -> bool {
+    h.changes
+        .iter()
+        .any(|c| c.field == "status" || c.field == "type")
+}
+
 /// The ticket's life as spans of one status category: from each instant until the next.
 fn categories(t: &Ticket, settings: &Settings) -> Vec<(DateTime<Utc>, Category)> {
-    let mut changes: Vec<&crate::model::HistoryEntry> = t
-        .history
-        .iter()
-        .filter(|h| {
-            h.changes
-                .iter()
-                .any(|c| c.field == "status" || c.field == "type")
-        })
-        .collect();
+    let mut changes: Vec<&crate::model::HistoryEntry> =
+        t.history.iter().filter(|h| moves_status(h)).collect();
     // Catch-up work (a wake-up at its due time) may be recorded after later entries.
     changes.sort_by_key(|h| h.at);
     let field = |h: &crate::model::HistoryEntry, f: &str, new: bool| {

@@ -97,21 +97,14 @@ const OTHER_FIELDS: [&str; 23] = [
 
 pub(super) use crate::model::ticket::target::ALL as SLA_TARGETS;
 
-/// Fields whose changes events carry.
-const CHANGEABLE: [&str; 12] = [
-    "subject",
-    "type",
-    "status",
-    "priority",
-    "department",
-    "assignee",
-    "requester",
-    "shop",
-    "channel",
-    "tags",
-    "snoozed_until",
-    "sla",
-];
+/// Fields whose changes events carry: every settable one, the tags and the snooze.
+fn changeable() -> impl Iterator<Item = &'static str> + Clone {
+    crate::model::field::NAMES
+        .iter()
+        .copied()
+        .filter(|n| *n != "fields.NAME")
+        .chain(["tags", "snoozed_until"])
+}
 
 impl Field {
     pub fn parse(s: &str) -> Result<Field, Problem> {
@@ -168,7 +161,7 @@ impl Field {
                     Field::SlaDueIn(target.to_string())
                 } else if let Some(rest) = s.strip_prefix("changes.") {
                     let check = |f: &str| -> Result<String, Problem> {
-                        let known = CHANGEABLE.contains(&f)
+                        let known = changeable().any(|c| c == f)
                             || f.strip_prefix("fields.").is_some_and(|n| !n.is_empty());
                         if known {
                             Ok(f.to_string())
@@ -176,7 +169,7 @@ impl Field {
                             Err(Problem::near(
                                 format!("`{s}`: no field `{f}` changes"),
                                 f,
-                                CHANGEABLE,
+                                changeable(),
                             ))
                         }
                     };
