@@ -43,6 +43,9 @@ _desk() {
             desk,man)
                 cmd="desk__subcmd__man"
                 ;;
+            desk,merge-file)
+                cmd="desk__subcmd__merge__subcmd__file"
+                ;;
             desk,new)
                 cmd="desk__subcmd__new"
                 ;;
@@ -108,6 +111,9 @@ _desk() {
                 ;;
             desk__subcmd__help,man)
                 cmd="desk__subcmd__help__subcmd__man"
+                ;;
+            desk__subcmd__help,merge-file)
+                cmd="desk__subcmd__help__subcmd__merge__subcmd__file"
                 ;;
             desk__subcmd__help,new)
                 cmd="desk__subcmd__help__subcmd__new"
@@ -266,7 +272,7 @@ _desk() {
 
     case "${cmd}" in
         desk)
-            opts="-C -q -h -V --dir --as --now --color --quiet --help --version init new list show reply note set assign transfer snooze solve close reopen tick ingest import outbox report rules completions man help"
+            opts="-C -q -h -V --dir --as --now --color --quiet --help --version init new list show reply note set assign transfer snooze solve close reopen tick ingest import outbox report rules merge-file completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -402,7 +408,7 @@ _desk() {
             return 0
             ;;
         desk__subcmd__help)
-            opts="init new list show reply note set assign transfer snooze solve close reopen tick ingest import outbox report rules completions man help"
+            opts="init new list show reply note set assign transfer snooze solve close reopen tick ingest import outbox report rules merge-file completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -570,6 +576,20 @@ _desk() {
             return 0
             ;;
         desk__subcmd__help__subcmd__man)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        desk__subcmd__help__subcmd__merge__subcmd__file)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1206,6 +1226,40 @@ _desk() {
             return 0
             ;;
         desk__subcmd__man)
+            opts="-C -q -h -V --dir --as --now --color --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        desk__subcmd__merge__subcmd__file)
             opts="-C -q -h -V --dir --as --now --color --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

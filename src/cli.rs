@@ -65,6 +65,7 @@ pub enum Command {
     Outbox(cmd::outbox::OutboxArgs),
     Report(cmd::report::ReportArgs),
     Rules(cmd::rules::RulesArgs),
+    MergeFile(cmd::merge_file::MergeFileArgs),
     Completions(cmd::completions::CompletionsArgs),
     Man(cmd::man::ManArgs),
 }
@@ -79,8 +80,16 @@ pub struct Ctx {
 
 impl Ctx {
     /// Opens the helpdesk the command runs in.
+    /// In a git work tree it also makes sure this clone merges tickets with desk's
+    /// merge driver, and says so when it had to set that up.
     pub fn helpdesk(&self) -> Result<Helpdesk> {
-        Helpdesk::open(&self.dir, self.now.as_deref(), self.actor.as_deref())
+        let hd = Helpdesk::open(&self.dir, self.now.as_deref(), self.actor.as_deref())?;
+        match crate::git::ensure_driver(hd.store.root()) {
+            Ok(Some(did)) => self.out.status(did),
+            Ok(None) => {}
+            Err(e) => self.out.warn(format!("desk's git merge driver: {e}")),
+        }
+        Ok(hd)
     }
 
     pub fn start_dir(&self) -> &Path {
@@ -116,6 +125,7 @@ fn dispatch(cli: Cli) -> Result<()> {
         Command::Outbox(a) => cmd::outbox::run(&ctx, a),
         Command::Report(a) => cmd::report::run(&ctx, a),
         Command::Rules(a) => cmd::rules::run(&ctx, a),
+        Command::MergeFile(a) => cmd::merge_file::run(&ctx, a),
         Command::Completions(a) => cmd::completions::run(a),
         Command::Man(a) => cmd::man::run(a),
     }

@@ -6,10 +6,12 @@
 pub mod cli;
 pub mod cmd;
 pub mod error;
+pub mod git;
 pub mod helpdesk;
 pub mod ingest;
 pub mod init;
 pub mod mail;
+pub mod merge;
 pub mod model;
 pub mod outbox;
 pub mod output;

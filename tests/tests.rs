@@ -22,4 +22,5 @@ mod rules_check;
 mod scripts;
 mod semantics;
 mod shell;
+mod team;
 mod tick;

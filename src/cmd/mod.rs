@@ -7,6 +7,7 @@ pub mod ingest;
 pub mod init;
 pub mod list;
 pub mod man;
+pub mod merge_file;
 pub mod new;
 pub mod note;
 pub mod outbox;

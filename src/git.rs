@@ -1,0 +1,198 @@
+//! desk in a git work tree: its merge driver for ticket and customer files.
+//!
+//! The attribute that names the driver travels with the repository (`.gitattributes`:
+//! `tickets/*.json merge=desk`); the command that runs it is local git config, which a
+//! clone does not copy. So any desk command run in a work tree where the driver is not
+//! configured configures it in that clone's `.git/config` and says so, once.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::error::{Error, Result};
+use crate::merge;
+use crate::model::{Customer, Ticket};
+
+/// The lines `.gitattributes` needs for the driver.
+pub const ATTRIBUTES: &str = "# Tickets and customers merge field by field (`desk merge-file`), never with markers.\ntickets/*.json merge=desk\ncustomers/*.json merge=desk\n";
+
+/// The repository's git directory, when `root` is inside a work tree.
+fn git_dir(root: &Path) -> Option<PathBuf> {
+    root.ancestors()
+        .map(|d| d.join(".git"))
+        .find(|g| g.exists())
+}
+
+/// Makes sure this clone runs desk's merge driver: the attribute in `.gitattributes`
+/// and the command in `.git/config`. Returns what it did, if anything.
+pub fn ensure_driver(root: &Path) -> Result<Option<String>> {
+    let Some(git) = git_dir(root) else {
+        return Ok(None);
+    };
+    let exe = std::env::current_exe().map_err(|e| Error::io("the desk executable", e))?;
+    let mut did = Vec::new();
+    // A `.git` file (a linked work tree) has its config elsewhere: ask git.
+    let configured = if git.is_dir() {
+        let config = git.join("config");
+        let text = std::fs::read_to_string(&config).unwrap_or_default();
+        driver_in(&text).is_some_and(|cmd| cmd.contains(&*exe.to_string_lossy()))
+    } else {
+        git_output(root, &["config", "--get", "merge.desk.driver"])
+            .is_some_and(|cmd| cmd.contains(&*exe.to_string_lossy()))
+    };
+    if !configured {
+        let driver = format!("'{}' merge-file %O %A %B %P", exe.display());
+        for (key, value) in [
+            (
+                "merge.desk.name",
+                "desk: tickets and customers field by field",
+            ),
+            ("merge.desk.driver", driver.as_str()),
+        ] {
+            let status = Command::new("git")
+                .args(["config", key, value])
+                .current_dir(root)
+                .status()
+                .map_err(|e| Error::io("git", e))?;
+            if !status.success() {
+                return Err(Error::invalid(format!(
+                    "`git config {key}` failed in {}",
+                    root.display()
+                )));
+            }
+        }
+        did.push("configured desk's merge driver for this clone (.git/config)");
+    }
+    let attributes = root.join(".gitattributes");
+    let text = std::fs::read_to_string(&attributes).unwrap_or_default();
+    if !text.contains("merge=desk") {
+        let mut new = text;
+        if !new.is_empty() && !new.ends_with('\n') {
+            new.push('\n');
+        }
+        new.push_str(ATTRIBUTES);
+        crate::store::atomic::replace(&attributes, new.as_bytes())?;
+        did.push("named it for tickets/ and customers/ in .gitattributes (commit it)");
+    }
+    Ok((!did.is_empty()).then(|| did.join("; ")))
+}
+
+/// The `driver = ...` line of `[merge "desk"]` in a git config file.
+fn driver_in(config: &str) -> Option<&str> {
+    let mut inside = false;
+    for line in config.lines().map(str::trim) {
+        if line.starts_with('[') {
+            inside = line.replace(' ', "") == "[merge\"desk\"]";
+        } else if inside && let Some(v) = line.strip_prefix("driver") {
+            return Some(v.trim_start().trim_start_matches('=').trim());
+        }
+    }
+    None
+}
+
+fn git_output(dir: &Path, args: &[&str]) -> Option<String> {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// What kind of file git asks desk to merge, from its path in the repository.
+enum Kind {
+    Ticket,
+    Customer,
+}
+
+fn kind_of(path: &str) -> Option<Kind> {
+    let p = Path::new(path);
+    let parent = p.parent()?.file_name()?.to_str()?;
+    if p.extension().and_then(|e| e.to_str()) != Some("json") {
+        return None;
+    }
+    match parent {
+        "tickets" => Some(Kind::Ticket),
+        "customers" => Some(Kind::Customer),
+        _ => None,
+    }
+}
+
+/// git's merge driver: merges `theirs` into `ours` (the file git will keep), with `base`
+/// their common ancestor (empty when both added the file). `path` is the file's place in
+/// the repository. Invalid input is an error and leaves `ours` as it was.
+pub fn merge_file(base: &Path, ours: &Path, theirs: &Path, path: &str) -> Result<()> {
+    let read = |p: &Path| std::fs::read_to_string(p).map_err(|e| Error::io(p, e));
+    let (b, o, t) = (read(base)?, read(ours)?, read(theirs)?);
+    let corrupt = |p: &Path, m: String| Error::Corrupt {
+        path: p.to_path_buf(),
+        message: format!("{m} (merging {path})"),
+    };
+    let merged = match kind_of(path) {
+        Some(Kind::Ticket) => {
+            let parse = |text: &str, p: &Path| Ticket::from_json(text).map_err(|m| corrupt(p, m));
+            let base = if b.trim().is_empty() {
+                None
+            } else {
+                Some(parse(&b, base)?)
+            };
+            let (ours_t, theirs_t) = (parse(&o, ours)?, parse(&t, theirs)?);
+            let mut m = merge::tickets(base.as_ref(), &ours_t, &theirs_t);
+            remeasure(&mut m);
+            m.to_json().map_err(Error::invalid)?
+        }
+        Some(Kind::Customer) => {
+            let parse = |text: &str, p: &Path| {
+                serde_json::from_str::<Customer>(text).map_err(|e| corrupt(p, e.to_string()))
+            };
+            let base = if b.trim().is_empty() {
+                None
+            } else {
+                Some(parse(&b, base)?)
+            };
+            merge::customers(base.as_ref(), &parse(&o, ours)?, &parse(&t, theirs)?)
+                .to_json()
+                .map_err(Error::invalid)?
+        }
+        None => {
+            return Err(Error::invalid(format!(
+                "{path}: desk merges only tickets/*.json and customers/*.json"
+            )));
+        }
+    };
+    crate::store::atomic::replace(ours, merged.as_bytes())
+}
+
+/// Measures the merged ticket's SLA again from its merged timeline, when the helpdesk
+/// (git runs the driver at the work tree's root) and its rules can be read.
+fn remeasure(t: &mut Ticket) {
+    let Ok(hd) = crate::helpdesk::Helpdesk::open(Path::new("."), None, None) else {
+        return;
+    };
+    let Ok(rules) = hd.rules() else { return };
+    let customer = t
+        .requester
+        .as_deref()
+        .and_then(|r| hd.store.load_customer(r).ok().flatten());
+    crate::time::sla::refresh(
+        t,
+        &rules,
+        &hd.settings,
+        customer.as_ref(),
+        t.updated_at,
+        &mut Default::default(),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_driver_line() {
+        let cfg = "[core]\n\tbare = false\n[merge \"desk\"]\n\tname = x\n\tdriver = '/bin/desk' merge-file %O %A %B %P\n";
+        assert_eq!(driver_in(cfg), Some("'/bin/desk' merge-file %O %A %B %P"));
+        assert_eq!(driver_in("[merge \"other\"]\n\tdriver = y\n"), None);
+    }
+}

@@ -1,0 +1,265 @@
+//! A team on git: clones of one helpdesk pushing and pulling through a bare remote with
+//! plain git, merged by desk's merge driver (`desk merge-file`), which desk configures in
+//! each clone by itself.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use assert_cmd::cargo::CommandCargoExt;
+use serde_json::Value;
+use tempfile::TempDir;
+
+struct Team {
+    tmp: TempDir,
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Team {
+    /// A bare remote and a first clone holding a fresh helpdesk, pushed.
+    fn new() -> Team {
+        let tmp = tempfile::Builder::new()
+            .prefix("desk-team")
+            .tempdir()
+            .unwrap();
+        let t = Team { tmp };
+        t.git(
+            &t.root(),
+            &["init", "-q", "--bare", "-b", "main", "remote.git"],
+        );
+        t.git(&t.root(), &["clone", "-q", "remote.git", "cron"]);
+        t.desk("cron", "2026-11-24T08:00:00Z", None, &["init", "-q"]);
+        t.commit("cron", "a helpdesk");
+        t.git(&t.dir("cron"), &["push", "-q", "origin", "HEAD:main"]);
+        t
+    }
+
+    fn root(&self) -> PathBuf {
+        self.tmp.path().to_path_buf()
+    }
+
+    fn dir(&self, clone: &str) -> PathBuf {
+        self.root().join(clone)
+    }
+
+    fn clone(&self, name: &str) {
+        self.git(&self.root(), &["clone", "-q", "remote.git", name]);
+    }
+
+    fn git(&self, dir: &Path, args: &[&str]) -> Run {
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .env("HOME", self.tmp.path())
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_AUTHOR_NAME", "Desk Test")
+            .env("GIT_AUTHOR_EMAIL", "test@desk.example")
+            .env("GIT_COMMITTER_NAME", "Desk Test")
+            .env("GIT_COMMITTER_EMAIL", "test@desk.example")
+            .output()
+            .expect("git runs");
+        let run = Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        };
+        assert_eq!(
+            run.code,
+            0,
+            "git {args:?} in {}:\n{}{}",
+            dir.display(),
+            run.stdout,
+            run.stderr
+        );
+        run
+    }
+
+    fn desk(&self, clone: &str, now: &str, agent: Option<&str>, args: &[&str]) -> Run {
+        let mut c = Command::cargo_bin("desk").unwrap();
+        c.current_dir(self.dir(clone))
+            .args(args)
+            .env("HOME", self.tmp.path())
+            .env("DESK_NOW", now)
+            .env_remove("DESK_DIR")
+            .env_remove("DESK_AGENT")
+            .env("NO_COLOR", "1");
+        if let Some(a) = agent {
+            c.env("DESK_AGENT", a);
+        }
+        let out = c.output().unwrap();
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    fn ok(&self, clone: &str, now: &str, agent: Option<&str>, args: &[&str]) -> String {
+        let r = self.desk(clone, now, agent, args);
+        assert_eq!(
+            r.code, 0,
+            "desk {args:?} in {clone}:\n{}{}",
+            r.stdout, r.stderr
+        );
+        r.stdout.trim().to_string()
+    }
+
+    fn commit(&self, clone: &str, msg: &str) {
+        self.git(&self.dir(clone), &["add", "-A"]);
+        self.git(
+            &self.dir(clone),
+            &["commit", "-q", "--allow-empty", "-m", msg],
+        );
+    }
+
+    /// Commit, pull (merging with whatever the driver does), push.
+    fn sync(&self, clone: &str) -> Run {
+        self.commit(clone, &format!("work on {clone}"));
+        let pull = self.git(
+            &self.dir(clone),
+            &["pull", "-q", "--no-rebase", "origin", "main"],
+        );
+        self.git(&self.dir(clone), &["push", "-q", "origin", "HEAD:main"]);
+        pull
+    }
+
+    fn ticket(&self, clone: &str, id: &str) -> Value {
+        let text =
+            std::fs::read_to_string(self.dir(clone).join(format!("tickets/{id}.json"))).unwrap();
+        assert!(!text.contains("<<<<<<<"), "no conflict markers:\n{text}");
+        serde_json::from_str(&text).unwrap()
+    }
+}
+
+const T0: &str = "2026-11-24T09:00:00Z";
+
+#[test]
+fn two_clones_change_one_ticket_and_plain_git_pull_merges_it() {
+    let t = Team::new();
+    let id = t.ok(
+        "cron",
+        T0,
+        None,
+        &["new", "-s", "Zip broke", "--from", "kari@example.no"],
+    );
+    t.sync("cron");
+    t.clone("ingrid");
+    t.clone("bo");
+    // The first desk command in a fresh clone sets the driver up, and says so once.
+    let first = t.desk("ingrid", "2026-11-24T09:10:00Z", None, &["list"]);
+    assert!(first.stderr.contains("merge driver"), "{}", first.stderr);
+    let again = t.desk("ingrid", "2026-11-24T09:10:00Z", None, &["list"]);
+    assert!(!again.stderr.contains("merge driver"), "{}", again.stderr);
+
+    t.ok(
+        "ingrid",
+        "2026-11-24T09:15:00Z",
+        None,
+        &["set", &id, "priority=high", "+vip"],
+    );
+    t.ok(
+        "bo",
+        "2026-11-24T09:20:00Z",
+        None,
+        &["note", &id, "-m", "Called the customer"],
+    );
+    t.ok("bo", "2026-11-24T09:21:00Z", None, &["set", &id, "+zip"]);
+    t.sync("ingrid");
+    t.sync("bo");
+    t.git(
+        &t.dir("ingrid"),
+        &["pull", "-q", "--no-rebase", "origin", "main"],
+    );
+
+    for clone in ["ingrid", "bo"] {
+        let m = t.ticket(clone, &id);
+        assert_eq!(m["priority"], "high", "{clone}: {m}");
+        assert_eq!(m["tags"], serde_json::json!(["vip", "zip"]), "{clone}");
+        assert_eq!(
+            m["messages"].as_array().unwrap().len(),
+            1,
+            "{clone}: the note"
+        );
+        assert_eq!(m["updated_at"], "2026-11-24T09:21:00Z");
+    }
+    assert_eq!(
+        std::fs::read(t.dir("ingrid").join(format!("tickets/{id}.json"))).unwrap(),
+        std::fs::read(t.dir("bo").join(format!("tickets/{id}.json"))).unwrap(),
+        "both clones hold the same bytes"
+    );
+    // desk sees what arrived.
+    let listed = t.ok(
+        "ingrid",
+        "2026-11-24T09:30:00Z",
+        None,
+        &["list", "--format", "json"],
+    );
+    assert!(listed.contains("\"priority\": \"high\""), "{listed}");
+    let shown = t.ok("ingrid", "2026-11-24T09:30:00Z", None, &["show", &id]);
+    assert!(shown.contains("Called the customer"), "{shown}");
+}
+
+#[test]
+fn a_true_conflict_keeps_the_later_change_and_records_it() {
+    let t = Team::new();
+    let id = t.ok("cron", T0, None, &["new", "-s", "Invoice"]);
+    t.sync("cron");
+    t.clone("ingrid");
+    t.ok(
+        "cron",
+        "2026-11-24T10:00:00Z",
+        None,
+        &["set", &id, "priority=high"],
+    );
+    t.ok(
+        "ingrid",
+        "2026-11-24T10:05:00Z",
+        None,
+        &["set", &id, "priority=urgent"],
+    );
+    t.sync("cron");
+    t.sync("ingrid");
+    let m = t.ticket("ingrid", &id);
+    assert_eq!(m["priority"], "urgent", "the later change wins");
+    let last = m["history"].as_array().unwrap().last().unwrap().clone();
+    assert!(last["note"].as_str().unwrap().contains("merged"), "{last}");
+    assert_eq!(last["changes"][0]["from"], "high");
+    assert_eq!(last["changes"][0]["to"], "urgent");
+    let status = t.git(&t.dir("ingrid"), &["status", "--porcelain"]);
+    assert!(
+        status.stdout.trim().is_empty(),
+        "nothing left unmerged: {}",
+        status.stdout
+    );
+}
+
+#[test]
+fn the_driver_refuses_invalid_json_and_leaves_ours_alone() {
+    let t = Team::new();
+    let dir = t.dir("cron");
+    std::fs::write(dir.join("base.json"), "").unwrap();
+    std::fs::write(dir.join("ours.json"), "{ not json").unwrap();
+    std::fs::write(dir.join("theirs.json"), "{}").unwrap();
+    let r = t.desk(
+        "cron",
+        T0,
+        None,
+        &[
+            "merge-file",
+            "base.json",
+            "ours.json",
+            "theirs.json",
+            "tickets/x.json",
+        ],
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("ours.json")).unwrap(),
+        "{ not json"
+    );
+}
