@@ -638,6 +638,7 @@ fn rule_evaluation(dir: &Path) -> Result<(usize, f64), BoxError> {
         rules: &rules,
         customer: customer.as_ref(),
         now: ticket.created_at,
+        at: ticket.created_at,
         me: None,
         in_episode: &[],
         trace_all: false,

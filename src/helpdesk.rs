@@ -119,6 +119,9 @@ pub struct RuleRun<'a> {
     pub dry_run: bool,
     pub in_episode: &'a [String],
     pub trace_all: bool,
+    /// The instant the rules' work is credited to when it is not now: an SLA alarm's or
+    /// a wake-up's own instant, or (for time rules) the ticket's last change.
+    pub at: Option<DateTime<Utc>>,
 }
 
 /// What a change did: the ticket after it (with the rules' changes), and what the rules
@@ -549,7 +552,16 @@ impl Helpdesk {
                     &subject,
                     &text,
                     outgoing::Kind::Personal,
-                    now,
+                    outgoing::Cause {
+                        at: now,
+                        // A person's reply: one per instant, place and text.
+                        what: &format!(
+                            "reply|{}|{}|{}",
+                            now.timestamp(),
+                            ticket.messages.len(),
+                            text
+                        ),
+                    },
                 )
                 .map_err(Error::invalid)?;
                 if let Some(n) = name {

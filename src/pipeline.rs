@@ -145,6 +145,7 @@ impl Helpdesk {
             rules,
             customer: w.customer.as_ref(),
             now: self.now,
+            at: how.at.unwrap_or(self.now).min(self.now),
             me: self.agent_id(),
             in_episode: how.in_episode,
             trace_all: how.trace_all,
@@ -156,9 +157,9 @@ impl Helpdesk {
         };
         let mut out = engine::run(&mut w.ticket, events, &env, &mut picker);
         let base = w.ticket.history.len();
-        if !out.history.is_empty() {
+        if let Some(last) = out.history.iter().map(|h| h.at).max() {
             w.ticket.history.append(&mut out.history);
-            w.ticket.updated_at = w.ticket.updated_at.max(self.now);
+            w.ticket.updated_at = w.ticket.updated_at.max(last);
         }
         for mut e in out.effects {
             e.entry = e.entry.map(|i| base + i);
@@ -224,12 +225,16 @@ impl Helpdesk {
                     changes: Vec::new(),
                     note: Some(format!("{} {what}", alarm.target)),
                 });
-                w.ticket.updated_at = w.ticket.updated_at.max(self.now);
+                w.ticket.updated_at = w.ticket.updated_at.max(alarm.at);
                 let event = Event {
                     target: Some(alarm.target.clone()),
                     ..Event::new(name)
                 };
-                self.raise(w, vec![event], rules, how)?;
+                let at_alarm = RuleRun {
+                    at: Some(alarm.at),
+                    ..*how
+                };
+                self.raise(w, vec![event], rules, &at_alarm)?;
                 raised.push((alarm, policy.clone()));
                 if w.deleted {
                     break;
@@ -323,6 +328,7 @@ impl Helpdesk {
             dry_run: true,
             in_episode: &[],
             trace_all: true,
+            at: None,
         };
         let mut trace = self.raise(&mut w, vec![event], rules, &how)?;
         let outcome = self.finish(w, rules, Write::Nothing)?;
@@ -487,6 +493,16 @@ impl Helpdesk {
             .with_event(Some(&e.event));
         let subject = template::render(&tpl.subject, &facts);
         let body = template::render(&tpl.body, &facts);
+        // The same automatic mail made on two clones has the same Message-ID and date,
+        // so git merges it as one.
+        let cause = format!(
+            "{}|{}|{}|{}|{}",
+            e.template,
+            e.event.name,
+            e.event.target.as_deref().unwrap_or(""),
+            e.at.timestamp(),
+            to.join(",")
+        );
         let mut o = outgoing::about_ticket(
             &w.ticket,
             &self.settings,
@@ -494,7 +510,10 @@ impl Helpdesk {
             &subject,
             &body,
             kind,
-            self.now,
+            outgoing::Cause {
+                at: e.at,
+                what: &cause,
+            },
         )
         .map_err(Error::invalid)?;
         if let Some(c) = &w.customer
@@ -502,7 +521,7 @@ impl Helpdesk {
         {
             o.names.push((c.email.clone(), name.clone()));
         }
-        Ok((Mail::of(&o, self.now)?, body))
+        Ok((Mail::of(&o, e.at)?, body))
     }
 }
 

@@ -355,14 +355,18 @@ impl Helpdesk {
                 changes: changes.clone(),
                 note: None,
             });
-            w.ticket.updated_at = now.max(w.ticket.updated_at);
+            w.ticket.updated_at = until.max(w.ticket.updated_at);
             let mut events = vec![Event {
                 changes: changes.clone(),
                 ..Event::new(ev::WOKE)
             }];
             events.extend(Event::derived(&changes));
             self.settle_sla(&mut w, rules, until, &how, false)?;
-            let trace = self.raise(&mut w, events, rules, &how)?;
+            let at_wake = RuleRun {
+                at: Some(until),
+                ..how
+            };
+            let trace = self.raise(&mut w, events, rules, &at_wake)?;
             note(report, "woke", until, "woke up: the snooze ended".into());
             fired_lines(report, id, &trace, now);
         }
@@ -378,6 +382,9 @@ impl Helpdesk {
                 .time_rules
                 .retain(|_, fired| person.is_none_or(|p| p <= *fired));
             let in_episode: Vec<String> = w.ticket.time_rules.keys().cloned().collect();
+            // Time rules' work is credited to when it was due, never before the ticket's
+            // last change: the same on every clone that ticks the same ticket.
+            let floor = w.ticket.history.iter().map(|h| h.at).max();
             let trace = self.raise(
                 &mut w,
                 vec![Event::new(ev::TICK)],
@@ -386,6 +393,7 @@ impl Helpdesk {
                     dry_run,
                     in_episode: &in_episode,
                     trace_all: false,
+                    at: floor,
                 },
             )?;
             for tr in trace.iter().filter(|tr| tr.event == ev::TICK) {
@@ -407,7 +415,15 @@ impl Helpdesk {
                                 ))
                             });
                         if still {
-                            w.ticket.time_rules.insert(tr.rule.clone(), now);
+                            let actor = crate::model::Actor::Rule(tr.rule.clone());
+                            let fired_at = w
+                                .ticket
+                                .history
+                                .iter()
+                                .rev()
+                                .find(|h| h.actor == actor && h.event == ev::TICK)
+                                .map_or(now, |h| h.at);
+                            w.ticket.time_rules.insert(tr.rule.clone(), fired_at);
                         } else {
                             w.ticket.time_rules.remove(&tr.rule);
                         }

@@ -263,3 +263,90 @@ fn the_driver_refuses_invalid_json_and_leaves_ours_alone() {
         "{ not json"
     );
 }
+
+const TEAM_DESK: &str = r#"
+[helpdesk]
+name = "Fjord"
+timezone = "UTC"
+address = "support@fjord.example"
+
+[[department]]
+id = "support"
+address = "support@fjord.example"
+
+[[agent]]
+id = "ingrid"
+email = "ingrid@fjord.example"
+departments = ["support"]
+"#;
+
+const TEAM_RULES: &str = r#"
+[[rule]]
+name = "escalate"
+on = ["sla.breached"]
+then = [ { set = "priority", to = "urgent" }, { notify = "assignee", template = "customer-replied" } ]
+
+[[rule]]
+name = "chase-after-2h"
+on = ["tick"]
+if.all = [ { field = "since.created", op = "over", value = "2h" } ]
+then = [ { add_tags = ["chased"] }, { note = "Nobody has answered yet" } ]
+
+[[sla]]
+name = "standard"
+first_reply = "1h"
+"#;
+
+#[test]
+fn two_clones_that_tick_record_the_same_work_once() {
+    let t = Team::new();
+    std::fs::write(t.dir("cron").join("desk.toml"), TEAM_DESK).unwrap();
+    std::fs::write(t.dir("cron").join("rules.toml"), TEAM_RULES).unwrap();
+    let id = t.ok(
+        "cron",
+        T0,
+        None,
+        &["new", "-s", "Zip broke", "--from", "kari@example.no"],
+    );
+    t.ok("cron", T0, None, &["assign", &id, "ingrid"]);
+    t.sync("cron");
+    t.clone("laptop");
+    // Both tick before either has pulled the other's work, minutes apart.
+    t.ok("cron", "2026-11-24T12:00:00Z", None, &["tick"]);
+    t.ok("laptop", "2026-11-24T12:03:00Z", None, &["tick"]);
+    let a = std::fs::read(t.dir("cron").join(format!("tickets/{id}.json"))).unwrap();
+    let b = std::fs::read(t.dir("laptop").join(format!("tickets/{id}.json"))).unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&a),
+        String::from_utf8_lossy(&b),
+        "the same automatic work, byte for byte"
+    );
+    t.sync("cron");
+    t.sync("laptop");
+    t.git(
+        &t.dir("cron"),
+        &["pull", "-q", "--no-rebase", "origin", "main"],
+    );
+    let m = t.ticket("cron", &id);
+    let history = m["history"].as_array().unwrap();
+    let count = |actor: &str, event: &str| {
+        history
+            .iter()
+            .filter(|h| h["actor"] == actor && h["event"] == event)
+            .count()
+    };
+    assert_eq!(count("sla:standard", "sla.breached"), 1, "{m:#}");
+    assert_eq!(count("rule:escalate", "sla.breached"), 1);
+    assert_eq!(count("rule:chase-after-2h", "tick"), 1);
+    assert_eq!(m["messages"].as_array().unwrap().len(), 1, "one note");
+    assert_eq!(m["mail"].as_array().unwrap().len(), 1, "one notification");
+    let outbox: Vec<_> = std::fs::read_dir(t.dir("cron").join("outbox"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+        .collect();
+    assert_eq!(outbox.len(), 1, "one mail queued");
+    // A tick after the merge has nothing left to do.
+    let again = t.desk("cron", "2026-11-24T12:05:00Z", None, &["tick"]);
+    assert!(again.stderr.contains("0 changes"), "{}", again.stderr);
+}

@@ -89,6 +89,13 @@ pub fn tagged_subject(subject: &str, id: &str) -> String {
 /// A message about a ticket from its department: tagged subject, a new Message-ID in
 /// the helpdesk's domain, and threaded into the conversation (In-Reply-To the
 /// customer's latest mail, References every Message-ID of the ticket).
+/// When a message about a ticket is made, and what made it: its date, and the seed of
+/// its Message-ID.
+pub struct Cause<'a> {
+    pub at: DateTime<Utc>,
+    pub what: &'a str,
+}
+
 pub fn about_ticket(
     ticket: &Ticket,
     settings: &Settings,
@@ -96,8 +103,9 @@ pub fn about_ticket(
     subject: &str,
     body: &str,
     kind: Kind,
-    now: DateTime<Utc>,
+    cause: Cause<'_>,
 ) -> std::result::Result<Outgoing, String> {
+    let now = cause.at;
     let (from_name, from) = sender(ticket, settings)?;
     let domain = from
         .rsplit_once('@')
@@ -127,7 +135,7 @@ pub fn about_ticket(
         names: Vec::new(),
         subject: tagged_subject(subject, &ticket.id),
         body: body.to_string(),
-        message_id: new_message_id(&ticket.id, &domain),
+        message_id: new_message_id(&ticket.id, &domain, cause.what),
         in_reply_to,
         references,
         date: now,
@@ -153,12 +161,14 @@ pub fn queue_name(message_id: &str) -> String {
         .collect()
 }
 
-/// A new Message-ID for mail about a ticket: `<TICKET.RANDOM@DOMAIN>`.
-pub fn new_message_id(ticket: &str, domain: &str) -> String {
-    let mut bytes = [0u8; 8];
-    let _ = getrandom::fill(&mut bytes);
-    let rand: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!("<{ticket}.{rand}@{domain}>")
+/// The Message-ID of mail about a ticket: `<TICKET.HASH@DOMAIN>`, the hash derived from
+/// the ticket and what caused the mail, so the same mail made twice (on two clones) is
+/// one message.
+pub fn new_message_id(ticket: &str, domain: &str, cause: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let d = Sha256::digest(format!("{ticket}\n{cause}").as_bytes());
+    let hash: String = d[..8].iter().map(|b| format!("{b:02x}")).collect();
+    format!("<{ticket}.{hash}@{domain}>")
 }
 
 /// Renders the message as RFC 5322 bytes.

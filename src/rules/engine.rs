@@ -51,11 +51,18 @@ pub struct ScriptRun {
 }
 
 /// Everything the rules may read besides the ticket.
+#[derive(Clone, Copy)]
 pub struct Env<'a> {
     pub settings: &'a Settings,
     pub rules: &'a RuleSet,
     pub customer: Option<&'a Customer>,
+    /// The instant conditions are judged at.
     pub now: DateTime<Utc>,
+    /// The instant the rules' work is credited to: when what they answer was due (an SLA
+    /// breach, a wake-up), so that two clones doing the same automatic work record the
+    /// same bytes. A time rule's work is credited to when its `over` tests passed, not
+    /// before this instant (the ticket's last change) and not after `now`.
+    pub at: DateTime<Utc>,
     /// The acting agent's ID, for `@me`.
     pub me: Option<&'a str>,
     /// Time rules in their episode on this ticket: they do not fire again yet.
@@ -78,6 +85,8 @@ pub struct Effect {
     pub said: String,
     /// The rule that asked for it.
     pub rule: String,
+    /// The instant the rule's work is credited to: the mail's date.
+    pub at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -216,8 +225,22 @@ pub fn run(
             }
             fired.insert(i);
             trace.verdict = Verdict::Fired;
+            let at = if rule.is_time_rule() {
+                let facts = Facts::new(ticket, env.customer, env.settings, env.now);
+                rule.condition
+                    .as_ref()
+                    .and_then(|c| c.deadline(&facts))
+                    .map_or(env.at, |d| d.max(env.at))
+                    .min(env.now)
+            } else {
+                env.at
+            };
+            // The rule's work happens at its instant: history, messages, mail, snoozes.
+            let acting = Env { now: at, ..*env };
             let effects_before = out.effects.len();
-            let changes = apply(rule, ticket, &event, env, assigner, &mut trace, &mut out);
+            let changes = apply(
+                rule, ticket, &event, &acting, assigner, &mut trace, &mut out,
+            );
             for e in &mut out.effects[effects_before..] {
                 e.rule = rule.name.clone();
             }
@@ -229,7 +252,7 @@ pub fn run(
                     e.entry.get_or_insert(entry);
                 }
                 out.history.push(HistoryEntry {
-                    at: env.now,
+                    at,
                     actor: crate::model::Actor::Rule(rule.name.clone()),
                     event: event.name.clone(),
                     changes: changes.clone(),
@@ -577,6 +600,7 @@ fn reply(
         entry: None,
         said: said.clone(),
         rule: String::new(),
+        at: env.now,
     });
     Ok((changes, Some(said)))
 }
@@ -599,6 +623,7 @@ fn notify(
         entry: None,
         said: said.clone(),
         rule: String::new(),
+        at: env.now,
     });
     Ok((Vec::new(), Some(said)))
 }

@@ -173,27 +173,7 @@ impl<'a> Facts<'a> {
                     .and_then(|c| c.fields.get(n))
                     .map(String::as_str),
             ),
-            Field::Since(what)
-                if self.stats.is_some() && !matches!(what, Since::Created | Since::Updated) =>
-            {
-                let s = self.stats.cloned().unwrap_or_default();
-                let at = match what {
-                    Since::StatusChanged => s.status_changed.or(Some(t.created_at.timestamp())),
-                    Since::Assigned => s.assigned,
-                    Since::LastCustomerMessage => s.last_customer_message,
-                    Since::LastAgentMessage => s.last_agent_message,
-                    Since::Created | Since::Updated => None,
-                };
-                since(at.and_then(|a| DateTime::from_timestamp(a, 0)))
-            }
-            Field::Since(what) => since(match what {
-                Since::Created => Some(t.created_at),
-                Since::Updated => Some(t.updated_at),
-                Since::StatusChanged => last_change(t, "status").or(Some(t.created_at)),
-                Since::Assigned => last_change(t, "assignee"),
-                Since::LastCustomerMessage => t.last_customer_message(),
-                Since::LastAgentMessage => t.last_agent_message(),
-            }),
+            Field::Since(what) => since(self.moment(*what)),
             Field::SlaPolicy => Val::opt(t.sla.as_ref().map(|s| s.policy.as_str())),
             Field::SlaBreached => Val::Bool(t.sla.as_ref().is_some_and(|s| {
                 s.targets
@@ -240,6 +220,55 @@ fn json_val(v: &serde_json::Value) -> Val {
                 .collect(),
         ),
         other => Val::Text(other.to_string()),
+    }
+}
+
+impl Facts<'_> {
+    /// The moment a `since.*` field measures from: from the listing cache's stats when
+    /// the ticket is a summary, else from its messages and history.
+    pub fn moment(&self, what: Since) -> Option<DateTime<Utc>> {
+        let t = self.ticket;
+        if let Some(s) = self.stats
+            && !matches!(what, Since::Created | Since::Updated)
+        {
+            let at = match what {
+                Since::StatusChanged => s.status_changed.or(Some(t.created_at.timestamp())),
+                Since::Assigned => s.assigned,
+                Since::LastCustomerMessage => s.last_customer_message,
+                Since::LastAgentMessage => s.last_agent_message,
+                Since::Created | Since::Updated => None,
+            };
+            return at.and_then(|a| DateTime::from_timestamp(a, 0));
+        }
+        match what {
+            Since::Created => Some(t.created_at),
+            Since::Updated => Some(t.updated_at),
+            Since::StatusChanged => last_change(t, "status").or(Some(t.created_at)),
+            Since::Assigned => last_change(t, "assignee"),
+            Since::LastCustomerMessage => t.last_customer_message(),
+            Since::LastAgentMessage => t.last_agent_message(),
+        }
+    }
+}
+
+impl Condition {
+    /// The latest instant at which one of its `over` tests on `since.*` became true
+    /// (`since.last_agent_message over 24h`: the last agent message plus 24 hours): when
+    /// a time rule whose conditions hold was due. `None` when no such test has passed.
+    pub fn deadline(&self, facts: &Facts<'_>) -> Option<DateTime<Utc>> {
+        match self {
+            Condition::All(cs) | Condition::Any(cs) => {
+                cs.iter().filter_map(|c| c.deadline(facts)).max()
+            }
+            Condition::Not(c) => c.deadline(facts),
+            Condition::Test(t) => match (&t.field, t.op, &t.value) {
+                (Field::Since(what), Op::Over, Operand::Duration(d)) => facts
+                    .moment(*what)
+                    .and_then(|m| m.checked_add_signed(d.to_chrono()))
+                    .filter(|due| *due <= facts.now),
+                _ => None,
+            },
+        }
     }
 }
 
