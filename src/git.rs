@@ -11,6 +11,7 @@ use std::process::Command;
 use crate::error::{Error, Result};
 use crate::merge;
 use crate::model::{Customer, Ticket};
+use crate::time::sla::Measured;
 
 /// The lines `.gitattributes` needs for the driver.
 pub const ATTRIBUTES: &str = "# Tickets and customers merge field by field (`desk merge-file`), never with markers.\ntickets/*.json merge=desk\ncustomers/*.json merge=desk\n";
@@ -139,7 +140,13 @@ pub fn merge_file(base: &Path, ours: &Path, theirs: &Path, path: &str) -> Result
             };
             let (ours_t, theirs_t) = (parse(&o, ours)?, parse(&t, theirs)?);
             let mut m = merge::tickets(base.as_ref(), &ours_t, &theirs_t);
-            remeasure(&mut m);
+            // When one side already measured the SLA on the merged timeline, its targets
+            // stand; only a timeline both sides added to is measured again (which needs
+            // the rules, and costs more than the merge).
+            let inputs = Measured::of(&m);
+            if inputs != Measured::of(&ours_t) && inputs != Measured::of(&theirs_t) {
+                remeasure(&mut m);
+            }
             m.to_json().map_err(Error::invalid)?
         }
         Some(Kind::Customer) => {

@@ -48,7 +48,7 @@ impl Clock<'_> {
 pub struct Measured(Option<(String, usize, usize, String, String)>);
 
 impl Measured {
-    fn of(t: &Ticket) -> Measured {
+    pub fn of(t: &Ticket) -> Measured {
         let changes = t.history.iter().filter(|h| moves_status(h)).count();
         Measured(Some((
             t.sla.as_ref().map(|s| s.policy.clone()).unwrap_or_default(),
