@@ -346,7 +346,13 @@ impl Helpdesk {
         let dir = self.store.root().join("outbox");
         crate::store::atomic::ensure_dir(&dir)?;
         for m in mail {
-            crate::store::atomic::create_new(&dir.join(format!("{}.eml", m.name)), &m.bytes)?;
+            let path = dir.join(format!("{}.eml", m.name));
+            // The same automatic mail made on another clone and merged in already: one
+            // message, not an error.
+            if std::fs::read(&path).is_ok_and(|b| b == m.bytes) {
+                continue;
+            }
+            crate::store::atomic::create_new(&path, &m.bytes)?;
         }
         Ok(())
     }
