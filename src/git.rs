@@ -101,6 +101,132 @@ fn git_output(dir: &Path, args: &[&str]) -> Option<String> {
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
+/// What `desk sync` did.
+#[derive(Debug, Default)]
+pub struct Synced {
+    /// The commit message of what this clone had changed, if anything.
+    pub committed: Option<String>,
+    /// Files of the helpdesk that the pull changed.
+    pub arrived: Vec<String>,
+    /// How many times the push was refused because the remote moved meanwhile.
+    pub retries: usize,
+}
+
+/// How often `desk sync` pulls again after a refused push.
+const PUSH_TRIES: usize = 5;
+
+/// `desk sync`: commits what changed in the helpdesk (a message that says what), pulls
+/// with desk's merge driver, and pushes; a push refused because the remote moved on is
+/// pulled and pushed again.
+pub fn sync(root: &Path) -> Result<Synced> {
+    if git_dir(root).is_none() {
+        return Err(Error::invalid(format!(
+            "{} is not in a git work tree: `git init` (or clone) it first",
+            root.display()
+        )));
+    }
+    ensure_driver(root)?;
+    let mut out = Synced::default();
+    git(root, &["add", "-A", "--", "."])?;
+    let staged =
+        git_output(root, &["diff", "--cached", "--name-only", "--", "."]).unwrap_or_default();
+    if !staged.trim().is_empty() {
+        let message = commit_message(&staged);
+        git(root, &["commit", "-q", "-m", &message])?;
+        out.committed = Some(message);
+    }
+    let has_remote = git_output(root, &["remote"]).is_some_and(|r| !r.trim().is_empty());
+    if !has_remote {
+        return Ok(out);
+    }
+    let before = git_output(root, &["rev-parse", "HEAD"]).unwrap_or_default();
+    loop {
+        git(root, &["pull", "-q", "--no-rebase", "--no-edit"])?;
+        let push = Command::new("git")
+            .args(["push", "-q"])
+            .current_dir(root)
+            .output()
+            .map_err(|e| Error::io("git", e))?;
+        if push.status.success() {
+            break;
+        }
+        out.retries += 1;
+        if out.retries >= PUSH_TRIES {
+            return Err(Error::invalid(format!(
+                "git push was refused {PUSH_TRIES} times: {}",
+                String::from_utf8_lossy(&push.stderr).trim()
+            )));
+        }
+    }
+    let range = format!("{before}..HEAD");
+    let changed = git_output(root, &["diff", "--name-only", &range, "--", "."]).unwrap_or_default();
+    // What the pull changed in our files, after our own commit: theirs, and merges.
+    out.arrived = changed.lines().map(str::to_string).collect();
+    Ok(out)
+}
+
+/// A commit message that says what desk changed: `desk: 3 tickets (06fj..., ...), 1 mail`.
+fn commit_message(files: &str) -> String {
+    let mut tickets = Vec::new();
+    let (mut customers, mut mail, mut other) = (0, 0, 0);
+    for f in files.lines() {
+        if let Some(id) = f
+            .strip_prefix("tickets/")
+            .and_then(|n| n.strip_suffix(".json"))
+        {
+            tickets.push(id);
+        } else if f.starts_with("customers/") {
+            customers += 1;
+        } else if f.starts_with("outbox/") {
+            mail += 1;
+        } else {
+            other += 1;
+        }
+    }
+    let mut parts = Vec::new();
+    if !tickets.is_empty() {
+        let shown: Vec<&str> = tickets.iter().take(5).copied().collect();
+        let more = if tickets.len() > 5 { ", ..." } else { "" };
+        parts.push(format!(
+            "{} ({}{more})",
+            crate::output::plural(tickets.len(), "ticket"),
+            shown.join(", ")
+        ));
+    }
+    for (n, what) in [
+        (customers, "customer"),
+        (mail, "mail"),
+        (other, "other file"),
+    ] {
+        if n > 0 {
+            parts.push(crate::output::plural(n, what));
+        }
+    }
+    format!("desk: {}", parts.join(", "))
+}
+
+fn git(dir: &Path, args: &[&str]) -> Result<()> {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .map_err(|e| Error::io("git", e))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        let said = String::from_utf8_lossy(&out.stderr);
+        let said = said
+            .lines()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("")
+            .trim();
+        Err(Error::invalid(format!(
+            "git {} failed: {said}",
+            args.join(" ")
+        )))
+    }
+}
+
 /// What kind of file git asks desk to merge, from its path in the repository.
 enum Kind {
     Ticket,

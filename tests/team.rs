@@ -84,6 +84,11 @@ impl Team {
             .args(args)
             .env("HOME", self.tmp.path())
             .env("DESK_NOW", now)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_AUTHOR_NAME", "Desk Cron")
+            .env("GIT_AUTHOR_EMAIL", "cron@desk.example")
+            .env("GIT_COMMITTER_NAME", "Desk Cron")
+            .env("GIT_COMMITTER_EMAIL", "cron@desk.example")
             .env_remove("DESK_DIR")
             .env_remove("DESK_AGENT")
             .env("NO_COLOR", "1");
@@ -349,4 +354,54 @@ fn two_clones_that_tick_record_the_same_work_once() {
     // A tick after the merge has nothing left to do.
     let again = t.desk("cron", "2026-11-24T12:05:00Z", None, &["tick"]);
     assert!(again.stderr.contains("0 changes"), "{}", again.stderr);
+}
+
+#[test]
+fn desk_sync_commits_what_changed_pulls_and_pushes() {
+    let t = Team::new();
+    let id = t.ok("cron", T0, None, &["new", "-s", "Zip broke"]);
+    let first = t.desk("cron", T0, None, &["sync"]);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    assert!(
+        first.stderr.contains("committed: desk: 1 ticket"),
+        "{}",
+        first.stderr
+    );
+    t.clone("laptop");
+    t.ok(
+        "laptop",
+        "2026-11-24T09:10:00Z",
+        None,
+        &["set", &id, "priority=high"],
+    );
+    t.ok(
+        "cron",
+        "2026-11-24T09:11:00Z",
+        None,
+        &["note", &id, "-m", "Parcel found"],
+    );
+    t.ok("cron", "2026-11-24T09:11:00Z", None, &["sync"]);
+    // The laptop pulls the cron host's note, merges its own change in, and pushes.
+    let laptop = t.desk("laptop", "2026-11-24T09:12:00Z", None, &["sync"]);
+    assert_eq!(laptop.code, 0, "{}", laptop.stderr);
+    assert!(
+        laptop.stdout.contains(&format!("tickets/{id}.json")),
+        "{}",
+        laptop.stdout
+    );
+    let back = t.desk("cron", "2026-11-24T09:13:00Z", None, &["sync"]);
+    assert!(
+        back.stdout.contains(&format!("tickets/{id}.json")),
+        "{}",
+        back.stdout
+    );
+    let m = t.ticket("cron", &id);
+    assert_eq!(m["priority"], "high");
+    assert_eq!(m["messages"].as_array().unwrap().len(), 1);
+    let log = t.git(&t.dir("cron"), &["log", "--format=%s"]).stdout;
+    assert!(log.contains("desk: 1 ticket"), "{log}");
+    // Nothing to do: nothing committed, nothing arrived.
+    let idle = t.desk("cron", "2026-11-24T09:14:00Z", None, &["sync"]);
+    assert!(!idle.stderr.contains("committed"), "{}", idle.stderr);
+    assert!(idle.stderr.contains("0 files arrived"), "{}", idle.stderr);
 }

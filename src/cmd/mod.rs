@@ -18,6 +18,7 @@ pub mod set;
 pub mod show;
 pub mod snooze;
 pub mod status;
+pub mod sync;
 pub mod tick;
 pub mod transfer;
 
