@@ -48,6 +48,9 @@ pub fn ensure_driver(root: &Path) -> Result<Option<String>> {
                 "desk: tickets and customers field by field",
             ),
             ("merge.desk.driver", driver.as_str()),
+            // desk never renames a file; pairing a sent mail's removal with a new mail
+            // as a "rename" could let a merge drop the unsent one.
+            ("merge.renames", "false"),
         ] {
             let status = Command::new("git")
                 .args(["config", key, value])
@@ -99,6 +102,20 @@ fn git_output(dir: &Path, args: &[&str]) -> Option<String> {
     out.status
         .success()
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// This machine's name, as `[helpdesk] sends_from` names the clone that sends;
+/// `DESK_HOST` overrides it (containers, tests).
+pub fn host_name() -> String {
+    std::env::var("DESK_HOST")
+        .ok()
+        .filter(|h| !h.trim().is_empty())
+        .unwrap_or_else(|| {
+            rustix::system::uname()
+                .nodename()
+                .to_string_lossy()
+                .into_owned()
+        })
 }
 
 /// What `desk sync` did.

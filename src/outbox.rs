@@ -74,6 +74,14 @@ impl Helpdesk {
 
     /// Sends every queued message once through `transport`.
     pub fn send_outbox(&self, transport: &mut dyn Transport) -> Result<Vec<Delivery>> {
+        if let Some(sender) = &self.settings.helpdesk.sends_from {
+            let here = crate::git::host_name();
+            if !sender.eq_ignore_ascii_case(&here) {
+                return Err(Error::invalid(format!(
+                    "this clone ({here}) does not send mail: `{sender}` does (desk.toml [helpdesk] sends_from); `desk sync` hands the queued mail over"
+                )));
+            }
+        }
         let Some(_sending) =
             crate::store::lock::try_acquire(&self.store.local_dir(), "outbox.lock")?
         else {

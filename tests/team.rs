@@ -79,7 +79,20 @@ impl Team {
     }
 
     fn desk(&self, clone: &str, now: &str, agent: Option<&str>, args: &[&str]) -> Run {
+        self.desk_on(clone, "", now, agent, args)
+    }
+
+    /// As [`Team::desk`], on a named host (`DESK_HOST`).
+    fn desk_on(
+        &self,
+        clone: &str,
+        host: &str,
+        now: &str,
+        agent: Option<&str>,
+        args: &[&str],
+    ) -> Run {
         let mut c = Command::cargo_bin("desk").unwrap();
+        c.env("DESK_HOST", host);
         c.current_dir(self.dir(clone))
             .args(args)
             .env("HOME", self.tmp.path())
@@ -404,4 +417,78 @@ fn desk_sync_commits_what_changed_pulls_and_pushes() {
     let idle = t.desk("cron", "2026-11-24T09:14:00Z", None, &["sync"]);
     assert!(!idle.stderr.contains("committed"), "{}", idle.stderr);
     assert!(idle.stderr.contains("0 files arrived"), "{}", idle.stderr);
+}
+
+#[test]
+fn only_the_clone_named_in_desk_toml_sends_and_every_reply_is_sent_once() {
+    let t = Team::new();
+    let settings = TEAM_DESK.replace(
+        "address = \"support@fjord.example\"\n\n[[department]]",
+        "address = \"support@fjord.example\"\nsends_from = \"cronhost\"\n\n[[department]]",
+    );
+    std::fs::write(t.dir("cron").join("desk.toml"), settings).unwrap();
+    let id = t.ok(
+        "cron",
+        T0,
+        None,
+        &["new", "-s", "Zip", "--from", "kari@example.no"],
+    );
+    t.sync("cron");
+    t.clone("laptop");
+    t.ok(
+        "laptop",
+        "2026-11-24T09:10:00Z",
+        Some("ingrid"),
+        &["reply", &id, "-m", "A new zip is on its way"],
+    );
+    let refused = t.desk_on(
+        "laptop",
+        "laptop",
+        "2026-11-24T09:11:00Z",
+        None,
+        &["outbox", "send"],
+    );
+    assert_eq!(refused.code, 1, "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("`cronhost` does"),
+        "{}",
+        refused.stderr
+    );
+    t.sync("laptop");
+    t.git(
+        &t.dir("cron"),
+        &["pull", "-q", "--no-rebase", "origin", "main"],
+    );
+    let sent = t.desk_on(
+        "cron",
+        "cronhost",
+        "2026-11-24T09:12:00Z",
+        None,
+        &[
+            "outbox",
+            "send",
+            "--sendmail",
+            "sh -c 'cat > /dev/null'",
+            "--json",
+        ],
+    );
+    assert_eq!(sent.code, 0, "{}", sent.stderr);
+    t.sync("cron");
+    t.git(
+        &t.dir("laptop"),
+        &["pull", "-q", "--no-rebase", "origin", "main"],
+    );
+    let m = t.ticket("laptop", &id);
+    let mail = m["mail"].as_array().unwrap();
+    assert_eq!(mail.len(), 1, "{m:#}");
+    assert_eq!(mail[0]["state"], "sent");
+    let left: Vec<_> = std::fs::read_dir(t.dir("laptop").join("outbox"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+        .collect();
+    assert!(
+        left.is_empty(),
+        "the sent mail left the outbox on every clone"
+    );
 }

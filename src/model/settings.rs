@@ -56,6 +56,9 @@ pub struct Helpdesk {
     pub name: String,
     pub timezone: Tz,
     pub address: Option<String>,
+    /// The one clone (by host name) that delivers the outbox when several clones share
+    /// the helpdesk through git: every mail is sent once. `None`: any clone sends.
+    pub sends_from: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -423,6 +426,7 @@ fn read_helpdesk(r: &mut Reader<'_>, doc: &DeTable<'_>) -> Helpdesk {
         name: "Helpdesk".into(),
         timezone: Tz::UTC,
         address: None,
+        sends_from: None,
     };
     let Some(v) = doc.get("helpdesk") else {
         return h;
@@ -430,7 +434,18 @@ fn read_helpdesk(r: &mut Reader<'_>, doc: &DeTable<'_>) -> Helpdesk {
     let Some(t) = r.as_table(v, "[helpdesk]") else {
         return h;
     };
-    r.check_keys(t, &["name", "timezone", "address"], "[helpdesk]");
+    r.check_keys(
+        t,
+        &["name", "timezone", "address", "sends_from"],
+        "[helpdesk]",
+    );
+    if let Some(s) = r.opt_str(t, "sends_from", "[helpdesk]") {
+        if s.get_ref().trim().is_empty() {
+            r.error(s.span(), "`sends_from` names a host: it must not be empty");
+        } else {
+            h.sends_from = Some(s.into_inner());
+        }
+    }
     if let Some(n) = r.opt_str(t, "name", "[helpdesk]") {
         h.name = n.into_inner();
     }
