@@ -338,7 +338,7 @@ impl Helpdesk {
         let _lock = if origin.dry_run { None } else { self.lock()? };
         let customer = match &requester {
             Some(email) if !origin.dry_run => {
-                Some(self.touch_customer(email, new.name.as_deref())?)
+                Some(self.touch_customer(email, new.name.as_deref(), at)?)
             }
             Some(email) => self.store.load_customer(email)?,
             None => None,
@@ -362,8 +362,11 @@ impl Helpdesk {
         let automatic = actor.is_automatic();
         let mut w = Work::new_ticket(ticket, customer);
         w.act = !automatic;
+        // The rules' work on a new ticket is credited to the ticket's own instant (a
+        // mail's, an occurrence's), so two clones that make it record the same bytes.
         let how = RuleRun {
             dry_run: origin.dry_run,
+            at: Some(at),
             ..RuleRun::default()
         };
         self.raise(&mut w, vec![event], rules, &how)?;
@@ -483,7 +486,13 @@ impl Helpdesk {
     }
 
     /// Creates the customer record on first contact; fills in a missing name later.
-    fn touch_customer(&self, email: &str, name: Option<&str>) -> Result<Customer> {
+    /// `at`: when the contact happened (a mail's own instant), the file's `created_at`.
+    fn touch_customer(
+        &self,
+        email: &str,
+        name: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<Customer> {
         let name = name.map(str::trim).filter(|n| !n.is_empty());
         // A file is written only when it is new or learns a name, so one written by hand
         // keeps its own form until desk has something to add.
@@ -495,7 +504,7 @@ impl Helpdesk {
                 }
                 (c, learns)
             }
-            None => (Customer::new(email, name, self.now), true),
+            None => (Customer::new(email, name, at), true),
         };
         if changed {
             self.store.save_customer(&customer)?;
@@ -703,7 +712,7 @@ impl Helpdesk {
         if let Some(r) = changes.iter().find(|c| c.field == "requester")
             && let Some(email) = r.to.as_str()
         {
-            self.touch_customer(email, None)?;
+            self.touch_customer(email, None, self.now)?;
         }
         // A manual command is a person's act, whoever runs it (with `--as` or without).
         self.record_change(

@@ -492,3 +492,70 @@ fn only_the_clone_named_in_desk_toml_sends_and_every_reply_is_sent_once() {
         "the sent mail left the outbox on every clone"
     );
 }
+
+#[test]
+fn the_same_mail_ingested_on_two_clones_is_one_ticket_and_one_acknowledgement() {
+    let t = Team::new();
+    t.clone("laptop");
+    let mail = "From: Kari Nordmann <kari@example.no>\nTo: support@example.com\nSubject: Zip broke\nDate: Tue, 24 Nov 2026 09:58:00 +0000\nMessage-ID: <zip-1@example.no>\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\nThe zip on my boots broke.\n";
+    for clone in ["cron", "laptop"] {
+        std::fs::write(t.dir(clone).join("in.eml"), mail).unwrap();
+    }
+    // Minutes apart, before either has pulled.
+    t.ok(
+        "cron",
+        "2026-11-24T10:00:00Z",
+        None,
+        &["ingest", "email", "in.eml"],
+    );
+    t.ok(
+        "laptop",
+        "2026-11-24T10:04:00Z",
+        None,
+        &["ingest", "email", "in.eml"],
+    );
+    for clone in ["cron", "laptop"] {
+        std::fs::remove_file(t.dir(clone).join("in.eml")).unwrap();
+    }
+    t.sync("cron");
+    t.sync("laptop");
+    t.git(
+        &t.dir("cron"),
+        &["pull", "-q", "--no-rebase", "origin", "main"],
+    );
+    let ids = t.ok(
+        "cron",
+        "2026-11-24T10:05:00Z",
+        None,
+        &["list", "--all", "--format", "ids"],
+    );
+    assert_eq!(ids.lines().count(), 1, "{ids}");
+    let m = t.ticket("cron", ids.trim());
+    assert_eq!(m["created_at"], "2026-11-24T09:58:00Z");
+    assert_eq!(
+        m["mail"].as_array().unwrap().len(),
+        1,
+        "one acknowledgement: {m:#}"
+    );
+    let created = m["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["event"] == "ticket.created")
+        .count();
+    assert_eq!(
+        created, 2,
+        "created, and the auto-reply rule, once each: {m:#}"
+    );
+    let customer: Value = serde_json::from_str(
+        &std::fs::read_to_string(t.dir("cron").join("customers/kari@example.no.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(customer["created_at"], "2026-11-24T09:58:00Z");
+    let outbox = std::fs::read_dir(t.dir("cron").join("outbox"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+        .count();
+    assert_eq!(outbox, 1);
+}

@@ -369,7 +369,16 @@ impl<'a> Inbox<'a> {
             Some(f) => format!("customer:{f}"),
             None => "system".into(),
         };
-        let message = self.message(&m, MessageKind::Customer, author);
+        // Mail sent within the last day opens its ticket at the instant it was sent, with
+        // an ID derived from its Message-ID: two clones that ingest the same mail make
+        // the same ticket, which git merges as one. Older mail (an archive), or a Date
+        // that is off, opens it now, as before.
+        let fresh = |d: &DateTime<Utc>| {
+            *d <= self.hd.now + chrono::Duration::minutes(5)
+                && *d >= self.hd.now - chrono::Duration::days(1)
+        };
+        let at = m.created_at.or(m.sent_at.filter(fresh));
+        let message = self.message_at(&m, MessageKind::Customer, author, at.unwrap_or(self.hd.now));
         let remembered = Inbound {
             message_id: m.message_id.clone(),
             thread: m.thread.clone(),
@@ -393,8 +402,14 @@ impl<'a> Inbox<'a> {
             files: m.files,
             to: m.to.clone(),
         };
+        let id = match (m.channel.as_str(), at) {
+            ("email", Some(at)) => crate::model::id::for_message(&m.message_id, at.timestamp())
+                .filter(|id| !self.hd.store.ticket_path(id).exists()),
+            _ => None,
+        };
         let origin = Origin {
-            at: m.created_at,
+            at,
+            id,
             ..Origin::default()
         };
         let out = self.hd.create_with(new, &self.rules, &origin)?;
@@ -412,6 +427,16 @@ impl<'a> Inbox<'a> {
 
     fn message(&self, m: &Inbound, kind: MessageKind, author: String) -> Message {
         let at = m.created_at.unwrap_or(self.hd.now);
+        self.message_at(m, kind, author, at)
+    }
+
+    fn message_at(
+        &self,
+        m: &Inbound,
+        kind: MessageKind,
+        author: String,
+        at: DateTime<Utc>,
+    ) -> Message {
         let mut msg = Message::new(at, author, kind, m.body.clone());
         msg.message_id = Some(m.message_id.clone());
         msg.references = m.thread.clone();

@@ -76,6 +76,12 @@ pub fn for_occurrence(schedule: &str, unix_secs: i64) -> Option<String> {
     Some(format(secs, 0, h))
 }
 
+/// The ID of a ticket opened by a mail: the same on every clone that ingests that mail
+/// (by its Message-ID) at the same instant, so two clones make one ticket between them.
+pub fn for_message(message_id: &str, unix_secs: i64) -> Option<String> {
+    for_occurrence(&format!("message\n{message_id}"), unix_secs)
+}
+
 /// True for a string that has the shape of a full ticket ID.
 pub fn is_full_id(s: &str) -> bool {
     s.len() == LEN && s.bytes().all(|b| ALPHABET.contains(&b))
