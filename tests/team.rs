@@ -559,3 +559,198 @@ fn the_same_mail_ingested_on_two_clones_is_one_ticket_and_one_acknowledgement() 
         .count();
     assert_eq!(outbox, 1);
 }
+
+/// Every ticket file of a clone, parsed (the test fails on an invalid one).
+fn all_tickets(t: &Team, clone: &str) -> Vec<Value> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(t.dir(clone).join("tickets"))
+        .unwrap()
+        .filter_map(Result::ok)
+    {
+        if e.path().extension().is_some_and(|x| x == "json") {
+            let text = std::fs::read_to_string(e.path()).unwrap();
+            assert!(
+                !text.contains("<<<<<<<"),
+                "markers in {}",
+                e.path().display()
+            );
+            out.push(
+                serde_json::from_str(&text)
+                    .unwrap_or_else(|err| panic!("{} is not valid: {err}", e.path().display())),
+            );
+        }
+    }
+    out
+}
+
+#[test]
+fn three_clones_for_a_week() {
+    let t = Team::new();
+    let settings = TEAM_DESK.replace(
+        "address = \"support@fjord.example\"\n\n[[department]]",
+        "address = \"support@fjord.example\"\nsends_from = \"cronhost\"\n\n[[department]]",
+    ) + "\n[[agent]]\nid = \"bo\"\nemail = \"bo@fjord.example\"\ndepartments = [\"support\"]\n";
+    std::fs::write(t.dir("cron").join("desk.toml"), settings).unwrap();
+    let rules = std::fs::read_to_string(t.dir("cron").join("rules.toml")).unwrap() + TEAM_RULES;
+    std::fs::write(t.dir("cron").join("rules.toml"), rules).unwrap();
+    t.sync("cron");
+    t.clone("ingrid");
+    t.clone("bo");
+    let sent_log = t.root().join("sent.log");
+    let sendmail = format!("sh -c 'grep -i ^message-id: >> {}'", sent_log.display());
+    let sync = |clone: &str, now: &str| {
+        let r = t.desk(clone, now, None, &["sync"]);
+        assert_eq!(r.code, 0, "sync on {clone} at {now}: {}", r.stderr);
+    };
+    // What people did, to find in the merged state at the end: (ticket, actor, what).
+    let mut acts: Vec<(String, String, String)> = Vec::new();
+    for day in 23..=28 {
+        let at = |h: u32, m: u32| format!("2026-11-{day}T{h:02}:{m:02}:00Z");
+        // Morning: two customers write; the cron host ingests, ticks, syncs.
+        for n in 0..2 {
+            let mail = format!(
+                "From: c{day}{n}@example.no\nTo: support@fjord.example\nSubject: Day {day} no {n}\nDate: {}\nMessage-ID: <d{day}n{n}@example.no>\n\nHello\n",
+                chrono::DateTime::parse_from_rfc3339(&at(7, 50 + n))
+                    .unwrap()
+                    .to_rfc2822()
+            );
+            std::fs::write(t.dir("cron").join("in.eml"), mail).unwrap();
+            t.ok("cron", &at(8, 0), None, &["ingest", "email", "in.eml"]);
+            std::fs::remove_file(t.dir("cron").join("in.eml")).unwrap();
+        }
+        t.ok("cron", &at(8, 1), None, &["tick"]);
+        sync("cron", &at(8, 2));
+        sync("ingrid", &at(8, 3));
+        sync("bo", &at(8, 4));
+        // Both agents work the same new ticket in the same round, and bo's laptop ticks.
+        let ids = t.ok("ingrid", &at(9, 0), None, &["list", "--format", "ids"]);
+        let target = ids
+            .lines()
+            .find(|id| t.ticket("ingrid", id)["subject"] == format!("Day {day} no 0"))
+            .unwrap()
+            .to_string();
+        t.ok(
+            "ingrid",
+            &at(9, 10),
+            Some("ingrid"),
+            &["reply", &target, "-m", &format!("Reply {day}")],
+        );
+        acts.push((
+            target.clone(),
+            "agent:ingrid".into(),
+            "agent.replied".into(),
+        ));
+        t.ok(
+            "bo",
+            &at(9, 12),
+            Some("bo"),
+            &["note", &target, "-m", &format!("Note {day}")],
+        );
+        acts.push((target.clone(), "agent:bo".into(), "note.added".into()));
+        t.ok(
+            "bo",
+            &at(9, 13),
+            Some("bo"),
+            &["set", &target, "+looked-at"],
+        );
+        acts.push((target.clone(), "agent:bo".into(), "ticket.updated".into()));
+        t.ok("bo", &at(11, 0), None, &["tick"]);
+        t.ok("cron", &at(11, 1), None, &["tick"]);
+        sync("ingrid", &at(11, 2));
+        sync("bo", &at(11, 3));
+        sync("cron", &at(11, 4));
+        // The cron host sends what everybody queued, and syncs the record back.
+        let sent = t.desk_on(
+            "cron",
+            "cronhost",
+            &at(11, 5),
+            None,
+            &["outbox", "send", "--sendmail", &sendmail],
+        );
+        assert_eq!(sent.code, 0, "{}", sent.stderr);
+        let refused = t.desk_on(
+            "bo",
+            "bo-laptop",
+            &at(11, 5),
+            None,
+            &["outbox", "send", "--sendmail", &sendmail],
+        );
+        assert_eq!(refused.code, 1);
+        sync("cron", &at(11, 6));
+        sync("ingrid", &at(11, 7));
+        sync("bo", &at(11, 8));
+    }
+    sync("cron", "2026-11-28T23:00:00Z");
+    let tickets = all_tickets(&t, "cron");
+    assert_eq!(tickets.len(), 12, "two mails a day, one ticket each");
+    for clone in ["ingrid", "bo"] {
+        for tk in &tickets {
+            let id = tk["id"].as_str().unwrap();
+            assert_eq!(&t.ticket(clone, id), tk, "{clone} holds the same {id}");
+        }
+    }
+    // Nothing lost: every act is in the merged history.
+    for (id, actor, event) in &acts {
+        let tk = tickets.iter().find(|x| x["id"] == id.as_str()).unwrap();
+        assert!(
+            tk["history"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|h| h["actor"] == actor.as_str() && h["event"] == event.as_str()),
+            "{actor} {event} on {id} is kept"
+        );
+    }
+    // Nothing twice: no history entry, breach or mail record appears twice.
+    let mut message_ids = std::collections::BTreeSet::new();
+    for tk in &tickets {
+        let history = tk["history"].as_array().unwrap();
+        for (i, h) in history.iter().enumerate() {
+            assert!(!history[..i].contains(h), "twice in {}: {h}", tk["id"]);
+        }
+        for m in tk["mail"].as_array().unwrap() {
+            assert!(message_ids.insert(m["message_id"].as_str().unwrap().to_string()));
+            assert_eq!(m["state"], "sent", "{m}");
+        }
+    }
+    let log = std::fs::read_to_string(&sent_log).unwrap();
+    let lines: Vec<&str> = log.lines().collect();
+    let distinct: std::collections::BTreeSet<&str> = lines.iter().copied().collect();
+    assert_eq!(
+        lines.len(),
+        distinct.len(),
+        "no mail delivered twice:\n{log}"
+    );
+    assert_eq!(
+        lines.len(),
+        message_ids.len(),
+        "every recorded mail delivered once"
+    );
+    assert_eq!(
+        lines.len(),
+        12 + 6,
+        "an acknowledgement per mail, a reply a day"
+    );
+    let breaches: usize = tickets
+        .iter()
+        .map(|tk| {
+            tk["history"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|h| h["event"] == "sla.breached" && h["actor"] == "sla:standard")
+                .count()
+        })
+        .sum();
+    // Both tickets of a day breach first_reply at 08:50 (the reply comes at 09:10 and
+    // reaches the clones that tick only later), each once though two clones ticked.
+    assert_eq!(breaches, 12);
+    // desk sees the merged state, and a tick on any clone has nothing left to redo.
+    let listed = t.ok(
+        "bo",
+        "2026-11-28T23:01:00Z",
+        None,
+        &["list", "--all", "--format", "ids"],
+    );
+    assert_eq!(listed.lines().count(), 12);
+}
