@@ -158,7 +158,11 @@ pub fn sync(root: &Path) -> Result<Synced> {
     }
     let before = git_output(root, &["rev-parse", "HEAD"]).unwrap_or_default();
     loop {
-        git(root, &["pull", "-q", "--no-rebase", "--no-edit"])?;
+        if let Err(e) = git(root, &["pull", "-q", "--no-rebase", "--no-edit"]) {
+            // A ticket deleted on one side and changed on the other is the one conflict
+            // git settles before any merge driver runs: desk settles it.
+            settle_deletions(root).map_err(|_| e)?;
+        }
         let push = Command::new("git")
             .args(["push", "-q"])
             .current_dir(root)
@@ -180,6 +184,54 @@ pub fn sync(root: &Path) -> Result<Synced> {
     // What the pull changed in our files, after our own commit: theirs, and merges.
     out.arrived = changed.lines().map(str::to_string).collect();
     Ok(out)
+}
+
+/// Settles a pull that stopped on tickets or customers deleted on one side and changed
+/// on the other: the changed file stays when that side added messages (a customer's
+/// reply is never lost); otherwise the deletion stands. Any other conflict is left to
+/// the person, with an error naming it.
+fn settle_deletions(root: &Path) -> Result<()> {
+    // Paths below are the repository's, from its top.
+    let top = git_output(root, &["rev-parse", "--show-toplevel"])
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.to_path_buf());
+    let root = top.as_path();
+    let unmerged =
+        git_output(root, &["diff", "--name-only", "--diff-filter=U"]).unwrap_or_default();
+    if unmerged.trim().is_empty() {
+        return Err(Error::invalid("git pull failed".to_string()));
+    }
+    for path in unmerged.lines() {
+        let stage = |n: u8| git_output(root, &["show", &format!(":{n}:{path}")]);
+        let (base, ours, theirs) = (stage(1), stage(2), stage(3));
+        let desk_file = kind_of(path).is_some();
+        let kept = match (&ours, &theirs) {
+            (Some(kept), None) | (None, Some(kept)) if desk_file => kept.clone(),
+            _ => {
+                return Err(Error::invalid(format!(
+                    "merge conflict in {path}: resolve it with git, commit, and run `desk sync` again"
+                )));
+            }
+        };
+        if keeps_changed(base.as_deref(), &kept) {
+            std::fs::write(root.join(path), kept.as_bytes()).map_err(|e| Error::io(path, e))?;
+            git(root, &["add", "--", path])?;
+        } else {
+            git(root, &["rm", "-q", "--", path])?;
+        }
+    }
+    git(root, &["commit", "-q", "--no-edit"])
+}
+
+/// Whether a file changed on one side should outlive its deletion on the other: a
+/// ticket that gained messages since the common ancestor does.
+pub fn keeps_changed(base: Option<&str>, changed: &str) -> bool {
+    let messages = |text: &str| Ticket::from_json(text).map(|t| t.messages.len()).ok();
+    match (base.and_then(messages), messages(changed)) {
+        (Some(before), Some(after)) => after > before,
+        // A customer file, or no ancestor to compare with: keep what someone changed.
+        _ => true,
+    }
 }
 
 /// A commit message that says what desk changed: `desk: 3 tickets (06fj..., ...), 1 mail`.
@@ -338,6 +390,25 @@ fn remeasure(t: &mut Ticket) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_deleted_ticket_stays_deleted_unless_the_other_side_added_messages() {
+        let base = r#"{"id":"06fjw8g00aaaaa","subject":"x","type":"ticket","status":"new","priority":"normal","department":null,"assignee":null,"requester":null,"shop":null,"channel":"email","tags":[],"fields":{},"created_at":"2026-11-24T09:00:00Z","updated_at":"2026-11-24T09:00:00Z","snoozed_until":null,"sla":null,"messages":[],"history":[]}"#;
+        let tagged = base.replace(r#""tags":[]"#, r#""tags":["spam"]"#);
+        let replied = base.replace(
+            r#""messages":[]"#,
+            r#""messages":[{"at":"2026-11-24T10:00:00Z","author":"customer:a@b.no","kind":"customer","body":"Still there?"}]"#,
+        );
+        assert!(
+            !keeps_changed(Some(base), &tagged),
+            "a tag does not undo a deletion"
+        );
+        assert!(
+            keeps_changed(Some(base), &replied),
+            "a customer's reply is kept"
+        );
+        assert!(keeps_changed(None, &tagged));
+    }
 
     #[test]
     fn finds_the_driver_line() {

@@ -754,3 +754,55 @@ fn three_clones_for_a_week() {
     );
     assert_eq!(listed.lines().count(), 12);
 }
+
+#[test]
+fn a_ticket_deleted_on_one_clone_and_changed_on_another() {
+    let t = Team::new();
+    let spam = t.ok("cron", T0, None, &["new", "-s", "Cheap watches"]);
+    let real = t.ok(
+        "cron",
+        T0,
+        None,
+        &["new", "-s", "Zip broke", "--from", "kari@example.no"],
+    );
+    t.sync("cron");
+    t.clone("laptop");
+    // The cron host deletes both; the laptop tags one and records the customer's call on
+    // the other.
+    for id in [&spam, &real] {
+        std::fs::remove_file(t.dir("cron").join(format!("tickets/{id}.json"))).unwrap();
+    }
+    t.ok("cron", "2026-11-24T09:05:00Z", None, &["sync"]);
+    t.ok(
+        "laptop",
+        "2026-11-24T09:06:00Z",
+        None,
+        &["set", &spam, "+spam"],
+    );
+    let mail = "From: kari@example.no\nTo: support@example.com\nSubject: Re: Zip broke [#ID]\nDate: Tue, 24 Nov 2026 09:06:00 +0000\nMessage-ID: <zip-2@example.no>\n\nAny news?\n"
+        .replace("ID", &real);
+    std::fs::write(t.dir("laptop").join("in.eml"), mail).unwrap();
+    t.ok(
+        "laptop",
+        "2026-11-24T09:07:00Z",
+        None,
+        &["ingest", "email", "in.eml"],
+    );
+    std::fs::remove_file(t.dir("laptop").join("in.eml")).unwrap();
+    let r = t.desk("laptop", "2026-11-24T09:08:00Z", None, &["sync"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        !t.dir("laptop")
+            .join(format!("tickets/{spam}.json"))
+            .exists(),
+        "the deletion stands"
+    );
+    let kept = t.ticket("laptop", &real);
+    assert_eq!(
+        kept["messages"].as_array().unwrap().len(),
+        1,
+        "the reply is kept"
+    );
+    let status = t.git(&t.dir("laptop"), &["status", "--porcelain"]);
+    assert!(status.stdout.trim().is_empty(), "{}", status.stdout);
+}
