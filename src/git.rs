@@ -363,7 +363,8 @@ pub fn merge_file(base: &Path, ours: &Path, theirs: &Path, path: &str) -> Result
             )));
         }
     };
-    crate::store::atomic::replace(ours, merged.as_bytes())
+    // git keeps the result itself and owns its durability: a plain write, no fsync.
+    std::fs::write(ours, merged.as_bytes()).map_err(|e| Error::io(ours, e))
 }
 
 /// Measures the merged ticket's SLA again from its merged timeline, when the helpdesk
