@@ -614,9 +614,15 @@ fn three_clones_for_a_week() {
                     .unwrap()
                     .to_rfc2822()
             );
-            std::fs::write(t.dir("cron").join("in.eml"), mail).unwrap();
+            std::fs::write(t.dir("cron").join("in.eml"), &mail).unwrap();
             t.ok("cron", &at(8, 0), None, &["ingest", "email", "in.eml"]);
             std::fs::remove_file(t.dir("cron").join("in.eml")).unwrap();
+            // The second mail of the day reaches bo's laptop too (a second mailbox).
+            if n == 1 {
+                std::fs::write(t.dir("bo").join("in.eml"), &mail).unwrap();
+                t.ok("bo", &at(8, 3), None, &["ingest", "email", "in.eml"]);
+                std::fs::remove_file(t.dir("bo").join("in.eml")).unwrap();
+            }
         }
         t.ok("cron", &at(8, 1), None, &["tick"]);
         sync("cron", &at(8, 2));
