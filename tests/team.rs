@@ -751,7 +751,8 @@ fn three_clones_for_a_week() {
     // Both tickets of a day breach first_reply at 08:50 (the reply comes at 09:10 and
     // reaches the clones that tick only later), each once though two clones ticked.
     assert_eq!(breaches, 12);
-    // desk sees the merged state, and a tick on any clone has nothing left to redo.
+    // desk sees the merged state: listings, and what a tick finds due, are the same on
+    // every clone.
     let listed = t.ok(
         "bo",
         "2026-11-28T23:01:00Z",
@@ -759,6 +760,19 @@ fn three_clones_for_a_week() {
         &["list", "--all", "--format", "ids"],
     );
     assert_eq!(listed.lines().count(), 12);
+    let due = |clone: &str| {
+        t.ok(
+            clone,
+            "2026-11-30T12:00:00Z",
+            None,
+            &["tick", "--dry-run", "--json"],
+        )
+    };
+    let (on_cron, on_bo) = (due("cron"), due("bo"));
+    assert_eq!(
+        on_cron, on_bo,
+        "every clone's tick sees the same merged state"
+    );
 }
 
 #[test]
