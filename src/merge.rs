@@ -146,10 +146,16 @@ pub fn customers(base: Option<&Customer>, ours: &Customer, theirs: &Customer) ->
             &theirs.fields,
             |_, a, b| a.max(b),
         ),
-        created_at: match (ours.created_at, theirs.created_at) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        },
+        created_at: earliest(ours.created_at, theirs.created_at),
+    }
+}
+
+/// The smaller of two optional values, or whichever is there: the earliest instant either
+/// side recorded.
+fn earliest<T: Ord>(a: Option<T>, b: Option<T>) -> Option<T> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
     }
 }
 
@@ -284,19 +290,12 @@ fn sla(
         same(&ours.sla, &policy).unwrap_or(&empty),
         same(&theirs.sla, &policy).unwrap_or(&empty),
     );
-    let earliest = |x: Option<DateTime<Utc>>, y: Option<DateTime<Utc>>| match (x, y) {
-        (Some(x), Some(y)) => Some(x.min(y)),
-        (x, y) => x.or(y),
-    };
     let mut targets = BTreeMap::new();
     for k in a.keys().chain(b.keys()) {
         let t = match (a.get(k), b.get(k)) {
             (Some(x), Some(y)) => SlaTarget {
                 due: earliest(x.due, y.due),
-                remaining: match (x.remaining, y.remaining) {
-                    (Some(p), Some(q)) => Some(p.min(q)),
-                    (p, q) => p.or(q),
-                },
+                remaining: earliest(x.remaining, y.remaining),
                 met_at: earliest(x.met_at, y.met_at),
                 warned_at: earliest(x.warned_at, y.warned_at),
                 breached_at: earliest(x.breached_at, y.breached_at),
@@ -380,10 +379,7 @@ fn mail(ours: &[MailRecord], theirs: &[MailRecord]) -> Vec<MailRecord> {
             if other.state == "sent" || r.state == "sent" {
                 r.state = "sent".into();
                 r.error = None;
-                r.sent_at = match (r.sent_at, other.sent_at) {
-                    (Some(a), Some(b)) => Some(a.min(b)),
-                    (a, b) => a.or(b),
-                };
+                r.sent_at = earliest(r.sent_at, other.sent_at);
             }
         }
     }
