@@ -24,6 +24,7 @@ pub mod rules_test;
 pub mod scripts;
 pub mod source;
 pub mod store;
+pub mod text;
 pub mod tick;
 pub mod time;
 

@@ -307,17 +307,24 @@ fn render_cond(s: &mut String, c: &Trace, depth: usize, out: &Out) {
                 render_cond(s, ch, depth + 1, out);
             }
         }
-        Trace::Test { test, saw, held } => {
-            let mut saw = saw.replace('\n', " ");
-            if saw.chars().count() > 60 {
-                saw = saw.chars().take(57).collect::<String>() + "...";
-            }
-            let _ = writeln!(
-                s,
-                "{pad}{} {test}  {}",
-                mark(out, *held),
-                out.dim(&format!("(saw: {saw})"))
-            );
+        Trace::Test {
+            test,
+            saw,
+            held,
+            matched,
+        } => {
+            // Which words a `contains` found says more than the start of a long body.
+            let seen = match matched {
+                Some(m) => format!("(found {m})"),
+                None => {
+                    let mut saw = saw.replace('\n', " ");
+                    if saw.chars().count() > 60 {
+                        saw = saw.chars().take(57).collect::<String>() + "...";
+                    }
+                    format!("(saw: {saw})")
+                }
+            };
+            let _ = writeln!(s, "{pad}{} {test}  {}", mark(out, *held), out.dim(&seen));
         }
     }
 }

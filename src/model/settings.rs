@@ -13,6 +13,7 @@ use toml::de::DeTable;
 use crate::error::{Diagnostic, Error, Problem, Result};
 use crate::model::customer::validate_email;
 use crate::source::{Reader, Source, key_span};
+use crate::text::{DEFAULT_LANGUAGES, Lang};
 use crate::time::calendar::{self, Calendar, DAY_KEYS, Interval};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -59,6 +60,8 @@ pub struct Helpdesk {
     /// The one clone (by host name) that delivers the outbox when several clones share
     /// the helpdesk through git: every mail is sent once. `None`: any clone sends.
     pub sends_from: Option<String>,
+    /// The languages whose word forms `contains` knows (`languages = ["no", "en"]`).
+    pub languages: Vec<Lang>,
 }
 
 #[derive(Debug, Clone)]
@@ -427,6 +430,7 @@ fn read_helpdesk(r: &mut Reader<'_>, doc: &DeTable<'_>) -> Helpdesk {
         timezone: Tz::UTC,
         address: None,
         sends_from: None,
+        languages: DEFAULT_LANGUAGES.to_vec(),
     };
     let Some(v) = doc.get("helpdesk") else {
         return h;
@@ -436,9 +440,23 @@ fn read_helpdesk(r: &mut Reader<'_>, doc: &DeTable<'_>) -> Helpdesk {
     };
     r.check_keys(
         t,
-        &["name", "timezone", "address", "sends_from"],
+        &["name", "timezone", "address", "sends_from", "languages"],
         "[helpdesk]",
     );
+    if t.contains_key("languages") {
+        let mut langs = Vec::new();
+        for code in r.str_list(t, "languages", "[helpdesk] languages") {
+            match Lang::parse(code.get_ref()) {
+                Some(l) if !langs.contains(&l) => langs.push(l),
+                Some(_) => {}
+                None => r.error(
+                    code.span(),
+                    Problem::unknown("language", code.get_ref(), Lang::codes()),
+                ),
+            }
+        }
+        h.languages = langs;
+    }
     if let Some(s) = r.opt_str(t, "sends_from", "[helpdesk]") {
         if s.get_ref().trim().is_empty() {
             r.error(s.span(), "`sends_from` names a host: it must not be empty");

@@ -6,7 +6,6 @@ pub mod engine;
 pub mod event;
 pub mod ruleset;
 pub mod template;
-pub mod text;
 pub mod view;
 
 pub use condition::{Condition, Context, Facts};

@@ -7,7 +7,7 @@ use super::{Context, Field, ME, Op, Operand};
 use crate::error::Problem;
 use crate::model::Priority;
 use crate::model::settings::{Category, Settings};
-use crate::rules::text;
+use crate::text;
 use crate::time::{Duration, parse_instant};
 
 /// Whether a field is known where the condition is used (`name` as written).
@@ -86,11 +86,13 @@ pub fn prepare(
     let names_things = matches!(
         op,
         Op::Is | Op::IsNot | Op::In | Op::NotIn | Op::ChangedTo | Op::ChangedFrom
-    ) || (matches!(op, Op::Contains | Op::ContainsAll | Op::NotContains)
-        && !matches!(
-            field,
-            Field::Tags | Field::Text | Field::Body | Field::Subject | Field::MessageBody
-        ));
+    ) || (matches!(
+        op,
+        Op::Contains | Op::ContainsAll | Op::NotContains | Op::ContainsExact
+    ) && !matches!(
+        field,
+        Field::Tags | Field::Text | Field::Body | Field::Subject | Field::MessageBody
+    ));
     for (i, (v, _)) in values.iter().enumerate() {
         if names_things {
             let known = match field_for_values {
@@ -154,7 +156,7 @@ pub fn prepare(
         Op::StartsWith | Op::EndsWith => Ok(Operand::Strings(
             values.iter().map(|(v, _)| v.to_lowercase()).collect(),
         )),
-        Op::Contains | Op::ContainsAll | Op::NotContains => {
+        Op::Contains | Op::ContainsAll | Op::NotContains | Op::ContainsExact => {
             let phrases: Vec<Vec<String>> = values.iter().map(|(v, _)| text::words(v)).collect();
             if let Some(i) = phrases.iter().position(Vec::is_empty) {
                 return Err((

@@ -13,7 +13,7 @@ use super::{Condition, Field, Op, Operand, Since, Test};
 use crate::model::settings::Settings;
 use crate::model::{Change, Customer, MessageKind, Priority, Ticket};
 use crate::rules::event::Event;
-use crate::rules::text;
+use crate::text::{How, Text};
 use crate::time::Duration;
 
 /// In a view, `{ field = "assignee", op = "is", value = "@me" }` means the agent
@@ -33,7 +33,7 @@ pub struct Facts<'a> {
     /// Moments for `since.*` when the ticket is a summary without messages and history.
     pub stats: Option<&'a crate::model::ticket::Stats>,
     /// Texts already split into words, so fifty `contains` tests split each text once.
-    words: RefCell<HashMap<String, Rc<Vec<String>>>>,
+    words: RefCell<HashMap<String, Rc<Text>>>,
 }
 /// A field's value on a ticket.
 #[derive(Debug, Clone, PartialEq)]
@@ -103,11 +103,11 @@ impl<'a> Facts<'a> {
         self
     }
 
-    fn words_of(&self, text: &str) -> Rc<Vec<String>> {
+    fn words_of(&self, text: &str) -> Rc<Text> {
         if let Some(w) = self.words.borrow().get(text) {
             return Rc::clone(w);
         }
-        let w = Rc::new(text::words(text));
+        let w = Rc::new(Text::new(text));
         self.words
             .borrow_mut()
             .insert(text.to_string(), Rc::clone(&w));
@@ -400,6 +400,7 @@ impl Test {
             Op::Contains => self.contains(val, false, facts),
             Op::ContainsAll => self.contains(val, true, facts),
             Op::NotContains => !self.contains(val, false, facts),
+            Op::ContainsExact => self.contains(val, false, facts),
             Op::Matches => match (&self.value, val) {
                 (Operand::Regex(re), Val::List(l)) => l.iter().any(|s| re.is_match(s)),
                 (Operand::Regex(re), Val::Missing) => re.is_match(""),
@@ -470,15 +471,52 @@ impl Test {
                 }
             }
             v => {
-                let hay = facts.words_of(&v.display());
-                let has = |p: &Vec<String>| text::has_phrase(&hay, p);
+                let hits = self.hits(v, facts);
+                let found = |i: usize| hits.get(i).is_some_and(Option::is_some);
                 if all {
-                    phrases.iter().all(has)
+                    (0..phrases.len()).all(found)
                 } else {
-                    phrases.iter().any(has)
+                    (0..phrases.len()).any(found)
                 }
             }
         }
+    }
+
+    /// Where each phrase of a `contains` test occurs in a text value: the words there,
+    /// and how they matched the phrase.
+    fn hits(&self, val: &Val, facts: &Facts<'_>) -> Vec<Option<(String, How)>> {
+        let Operand::Phrases(_, phrases) = &self.value else {
+            return Vec::new();
+        };
+        let hay = facts.words_of(&val.display());
+        let served =
+            (self.op != Op::ContainsExact).then_some(&facts.settings.helpdesk.languages[..]);
+        phrases.iter().map(|p| hay.find(p, served)).collect()
+    }
+
+    /// For a trace: the words of a text that a `contains` test found, and why they count.
+    pub fn matched(&self, facts: &Facts<'_>) -> Option<String> {
+        let Operand::Phrases(raw, _) = &self.value else {
+            return None;
+        };
+        let val = facts.get(&self.field);
+        if matches!(val, Val::Missing | Val::List(_)) {
+            return None;
+        }
+        let found: Vec<String> = self
+            .hits(&val, facts)
+            .into_iter()
+            .zip(raw)
+            .filter_map(|(hit, term)| {
+                let (words, how) = hit?;
+                Some(match how {
+                    How::Exact => format!("“{words}”"),
+                    How::Form(lang) => format!("“{words}”, {lang} form of {term}"),
+                    How::Compound => format!("“{words}”, compound of {term}"),
+                })
+            })
+            .collect();
+        (!found.is_empty()).then(|| found.join("; "))
     }
 
     fn compare(&self, val: &Val) -> Option<Ordering> {

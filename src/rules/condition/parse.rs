@@ -42,6 +42,7 @@ pub enum Op {
     Contains,
     ContainsAll,
     NotContains,
+    ContainsExact,
     Matches,
     StartsWith,
     EndsWith,
@@ -58,7 +59,7 @@ pub enum Op {
     ChangedFrom,
 }
 
-pub const OP_NAMES: [&str; 21] = [
+pub const OP_NAMES: [&str; 22] = [
     "is",
     "is_not",
     "in",
@@ -66,6 +67,7 @@ pub const OP_NAMES: [&str; 21] = [
     "contains",
     "contains_all",
     "not_contains",
+    "contains_exact",
     "matches",
     "starts_with",
     "ends_with",
@@ -83,7 +85,7 @@ pub const OP_NAMES: [&str; 21] = [
 ];
 
 impl Op {
-    const ALL: [Op; 21] = [
+    const ALL: [Op; 22] = [
         Op::Is,
         Op::IsNot,
         Op::In,
@@ -91,6 +93,7 @@ impl Op {
         Op::Contains,
         Op::ContainsAll,
         Op::NotContains,
+        Op::ContainsExact,
         Op::Matches,
         Op::StartsWith,
         Op::EndsWith,
@@ -512,6 +515,12 @@ mod tests {
                 View,
                 r#"{ field = "tags", op = "not_contains", value = "vip" }"#,
                 "tags not_contains vip",
+                "phrases",
+            ),
+            (
+                View,
+                r#"{ field = "subject", op = "contains_exact", value = "Faktura" }"#,
+                "subject contains_exact faktura",
                 "phrases",
             ),
             (

@@ -16,6 +16,9 @@ pub enum Trace {
         test: String,
         saw: String,
         held: bool,
+        /// For `contains`: the words found, and why they count.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        matched: Option<String>,
     },
 }
 
@@ -59,6 +62,7 @@ impl Condition {
                     test: t.to_string(),
                     saw: saw.display(),
                     held,
+                    matched: t.matched(facts),
                 }
             }
         }
@@ -76,6 +80,7 @@ mod tests {
             test: test.into(),
             saw: saw.into(),
             held,
+            matched: None,
         }
     }
 
