@@ -51,6 +51,8 @@ pub struct Helpdesk {
     /// What went wrong that did not stop the command (a corrupt local state file,
     /// rebuilt): reported with the outcome of the next change.
     warnings: RefCell<Vec<String>>,
+    /// Mail staged for tickets saved in the open batch, released when it is on disk.
+    pub(crate) staged: RefCell<Vec<String>>,
 }
 
 /// How many saves keep the load index current one by one before a batch drops it.
@@ -181,6 +183,7 @@ impl Helpdesk {
             actor,
             loads: RefCell::new(None),
             saved: Cell::new(0),
+            staged: RefCell::new(Vec::new()),
             held: RefCell::new(None),
             dry_ids: RefCell::new(None),
             warnings: RefCell::new(Vec::new()),

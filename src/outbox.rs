@@ -22,7 +22,8 @@ pub struct Delivery {
     pub ticket: Option<String>,
     pub message_id: Option<String>,
     pub to: Vec<String>,
-    /// `sent`, `failed`, or `removed` (it had been sent already).
+    /// `sent`, `failed`, `removed` (it had been sent already) or `held` (its ticket
+    /// does not record it: moved to `.desk/unrecorded/`, not sent).
     pub result: &'static str,
     pub error: Option<String>,
 }
@@ -116,10 +117,24 @@ impl Helpdesk {
             result: "sent",
             error: None,
         };
-        if self.already_sent(q) {
-            remove(q)?;
-            d.result = "removed";
-            return Ok(d);
+        match self.recorded(q) {
+            Recorded::Sent => {
+                remove(q)?;
+                d.result = "removed";
+                return Ok(d);
+            }
+            Recorded::Not(id) => {
+                let aside = self.store.local_dir().join("unrecorded");
+                crate::store::atomic::ensure_dir(&aside)?;
+                std::fs::rename(&q.path, aside.join(&q.name)).map_err(|e| Error::io(&q.path, e))?;
+                d.result = "held";
+                d.error = Some(format!(
+                    "ticket {id} does not record this message, so it was not sent; moved to .desk/unrecorded/{}",
+                    q.name
+                ));
+                return Ok(d);
+            }
+            Recorded::Queued => {}
         }
         let bytes = std::fs::read(&q.path).map_err(|e| Error::io(&q.path, e))?;
         let sent = match (&q.from, q.to.is_empty()) {
@@ -141,15 +156,25 @@ impl Helpdesk {
         Ok(d)
     }
 
-    fn already_sent(&self, q: &Queued) -> bool {
-        let (Some(id), Some(mid)) = (&q.ticket, &q.message_id) else {
-            return false;
+    /// What the message's ticket says of it. Mail of a deleted ticket, or with no
+    /// ticket in its name, is sent as queued.
+    fn recorded(&self, q: &Queued) -> Recorded {
+        let Some(id) = &q.ticket else {
+            return Recorded::Queued;
         };
-        self.store.load_ticket(id).is_ok_and(|t| {
-            t.mail
-                .iter()
-                .any(|m| &m.message_id == mid && m.state == "sent")
-        })
+        let Ok(t) = self.store.load_ticket(id) else {
+            return Recorded::Queued;
+        };
+        let file = format!("outbox/{}", q.name);
+        let record = t
+            .mail
+            .iter()
+            .find(|m| m.file == file || Some(&m.message_id) == q.message_id.as_ref());
+        match record {
+            Some(m) if m.state == "sent" => Recorded::Sent,
+            Some(_) => Recorded::Queued,
+            None => Recorded::Not(id.clone()),
+        }
     }
 
     /// Marks the ticket's record of the message sent, or counts a failed attempt.
@@ -182,6 +207,14 @@ impl Helpdesk {
         self.store.save_ticket(&t)?;
         Ok(())
     }
+}
+
+enum Recorded {
+    Queued,
+    Sent,
+    /// The ticket exists and has no record of the message: a killed command of an
+    /// older desk left it, or a hand put it there.
+    Not(String),
 }
 
 fn remove(q: &Queued) -> Result<()> {

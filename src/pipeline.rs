@@ -298,8 +298,12 @@ impl Helpdesk {
         let changed = w.deleted || w.before.as_ref() != Some(&w.ticket) || !mail.is_empty();
         let records: Vec<MailRecord> = mail.iter().map(|m| m.record.clone()).collect();
         if write != Write::Nothing && changed {
+            // The ticket first, then its mail: see `Store::stage_mail`.
             self.write_mail(&mut w.ticket, &mail)?;
             self.save(&w.ticket, w.deleted, write == Write::New)?;
+            if !crate::store::atomic::in_batch() {
+                self.release_mail()?;
+            }
         } else {
             w.ticket.mail.extend(records.iter().cloned());
         }
@@ -336,25 +340,29 @@ impl Helpdesk {
         Ok((trace, outcome))
     }
 
-    /// Queues mail in outbox/ and records each message on the ticket, to be marked sent
-    /// by `desk outbox send`.
+    /// Records each message on the ticket and stages it for outbox/ (see
+    /// [`crate::store::Store::stage_mail`]); it is released once the ticket is saved.
     fn write_mail(&self, ticket: &mut Ticket, mail: &[Mail]) -> Result<()> {
-        if mail.is_empty() {
-            return Ok(());
-        }
         ticket.mail.extend(mail.iter().map(|m| m.record.clone()));
-        let dir = self.store.root().join("outbox");
-        crate::store::atomic::ensure_dir(&dir)?;
         for m in mail {
-            let path = dir.join(format!("{}.eml", m.name));
-            // The same automatic mail made on another clone and merged in already: one
-            // message, not an error.
-            if std::fs::read(&path).is_ok_and(|b| b == m.bytes) {
-                continue;
+            let name = format!("{}.eml", m.name);
+            if self.store.stage_mail(&name, &m.bytes)? {
+                self.staged.borrow_mut().push(name);
             }
-            crate::store::atomic::create_new(&path, &m.bytes)?;
         }
         Ok(())
+    }
+
+    /// Moves the mail staged for saved tickets into outbox/: right after the save, or
+    /// in a batch (an ingest) once the batch is on disk.
+    pub fn release_mail(&self) -> Result<()> {
+        let names = std::mem::take(&mut *self.staged.borrow_mut());
+        self.store.release_mail(&names)
+    }
+
+    /// Forgets what a batch staged when the batch failed: none of it was written.
+    pub fn forget_staged(&self) {
+        self.staged.borrow_mut().clear();
     }
 
     /// Renders the mail the rules asked for from the ticket as the change leaves it, one

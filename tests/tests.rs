@@ -8,6 +8,7 @@ mod business_hours;
 
 mod commands;
 mod config;
+mod crash;
 mod example;
 mod example_scripts;
 mod failures;

@@ -120,7 +120,7 @@ fn send(ctx: &Ctx, args: SendArgs) -> Result<()> {
         let mut s = String::new();
         for r in &results {
             match r.result {
-                "failed" => ctx.out.warn(format!(
+                "failed" | "held" => ctx.out.warn(format!(
                     "{}: not sent: {}",
                     r.file,
                     r.error.as_deref().unwrap_or("")

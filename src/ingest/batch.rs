@@ -140,6 +140,11 @@ impl<'a, 'w> Run<'a, 'w> {
     /// Writes the batch to disk, then reports it.
     fn flush(&mut self) {
         let stored = atomic::commit();
+        if let Err(e) = self.inbox.batch_stored(stored.is_ok()) {
+            // The tickets are stored and record their mail: the next command moves it.
+            self.watch
+                .problem("outbox", &format!("mail not queued yet: {e}"));
+        }
         for (mut r, mark) in self.pending.drain(..) {
             if let Err(e) = &stored
                 && r.result != "failed"

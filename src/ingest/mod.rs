@@ -448,6 +448,17 @@ impl<'a> Inbox<'a> {
     }
 
     /// Ends the run: the lock is released.
+    /// After a batch is on disk (or failed to be): its mail goes to outbox/ (or is
+    /// forgotten with the batch).
+    pub fn batch_stored(&self, stored: bool) -> Result<()> {
+        if stored {
+            self.hd.release_mail()
+        } else {
+            self.hd.forget_staged();
+            Ok(())
+        }
+    }
+
     pub fn close(self) {
         self.hd.end_batch();
         self.hd.release();

@@ -1,6 +1,9 @@
-//! Crash-safe file replacement: write a temporary file in the same directory, fsync it,
-//! rename it over the target, fsync the directory. A reader sees the old file or the new
-//! one, never a torn one; a killed writer leaves at most a stray `.*.tmp` file.
+//! Crash-safe file replacement: write a temporary file, fsync it, rename it over the
+//! target, fsync the directory. A reader sees the old file or the new one, never a torn
+//! one. Temporary files of the helpdesk's own files are made in `.desk/tmp/` (same file
+//! system, never seen by git), so a killed writer leaves a stray there, which the next
+//! command holding the lock removes; files elsewhere (a report's `--output`) get theirs
+//! beside them.
 //!
 //! A batch (ingesting a mailbox) defers the renames: every file of the batch is written
 //! to its temporary file, one `syncfs` makes them all durable, then they are renamed and
@@ -17,11 +20,57 @@ use std::sync::Mutex;
 
 use crate::error::{Error, Result};
 
+/// The helpdesk's root and its folder for temporary files.
+static TEMPS: Mutex<Option<(PathBuf, PathBuf)>> = Mutex::new(None);
+
+/// How old a temporary file must be before a command may take it for a killed one's.
+const STALE: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Makes temporary files for files under `root` in `root/.desk/tmp`.
+pub fn keep_temps_in(root: &Path) {
+    *TEMPS.lock().unwrap_or_else(|p| p.into_inner()) =
+        Some((root.to_path_buf(), root.join(".desk").join("tmp")));
+}
+
+/// Where the temporary file for a file in `dir` goes.
+fn temp_dir_for(dir: &Path) -> PathBuf {
+    let temps = TEMPS.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    match temps {
+        Some((root, tmp)) if dir.starts_with(&root) && ensure_dir(&tmp).is_ok() => tmp,
+        _ => dir.to_path_buf(),
+    }
+}
+
+/// Removes what killed commands left in `.desk/tmp/`: files older than ten minutes, so
+/// a command writing right now (`desk list` refreshing its cache takes no lock) keeps
+/// its own.
+pub fn remove_stale_temps(root: &Path) {
+    let dir = root.join(".desk").join("tmp");
+    let Ok(entries) = fs::read_dir(&dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        if is_stale(&e.path()) {
+            let _ = fs::remove_file(e.path());
+        }
+    }
+}
+
+/// Whether a temporary file was left long enough ago to be a killed writer's.
+pub fn is_stale(path: &Path) -> bool {
+    fs::symlink_metadata(path)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.elapsed().ok())
+        .is_some_and(|age| age > STALE)
+}
+
 fn temp_in(dir: &Path, path: &Path) -> Result<tempfile::NamedTempFile> {
     let prefix = format!(
         ".{}.",
         path.file_name().and_then(|n| n.to_str()).unwrap_or("desk")
     );
+    let dir = &temp_dir_for(dir);
     tempfile::Builder::new()
         .prefix(&prefix)
         .suffix(".tmp")
@@ -102,6 +151,11 @@ pub fn commit() -> Result<()> {
         sync_dir(&d)?;
     }
     Ok(())
+}
+
+/// Whether a batch is open: its files are not on disk until [`commit`].
+pub fn in_batch() -> bool {
+    batch().is_some()
 }
 
 /// Commits and ends the batch.

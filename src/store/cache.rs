@@ -277,11 +277,16 @@ fn names(dir: &Path) -> Result<Vec<String>> {
     let mut out = Vec::new();
     for entry in fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
         let entry = entry.map_err(|e| Error::io(dir, e))?;
-        if let Some(name) = entry.file_name().to_str()
-            && !name.starts_with('.')
-            && name.ends_with(".json")
-        {
-            out.push(name.to_string());
+        let Some(name) = entry.file_name().to_str().map(str::to_string) else {
+            continue;
+        };
+        if name.starts_with('.') {
+            // Versions before `.desk/tmp/` left a killed write's temporary file here.
+            if name.ends_with(".tmp") && super::atomic::is_stale(&entry.path()) {
+                let _ = fs::remove_file(entry.path());
+            }
+        } else if name.ends_with(".json") {
+            out.push(name);
         }
     }
     out.sort_unstable();

@@ -48,6 +48,7 @@ impl Store {
     }
 
     pub fn at(root: &Path) -> Store {
+        atomic::keep_temps_in(root);
         Store {
             root: root.to_path_buf(),
         }
@@ -76,7 +77,81 @@ impl Store {
 
     /// Takes the helpdesk lock, waiting for other commands to finish.
     pub fn lock(&self) -> Result<Lock> {
-        lock::acquire(&self.local_dir())
+        let lock = lock::acquire(&self.local_dir())?;
+        atomic::remove_stale_temps(&self.root);
+        self.settle_staged_mail()?;
+        Ok(lock)
+    }
+
+    /// `.desk/staged/`: mail written before its ticket is saved, moved into outbox/ after.
+    fn staged_dir(&self) -> PathBuf {
+        self.local_dir().join("staged")
+    }
+
+    /// Writes a message for the outbox where `desk outbox send` does not look yet. Its
+    /// ticket, which records it, is saved next, and only then [`Store::release_mail`]
+    /// moves it to outbox/: so a killed command never leaves mail that no ticket records,
+    /// and a ticket never records mail that was lost. Mail already in outbox/ with the
+    /// same bytes (made on another clone and merged in) is not staged again.
+    pub fn stage_mail(&self, name: &str, bytes: &[u8]) -> Result<bool> {
+        let queued = self.root.join("outbox").join(name);
+        if fs::read(&queued).is_ok_and(|b| b == bytes) {
+            return Ok(false);
+        }
+        let dir = self.staged_dir();
+        atomic::ensure_dir(&dir)?;
+        atomic::create_new(&dir.join(name), bytes)?;
+        Ok(true)
+    }
+
+    /// Moves staged mail into outbox/ once its ticket is saved.
+    pub fn release_mail(&self, names: &[String]) -> Result<()> {
+        if names.is_empty() {
+            return Ok(());
+        }
+        let outbox = self.root.join("outbox");
+        atomic::ensure_dir(&outbox)?;
+        for name in names {
+            let from = self.staged_dir().join(name);
+            let to = outbox.join(name);
+            match fs::rename(&from, &to) {
+                Ok(()) => {}
+                // Released already (by a command that found it after a kill).
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound && to.exists() => {}
+                Err(e) => return Err(Error::io(&from, e)),
+            }
+        }
+        fs::File::open(&outbox)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| Error::io(&outbox, e))
+    }
+
+    /// After a killed command: staged mail whose ticket records it goes to outbox/, the
+    /// rest (its ticket was never saved) is dropped. Runs with the lock held, so no
+    /// command is between staging and saving.
+    fn settle_staged_mail(&self) -> Result<()> {
+        let dir = self.staged_dir();
+        let Ok(entries) = fs::read_dir(&dir) else {
+            return Ok(());
+        };
+        let mut release = Vec::new();
+        for e in entries.flatten() {
+            let Some(name) = e.file_name().to_str().map(str::to_string) else {
+                continue;
+            };
+            let file = format!("outbox/{name}");
+            let recorded = name
+                .split('.')
+                .next()
+                .and_then(|id| self.load_ticket(id).ok())
+                .is_some_and(|t| t.mail.iter().any(|m| m.file == file));
+            if recorded {
+                release.push(name);
+            } else {
+                let _ = fs::remove_file(e.path());
+            }
+        }
+        self.release_mail(&release)
     }
 
     /// The tick lock, `.desk/tick.lock`: one `desk tick` at a time; `None` if another runs.
