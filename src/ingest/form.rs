@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use crate::error::{Error, Result, suggest};
 use crate::ingest::Inbound;
+use crate::ingest::problems::BadLines;
 use crate::mail::incoming::derived_id;
 use crate::model::customer::validate_email;
 use crate::model::{Priority, Settings};
@@ -62,24 +63,25 @@ struct Line {
     text: String,
 }
 
-/// Every payload in `text`, with its source (`NAME:LINE`), checked.
+/// Every payload in `text`, with its source (`NAME:LINE`), checked. Every bad one is
+/// named (the first [`SHOWN`](super::problems::SHOWN), then how many more), and then
+/// none is returned.
 pub fn parse_all(name: &str, text: &str, settings: &Settings) -> Result<Vec<(String, Inbound)>> {
     let trimmed = text.trim_start();
-    let mut values: Vec<(usize, Value)> = Vec::new();
+    // Each line or item with its number: a JSON value, or why it is not one.
+    let mut values: Vec<(usize, serde_json::Result<Value>)> = Vec::new();
     let whole: Option<Value> = serde_json::from_str(text).ok();
     match whole {
         Some(Value::Array(items)) => {
-            values.extend(items.into_iter().enumerate().map(|(i, v)| (i + 1, v)));
+            values.extend(items.into_iter().enumerate().map(|(i, v)| (i + 1, Ok(v))));
         }
-        Some(v @ Value::Object(_)) => values.push((1, v)),
+        Some(v @ Value::Object(_)) => values.push((1, Ok(v))),
         _ if trimmed.starts_with('{') || trimmed.is_empty() => {
             for (i, line) in text.lines().enumerate() {
                 if line.trim().is_empty() {
                     continue;
                 }
-                let v: Value = serde_json::from_str(line)
-                    .map_err(|e| Error::invalid(format!("{name}:{}:{}: {e}", i + 1, e.column())))?;
-                values.push((i + 1, v));
+                values.push((i + 1, serde_json::from_str(line)));
             }
         }
         _ => {
@@ -92,14 +94,18 @@ pub fn parse_all(name: &str, text: &str, settings: &Settings) -> Result<Vec<(Str
     if values.is_empty() {
         return Err(Error::invalid(format!("{name}: no payload in it")));
     }
-    values
-        .into_iter()
-        .map(|(n, v)| {
-            let source = format!("{name}:{n}");
-            let m = payload(&v, settings).map_err(|e| Error::invalid(format!("{source}: {e}")))?;
-            Ok((source, m))
-        })
-        .collect()
+    let mut bad = BadLines::new(name);
+    let mut out = Vec::with_capacity(values.len());
+    for (n, v) in values {
+        match v.map(|v| payload(&v, settings)) {
+            Ok(Ok(m)) => out.push((format!("{name}:{n}"), m)),
+            Ok(Err(e)) => bad.push(n, e),
+            // A line that is not JSON is named with its column too.
+            Err(e) => bad.push(format_args!("{n}:{}", e.column()), e),
+        }
+    }
+    bad.check()?;
+    Ok(out)
 }
 
 fn check_keys(v: &Value, keys: &[&str], what: &str) -> std::result::Result<(), String> {

@@ -9,6 +9,7 @@
 pub mod batch;
 pub mod csv;
 pub mod form;
+pub mod problems;
 
 use std::collections::HashMap;
 
