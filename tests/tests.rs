@@ -5,6 +5,7 @@ mod common;
 
 mod business_days;
 mod business_hours;
+mod chat;
 
 mod commands;
 mod config;

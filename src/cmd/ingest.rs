@@ -46,6 +46,8 @@ pub struct EmailArgs {
 ///
 /// Keys: from, name, subject, body or transcript ([{from, at, text}]), department, shop,
 /// type, priority, tags, fields, channel (default web), id (the form's own ID), at.
+/// A chat's transcript becomes one message per turn, each at its time; agents' turns
+/// are replies that send no mail. Every bad payload is named; then nothing is stored.
 #[derive(Debug, Args)]
 pub struct JsonArgs {
     /// A .json or .jsonl file, or `-` for standard input

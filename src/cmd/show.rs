@@ -148,12 +148,22 @@ fn span(secs: i64) -> String {
     }
 }
 
-/// `due in 42m`, `met after 1h05m`, `breached 2h ago`, `paused (3h10m left)`.
+/// `due in 42m`, `met 2026-11-24 09:12` (with `, 5m late` when it was),
+/// `breached 2h ago`, `paused (3h10m left)`, times in `tz`.
 /// `done`: the ticket is solved or closed, which stops every target.
-fn describe_target(g: &crate::model::ticket::SlaTarget, now: DateTime<Utc>, done: bool) -> String {
+fn describe_target(
+    g: &crate::model::ticket::SlaTarget,
+    now: DateTime<Utc>,
+    done: bool,
+    tz: Tz,
+) -> String {
     match (g.met_at, g.breached_at, g.due) {
-        (Some(met), Some(b), _) => format!("met {} late", span((met - b).num_seconds())),
-        (Some(_), None, _) => "met".to_string(),
+        (Some(met), Some(b), _) => format!(
+            "met {}, {} late",
+            local(met, tz),
+            span((met - b).num_seconds())
+        ),
+        (Some(met), None, _) => format!("met {}", local(met, tz)),
         (None, Some(b), _) => format!("breached {} ago", span((now - b).num_seconds())),
         (None, None, Some(due)) if due > now => {
             format!("due in {}", span((due - now).num_seconds()))
@@ -232,7 +242,7 @@ fn render(
         let done = settings.category(&t.kind, &t.status).is_done();
         for name in crate::time::sla::TARGETS {
             if let Some(g) = sla.targets.get(name) {
-                rows.push((name, describe_target(g, now, done)));
+                rows.push((name, describe_target(g, now, done, tz)));
             }
         }
     }

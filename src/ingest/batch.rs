@@ -215,7 +215,7 @@ impl Helpdesk {
     /// Ingests web-form or chat payloads: one JSON object or JSON Lines, read from
     /// `name`. Every payload is checked before any is stored: a bad line changes nothing.
     pub fn ingest_json(&self, name: &str, text: &str, watch: &mut dyn Watch) -> Result<Ingested> {
-        let payloads = super::form::parse_all(name, text, &self.settings)?;
+        let payloads = super::form::parse_all(name, text, &self.settings, self.now)?;
         let mut run = Run::start(self, true, watch)?;
         for (source, m) in payloads {
             run.take(source, m, None);

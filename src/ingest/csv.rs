@@ -4,6 +4,7 @@
 
 use crate::error::{Error, Result};
 use crate::ingest::Inbound;
+use crate::ingest::problems::BadLines;
 use crate::mail::incoming::derived_id;
 use crate::model::customer::validate_email;
 use crate::model::{Priority, Settings};
@@ -27,7 +28,9 @@ pub const COLUMNS: [&str; 14] = [
     "created_at",
 ];
 
-/// Every row of the file as a message, with its source (`FILE:LINE`).
+/// Every row of the file as a message, with its source (`FILE:LINE`). Every bad column
+/// of the header, or else every bad row, is named (the first
+/// [`SHOWN`](super::problems::SHOWN), then how many more), and then none is returned.
 pub fn parse_all(name: &str, bytes: &[u8], s: &Settings) -> Result<Vec<(String, Inbound)>> {
     let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(bytes);
     let headers: Vec<String> = reader
@@ -36,41 +39,48 @@ pub fn parse_all(name: &str, bytes: &[u8], s: &Settings) -> Result<Vec<(String, 
         .iter()
         .map(|h| h.trim().to_lowercase())
         .collect();
+    // The header first: without the right columns no row can be read.
+    let mut bad = BadLines::new(name);
     for (i, h) in headers.iter().enumerate() {
         let ok = COLUMNS.contains(&h.as_str())
             || h.strip_prefix("field.").is_some_and(|n| !n.is_empty());
         if !ok {
             let mut known: Vec<&str> = COLUMNS.to_vec();
             known.push("field.NAME");
-            return Err(Error::invalid(crate::error::Problem::near_or_list(
-                format!("{name}:1: unknown column `{h}` (column {})", i + 1),
-                h,
-                known,
-                "known",
-            )));
-        }
-        if headers[..i].contains(h) {
-            return Err(Error::invalid(format!(
-                "{name}:1: column `{h}` appears twice"
-            )));
+            bad.push(
+                1,
+                crate::error::Problem::near_or_list(
+                    format!("unknown column `{h}` (column {})", i + 1),
+                    h,
+                    known,
+                    "known",
+                ),
+            );
+        } else if headers[..i].contains(h) {
+            bad.push(1, format_args!("column `{h}` appears twice"));
         }
     }
     if !headers.iter().any(|h| h == "subject") {
-        return Err(Error::invalid(format!(
-            "{name}:1: a `subject` column is required"
-        )));
+        bad.push(1, "a `subject` column is required");
     }
+    bad.check()?;
+    let mut bad = BadLines::new(name);
     let mut out = Vec::new();
     for row in reader.records() {
-        let row = row.map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line());
-            Error::invalid(format!("{name}:{line}: {e}"))
-        })?;
+        let row = match row {
+            Ok(row) => row,
+            Err(e) => {
+                bad.push(e.position().map_or(0, |p| p.line()), e);
+                continue;
+            }
+        };
         let line = row.position().map_or(0, |p| p.line());
-        let source = format!("{name}:{line}");
-        let m = inbound(&headers, &row, s).map_err(|e| Error::invalid(format!("{source}: {e}")))?;
-        out.push((source, m));
+        match inbound(&headers, &row, s) {
+            Ok(m) => out.push((format!("{name}:{line}"), m)),
+            Err(e) => bad.push(line, e),
+        }
     }
+    bad.check()?;
     Ok(out)
 }
 

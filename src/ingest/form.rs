@@ -4,11 +4,14 @@
 
 use std::collections::BTreeMap;
 
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::Value;
 
 use crate::error::{Error, Result, suggest};
 use crate::ingest::Inbound;
+use crate::ingest::chat::{self, LINE_KEYS, Line, Speaker};
+use crate::ingest::problems::BadLines;
 use crate::mail::incoming::derived_id;
 use crate::model::customer::validate_email;
 use crate::model::{Priority, Settings};
@@ -32,8 +35,6 @@ pub const KEYS: [&str; 14] = [
     "at",
 ];
 
-const LINE_KEYS: [&str; 3] = ["from", "at", "text"];
-
 #[derive(Debug, Deserialize)]
 struct Form {
     from: Option<String>,
@@ -55,31 +56,31 @@ struct Form {
     at: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
-struct Line {
-    from: String,
-    at: Option<String>,
-    text: String,
-}
-
-/// Every payload in `text`, with its source (`NAME:LINE`), checked.
-pub fn parse_all(name: &str, text: &str, settings: &Settings) -> Result<Vec<(String, Inbound)>> {
+/// Every payload in `text`, with its source (`NAME:LINE`), checked. Every bad one is
+/// named (the first [`SHOWN`](super::problems::SHOWN), then how many more), and then
+/// none is returned.
+/// `now` places a chat's times of day and tells a time in the future.
+pub fn parse_all(
+    name: &str,
+    text: &str,
+    settings: &Settings,
+    now: DateTime<Utc>,
+) -> Result<Vec<(String, Inbound)>> {
     let trimmed = text.trim_start();
-    let mut values: Vec<(usize, Value)> = Vec::new();
+    // Each line or item with its number: a JSON value, or why it is not one.
+    let mut values: Vec<(usize, serde_json::Result<Value>)> = Vec::new();
     let whole: Option<Value> = serde_json::from_str(text).ok();
     match whole {
         Some(Value::Array(items)) => {
-            values.extend(items.into_iter().enumerate().map(|(i, v)| (i + 1, v)));
+            values.extend(items.into_iter().enumerate().map(|(i, v)| (i + 1, Ok(v))));
         }
-        Some(v @ Value::Object(_)) => values.push((1, v)),
+        Some(v @ Value::Object(_)) => values.push((1, Ok(v))),
         _ if trimmed.starts_with('{') || trimmed.is_empty() => {
             for (i, line) in text.lines().enumerate() {
                 if line.trim().is_empty() {
                     continue;
                 }
-                let v: Value = serde_json::from_str(line)
-                    .map_err(|e| Error::invalid(format!("{name}:{}:{}: {e}", i + 1, e.column())))?;
-                values.push((i + 1, v));
+                values.push((i + 1, serde_json::from_str(line)));
             }
         }
         _ => {
@@ -92,14 +93,18 @@ pub fn parse_all(name: &str, text: &str, settings: &Settings) -> Result<Vec<(Str
     if values.is_empty() {
         return Err(Error::invalid(format!("{name}: no payload in it")));
     }
-    values
-        .into_iter()
-        .map(|(n, v)| {
-            let source = format!("{name}:{n}");
-            let m = payload(&v, settings).map_err(|e| Error::invalid(format!("{source}: {e}")))?;
-            Ok((source, m))
-        })
-        .collect()
+    let mut bad = BadLines::new(name);
+    let mut out = Vec::with_capacity(values.len());
+    for (n, v) in values {
+        match v.map(|v| payload(&v, settings, now)) {
+            Ok(Ok(m)) => out.push((format!("{name}:{n}"), m)),
+            Ok(Err(e)) => bad.push(n, e),
+            // A line that is not JSON is named with its column too.
+            Err(e) => bad.push(format_args!("{n}:{}", e.column()), e),
+        }
+    }
+    bad.check()?;
+    Ok(out)
 }
 
 fn check_keys(v: &Value, keys: &[&str], what: &str) -> std::result::Result<(), String> {
@@ -123,7 +128,7 @@ fn check_keys(v: &Value, keys: &[&str], what: &str) -> std::result::Result<(), S
     }
 }
 
-fn payload(v: &Value, s: &Settings) -> std::result::Result<Inbound, String> {
+fn payload(v: &Value, s: &Settings, now: DateTime<Utc>) -> std::result::Result<Inbound, String> {
     check_keys(v, &KEYS, "a payload")?;
     if let Some(lines) = v.get("transcript").and_then(Value::as_array) {
         for (i, l) in lines.iter().enumerate() {
@@ -148,51 +153,6 @@ fn payload(v: &Value, s: &Settings) -> std::result::Result<Inbound, String> {
         p.parse::<Priority>()?;
     }
     let sent_at = f.at.as_deref().map(|t| time(t, "at")).transpose()?;
-    let mut body = f.body.clone().unwrap_or_default();
-    let mut first_at = None;
-    if let Some(lines) = &f.transcript {
-        let mut text = String::new();
-        for (i, l) in lines.iter().enumerate() {
-            let at =
-                l.at.as_deref()
-                    .map(|t| time(t, &format!("transcript[{i}].at")))
-                    .transpose()?;
-            first_at = first_at.or(at);
-            let who = match l.from.as_str() {
-                "customer" => f
-                    .name
-                    .clone()
-                    .or_else(|| from.clone())
-                    .unwrap_or_else(|| "customer".into()),
-                other => other.strip_prefix("agent:").map_or_else(
-                    || other.to_string(),
-                    |a| {
-                        s.agent(a)
-                            .map_or_else(|| a.to_string(), |ag| ag.name.clone())
-                    },
-                ),
-            };
-            let stamp = at
-                .map(|t| t.with_timezone(&tz).format("%H:%M ").to_string())
-                .unwrap_or_default();
-            text.push_str(&format!("{stamp}{who}: {}\n", l.text.trim()));
-        }
-        if !body.is_empty() {
-            body.push_str("\n\n");
-        }
-        body.push_str(text.trim_end());
-    }
-    if body.trim().is_empty() && f.subject.as_deref().is_none_or(|s| s.trim().is_empty()) {
-        return Err("needs a subject, a body or a transcript".into());
-    }
-    let subject = f
-        .subject
-        .clone()
-        .filter(|s| !s.trim().is_empty())
-        .unwrap_or_else(|| {
-            let first = body.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
-            first.chars().take(80).collect()
-        });
     let mut fields = Vec::new();
     for (k, val) in &f.fields {
         let text = match val {
@@ -219,14 +179,13 @@ fn payload(v: &Value, s: &Settings) -> std::result::Result<Inbound, String> {
         // The same payload twice is the same message.
         None => derived_id(v.to_string().as_bytes()),
     };
-    Ok(Inbound {
+    let mut m = Inbound {
         channel,
         message_id,
-        subject: Some(subject.trim().to_string()),
         from,
         name: f.name.clone(),
-        body,
-        sent_at: sent_at.or(first_at),
+        body: f.body.clone().unwrap_or_default(),
+        sent_at,
         department: f.department.clone(),
         shop: f.shop.clone(),
         kind: f.kind.clone(),
@@ -234,5 +193,84 @@ fn payload(v: &Value, s: &Settings) -> std::result::Result<Inbound, String> {
         tags: f.tags.clone(),
         fields,
         ..Inbound::default()
-    })
+    };
+    if let Some(lines) = &f.transcript {
+        // A chat: one message per turn, the customer's first opening the ticket at its
+        // own time (`ingest::chat`).
+        let about = chat::About {
+            from: m.from.as_deref(),
+            name: f.name.as_deref(),
+            opening: f.body.as_deref(),
+            sent_at,
+            message_id: &m.message_id,
+        };
+        let turns = chat::read(lines, &about, s, now)?;
+        if let Some(first) = turns.iter().find(|t| t.speaker == Speaker::Customer) {
+            m.body = first.text.clone();
+            m.sent_at = Some(first.at);
+            m.created_at = Some(first.at);
+        }
+        m.chat = turns;
+    }
+    if m.body.trim().is_empty() && f.subject.as_deref().is_none_or(|s| s.trim().is_empty()) {
+        return Err("needs a subject, a body or a transcript".into());
+    }
+    let subject = f
+        .subject
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map_or_else(|| subject_of(&m.body), str::to_string);
+    m.subject = Some(subject);
+    Ok(m)
+}
+
+/// Longest subject made from a message's text, in characters.
+const SUBJECT_CHARS: usize = 80;
+
+/// A subject from a message's text: its first line that says something, on one line,
+/// cut at a word (with `…`) when longer than [`SUBJECT_CHARS`].
+pub fn subject_of(text: &str) -> String {
+    let line = text
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .find(|l| !l.is_empty())
+        .unwrap_or_default();
+    if line.chars().count() <= SUBJECT_CHARS {
+        return line;
+    }
+    // At the last space that leaves room for the `…`, unless that throws away more than
+    // half of it; else in the word.
+    let head: String = line.chars().take(SUBJECT_CHARS).collect();
+    let cut = match head.rfind(' ') {
+        Some(i) if i >= head.len() / 2 => head[..i].to_string(),
+        _ => head.chars().take(SUBJECT_CHARS - 1).collect(),
+    };
+    format!(
+        "{}…",
+        cut.trim_end_matches(|c: char| c.is_whitespace() || ",;:-–".contains(c))
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_subject_is_one_line_cut_at_a_word() {
+        assert_eq!(
+            subject_of("\n  Hei!   Har dere str. 41?\nMvh Nora"),
+            "Hei! Har dere str. 41?"
+        );
+        let long = "Hei, jeg har fått faktura 2026-118 to ganger, og den ene er trukket fra kontoen min allerede";
+        let s = subject_of(long);
+        assert_eq!(
+            s,
+            "Hei, jeg har fått faktura 2026-118 to ganger, og den ene er trukket fra kontoen…"
+        );
+        assert!(s.chars().count() <= SUBJECT_CHARS);
+        let word: String = "x".repeat(200);
+        assert_eq!(subject_of(&word).chars().count(), SUBJECT_CHARS);
+        assert_eq!(subject_of(""), "");
+    }
 }

@@ -7,8 +7,10 @@
 //! `ticket.created` and `customer.replied` events reach the same rules.
 
 pub mod batch;
+pub mod chat;
 pub mod csv;
 pub mod form;
+pub mod problems;
 
 use std::collections::HashMap;
 
@@ -38,6 +40,9 @@ pub struct Inbound {
     /// The address it was sent to.
     pub to: Option<String>,
     pub body: String,
+    /// A chat's turns in order, the customer's first among them (it has this
+    /// Message-ID and `body`); empty for anything else.
+    pub chat: Vec<chat::Turn>,
     pub sent_at: Option<DateTime<Utc>>,
     /// Why a machine sent it, if one did: no automatic answer goes back.
     pub auto: Option<String>,
@@ -275,6 +280,9 @@ impl<'a> Inbox<'a> {
 
     /// Stores one message.
     pub fn take(&mut self, mut m: Inbound) -> Result<Landed> {
+        if !m.chat.is_empty() {
+            return self.take_chat(m);
+        }
         if let Some(t) = self.holder(&m.message_id)? {
             return Ok(Landed {
                 landing: Landing::Duplicate(t),
