@@ -11,6 +11,7 @@ mod config;
 mod example;
 mod example_scripts;
 mod failures;
+mod followers;
 mod ingest;
 mod ingest_broken;
 mod ingest_corpus;
