@@ -1314,7 +1314,7 @@ _desk() {
             return 0
             ;;
         desk__subcmd__new)
-            opts="-s -m -C -q -h -V --subject --message --from --name --channel --shop --type --department --priority --tag --field --json --dir --as --now --color --quiet --help --version"
+            opts="-s -m -C -q -h -V --subject --message --from --name --cc --channel --shop --type --department --priority --tag --field --json --dir --as --now --color --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1341,6 +1341,10 @@ _desk() {
                     return 0
                     ;;
                 --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cc)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -39,7 +39,7 @@ complete -c desk -n "__fish_desk_needs_command" -f -a "list" -d 'List tickets: b
 complete -c desk -n "__fish_desk_needs_command" -f -a "show" -d 'Show a ticket with its conversation and history'
 complete -c desk -n "__fish_desk_needs_command" -f -a "reply" -d 'Reply to the customer (opens $EDITOR when no body is given on a terminal)'
 complete -c desk -n "__fish_desk_needs_command" -f -a "note" -d 'Add an internal note (opens $EDITOR when no body is given on a terminal)'
-complete -c desk -n "__fish_desk_needs_command" -f -a "set" -d 'Change fields (FIELD=VALUE, an empty value clears) and tags (+TAG, -TAG)'
+complete -c desk -n "__fish_desk_needs_command" -f -a "set" -d 'Change fields (FIELD=VALUE, an empty value clears), tags (+TAG, -TAG) and followers (+cc:ADDR, -cc:ADDR)'
 complete -c desk -n "__fish_desk_needs_command" -f -a "assign" -d 'Assign a ticket to an agent, or with --auto to the least loaded agent of its department who is not away'
 complete -c desk -n "__fish_desk_needs_command" -f -a "transfer" -d 'Move a ticket to another department, keeping its messages and history; an assignee who is not in the new department is cleared'
 complete -c desk -n "__fish_desk_needs_command" -f -a "snooze" -d 'Snooze a ticket: it waits (status pending) until WHEN, when `desk tick` wakes it; a customer reply wakes it early'
@@ -71,6 +71,7 @@ complete -c desk -n "__fish_desk_using_subcommand new" -s s -l subject -d 'The s
 complete -c desk -n "__fish_desk_using_subcommand new" -s m -l message -d 'The first message (`-` reads standard input)' -r
 complete -c desk -n "__fish_desk_using_subcommand new" -l from -d 'The customer\'s email address; their record is created on first contact' -r
 complete -c desk -n "__fish_desk_using_subcommand new" -l name -d 'The customer\'s name, kept on their record' -r
+complete -c desk -n "__fish_desk_using_subcommand new" -l cc -d 'A follower, copied on public replies (repeatable)' -r
 complete -c desk -n "__fish_desk_using_subcommand new" -l channel -d 'How the ticket arrived [default: manual]' -r
 complete -c desk -n "__fish_desk_using_subcommand new" -l shop -r
 complete -c desk -n "__fish_desk_using_subcommand new" -l type -d 'The ticket type [default: ticket]' -r
@@ -448,7 +449,7 @@ complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subc
 complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen tick ingest import outbox report rules sync merge-file completions man help" -f -a "show" -d 'Show a ticket with its conversation and history'
 complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen tick ingest import outbox report rules sync merge-file completions man help" -f -a "reply" -d 'Reply to the customer (opens $EDITOR when no body is given on a terminal)'
 complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen tick ingest import outbox report rules sync merge-file completions man help" -f -a "note" -d 'Add an internal note (opens $EDITOR when no body is given on a terminal)'
-complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen tick ingest import outbox report rules sync merge-file completions man help" -f -a "set" -d 'Change fields (FIELD=VALUE, an empty value clears) and tags (+TAG, -TAG)'
+complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen tick ingest import outbox report rules sync merge-file completions man help" -f -a "set" -d 'Change fields (FIELD=VALUE, an empty value clears), tags (+TAG, -TAG) and followers (+cc:ADDR, -cc:ADDR)'
 complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen tick ingest import outbox report rules sync merge-file completions man help" -f -a "assign" -d 'Assign a ticket to an agent, or with --auto to the least loaded agent of its department who is not away'
 complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen tick ingest import outbox report rules sync merge-file completions man help" -f -a "transfer" -d 'Move a ticket to another department, keeping its messages and history; an assignee who is not in the new department is cleared'
 complete -c desk -n "__fish_desk_using_subcommand help; and not __fish_seen_subcommand_from init new list show reply note set assign transfer snooze solve close reopen tick ingest import outbox report rules sync merge-file completions man help" -f -a "snooze" -d 'Snooze a ticket: it waits (status pending) until WHEN, when `desk tick` wakes it; a customer reply wakes it early'

@@ -1630,6 +1630,7 @@ fn build_ticket(w: &World<'_>, plan: &Plan, id: String) -> Result<Ticket, BoxErr
         department: d.department,
         assignee: d.assignee,
         requester: Some(cust.email.clone()),
+        cc: Vec::new(),
         shop,
         channel: channel.to_string(),
         tags: d.tags,

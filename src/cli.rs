@@ -138,8 +138,8 @@ const VALUE_OPTIONS: [&str; 10] = [
     "-C", "--dir", "--as", "--now", "--color", "--sort", "--view", "--format", "--limit", "--until",
 ];
 
-/// `desk list -vip` and `desk set ID -vip` remove a tag, but clap would read `-vip` as
-/// flags. Such words are moved behind `--`, where clap takes them as plain values.
+/// `desk list -vip` and `desk set ID -vip` remove a tag (and `-cc:ADDR` a follower), but
+/// clap would read `-vip` as flags. Such words are moved behind `--`, where clap takes them as plain values.
 pub fn move_tag_removals(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
     let mut out = Vec::with_capacity(args.len() + 1);
     let mut tags = Vec::new();
@@ -197,11 +197,15 @@ pub fn move_tag_removals(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsStrin
     out
 }
 
-/// `-vip` but not `-a`, `-q`, `-aq` (flags), `-C...` (a directory) or `--long`.
+/// `-vip` and `-cc:ADDR` but not `-a`, `-q`, `-aq` (flags), `-C...` (a directory) or
+/// `--long`.
 fn is_tag_removal(s: &str, flags: &str) -> bool {
     let Some(word) = s.strip_prefix('-') else {
         return false;
     };
+    if word.strip_prefix("cc:").is_some_and(|a| !a.is_empty()) {
+        return true;
+    }
     !word.is_empty()
         && !word.starts_with('-')
         && !word.starts_with('C')

@@ -80,6 +80,8 @@ pub struct NewTicket {
     pub files: Vec<Part>,
     /// The address it was sent to, for `message.to`.
     pub to: Option<String>,
+    /// Followers (`--cc`, a mail's Cc); the requester among them is left out.
+    pub cc: Vec<String>,
 }
 
 /// A message arriving for an existing ticket.
@@ -92,6 +94,9 @@ pub struct Arrival {
     pub files: Vec<Part>,
     /// The address it was sent to, for `message.to`.
     pub to: Option<String>,
+    /// Who follows the ticket from now on (a mail's Cc and its sender); the requester
+    /// among them is left out.
+    pub cc: Vec<String>,
 }
 
 /// Who [`Helpdesk::assign`] gives a ticket to.
@@ -274,6 +279,7 @@ impl Helpdesk {
             department: None,
             assignee: None,
             requester: requester.clone(),
+            cc: Vec::new(),
             shop: None,
             channel,
             tags: Vec::new(),
@@ -304,6 +310,14 @@ impl Helpdesk {
             }
             for t in &new.tags {
                 edit.add_tag(t)?;
+            }
+            // The requester is the recipient already, not a follower too.
+            for a in new
+                .cc
+                .iter()
+                .filter(|a| requester.is_none() || requester != validate_email(a).ok())
+            {
+                edit.add_cc(a)?;
             }
             for (k, v) in &new.fields {
                 edit.set(&format!("fields.{k}"), v)?;
@@ -417,6 +431,7 @@ impl Helpdesk {
             mut message,
             files,
             to,
+            cc,
         } = arrival;
         let event = event.as_str();
         let _lock = self.lock()?;
@@ -435,6 +450,11 @@ impl Helpdesk {
             let mut edit = Edit::new(&mut ticket, &self.settings, self.now);
             edit.author = actor.to_string();
             edit.push_message(message);
+            for a in &cc {
+                if edit.ticket.requester.as_deref() != Some(a.as_str()) {
+                    edit.add_cc(a)?;
+                }
+            }
             edit.finish()
         };
         let mut events = vec![Event {
@@ -576,6 +596,7 @@ impl Helpdesk {
                     },
                 )
                 .map_err(Error::invalid)?;
+                o.cc = outgoing::followers(ticket, settings);
                 if let Some(n) = name {
                     o.names.push((to, n));
                 }

@@ -5,7 +5,7 @@
 //! - Lists that only grow merge as unions in time order: messages (keyed by Message-ID,
 //!   or by their content when they have none), history entries, mail records (keyed by
 //!   Message-ID; sent beats queued).
-//! - Tags merge as sets, `fields` and time-rule episodes per key.
+//! - Tags and followers (`cc`) merge as sets, `fields` and time-rule episodes per key.
 //! - Scalars merge three ways: the side that changed wins. When both changed one to
 //!   different values, the side whose history changed it later wins (ties: the greater
 //!   value), and a history entry says so. Status and `snoozed_until` move together, as
@@ -67,6 +67,7 @@ pub fn tickets(base: Option<&Ticket>, ours: &Ticket, theirs: &Ticket) -> Ticket 
     m.snoozed_until = snoozed;
 
     m.tags = set3(base.map(|b| b.tags.as_slice()), &ours.tags, &theirs.tags);
+    m.cc = set3(base.map(|b| b.cc.as_slice()), &ours.cc, &theirs.cc);
     m.fields = map3(
         base.map(|b| &b.fields),
         &ours.fields,
@@ -222,7 +223,7 @@ fn shown(v: &Value) -> String {
     }
 }
 
-/// Tags: what either side added, less what either side removed.
+/// Tags and followers: what either side added, less what either side removed.
 fn set3(base: Option<&[String]>, ours: &[String], theirs: &[String]) -> Vec<String> {
     let base: BTreeSet<&String> = base.unwrap_or_default().iter().collect();
     let a: BTreeSet<&String> = ours.iter().collect();
@@ -405,6 +406,7 @@ mod tests {
             department: Some("support".into()),
             assignee: None,
             requester: Some("kari@example.no".into()),
+            cc: Vec::new(),
             shop: None,
             channel: "email".into(),
             tags: vec!["shoes".into()],
@@ -485,6 +487,64 @@ mod tests {
     }
 
     #[test]
+    fn followers_merge_as_a_set() {
+        let mut base = ticket();
+        base.cc = vec!["lars@example.no".into(), "per@example.no".into()];
+        // One clone adds a follower and removes one; the other adds another.
+        let mut a = base.clone();
+        a.cc = vec!["anne@example.no".into(), "lars@example.no".into()];
+        set(
+            &mut a,
+            "2026-11-24T10:00:00Z",
+            "ingrid",
+            "cc",
+            "lars@example.no",
+            "anne@example.no",
+        );
+        let mut b = base.clone();
+        b.cc = vec![
+            "lars@example.no".into(),
+            "per@example.no".into(),
+            "siri@example.no".into(),
+        ];
+        set(
+            &mut b,
+            "2026-11-24T10:05:00Z",
+            "bo",
+            "cc",
+            "per@example.no",
+            "siri@example.no",
+        );
+        let m = tickets(Some(&base), &a, &b);
+        assert_eq!(
+            m.cc,
+            ["anne@example.no", "lars@example.no", "siri@example.no"],
+            "both additions kept, the removal honoured, still sorted"
+        );
+        assert_eq!(m, tickets(Some(&base), &b, &a), "the same either way");
+        assert!(
+            !m.history.iter().any(|h| h.actor == Actor::System),
+            "a set merges without a conflict"
+        );
+        // One side removed every follower, the other one of them: a removal on either
+        // side is honoured.
+        let mut c = base.clone();
+        c.cc.clear();
+        let mut d = base.clone();
+        d.cc = vec!["per@example.no".into()];
+        assert_eq!(tickets(Some(&base), &c, &d).cc, Vec::<String>::new());
+        // Both added the file: the union.
+        let mut e = ticket();
+        e.cc = vec!["per@example.no".into()];
+        let mut f = ticket();
+        f.cc = vec!["anne@example.no".into()];
+        assert_eq!(
+            tickets(None, &e, &f).cc,
+            ["anne@example.no", "per@example.no"]
+        );
+    }
+
+    #[test]
     fn conflicting_priorities_keep_the_later_change_and_say_so() {
         let base = ticket();
         let mut a = base.clone();
@@ -531,6 +591,7 @@ mod tests {
             message_id: "<x@fjord.example>".into(),
             file: "outbox/x.eml".into(),
             to: vec!["kari@example.no".into()],
+            cc: Vec::new(),
             subject: "Re".into(),
             kind: "reply".into(),
             queued_at: t("2026-11-24T10:00:00Z"),

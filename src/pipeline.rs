@@ -45,6 +45,7 @@ impl Mail {
                 message_id: o.message_id.clone(),
                 file: format!("outbox/{name}.eml"),
                 to: o.to.clone(),
+                cc: o.cc.clone(),
                 subject: o.subject.clone(),
                 kind: o.kind.record_name().to_string(),
                 queued_at: at,
@@ -400,6 +401,11 @@ impl Helpdesk {
                 MailKind::Reply { message } => Some(message),
                 MailKind::Notify(_) => None,
             };
+            // A reply to the requester is public: the followers are copied.
+            let cc = match reply {
+                Some(_) if !to.is_empty() => outgoing::followers(&w.ticket, &self.settings),
+                _ => Vec::new(),
+            };
             let words = if to.is_empty() {
                 unsent_replies.extend(reply);
                 match (&e.mail, w.ticket.requester.as_deref()) {
@@ -423,7 +429,7 @@ impl Helpdesk {
                     to.join(", ")
                 )
             } else {
-                match self.compose(w, rules, e, to.clone(), kind) {
+                match self.compose(w, rules, e, (to.clone(), cc.clone()), kind) {
                     Ok((m, body)) => {
                         sent.push((to.clone(), e.template.clone()));
                         let file = m.record.file.clone();
@@ -432,10 +438,16 @@ impl Helpdesk {
                             msg.message_id = Some(m.record.message_id.clone());
                         }
                         mail.push(m);
+                        let copied = match cc.is_empty() {
+                            true => String::new(),
+                            false => format!(", cc {}", cc.join(", ")),
+                        };
                         match reply {
-                            Some(_) => {
-                                format!("replied `{}` to {} ({file})", e.template, to.join(", "))
-                            }
+                            Some(_) => format!(
+                                "replied `{}` to {}{copied} ({file})",
+                                e.template,
+                                to.join(", ")
+                            ),
                             None => format!("notified {} `{}` ({file})", to.join(", "), e.template),
                         }
                     }
@@ -490,13 +502,14 @@ impl Helpdesk {
         }
     }
 
-    /// Renders one message from its template, with the event it was asked for on.
+    /// Renders one message from its template, with the event it was asked for on, to
+    /// `to` with `cc` copied.
     fn compose(
         &self,
         w: &Work,
         rules: &RuleSet,
         e: &Effect,
-        to: Vec<String>,
+        (to, cc): (Vec<String>, Vec<String>),
         kind: Kind,
     ) -> Result<(Mail, String)> {
         let tpl = rules
@@ -530,6 +543,7 @@ impl Helpdesk {
             },
         )
         .map_err(Error::invalid)?;
+        o.cc = cc;
         if let Some(c) = &w.customer
             && let Some(name) = &c.name
         {

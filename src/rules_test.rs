@@ -68,6 +68,8 @@ struct Draft {
     #[serde(default)]
     tags: Vec<String>,
     #[serde(default)]
+    cc: Vec<String>,
+    #[serde(default)]
     fields: BTreeMap<String, String>,
 }
 
@@ -111,6 +113,7 @@ fn draft_ticket(
         department: None,
         assignee: None,
         requester: requester.clone(),
+        cc: Vec::new(),
         shop: None,
         channel: d.channel.unwrap_or_else(|| "email".into()),
         tags: Vec::new(),
@@ -139,6 +142,9 @@ fn draft_ticket(
         }
         for tag in &d.tags {
             e.add_tag(tag)?;
+        }
+        for a in &d.cc {
+            e.add_cc(a)?;
         }
         for (k, v) in &d.fields {
             e.set(&format!("fields.{k}"), v)?;

@@ -12,19 +12,19 @@ use serde_json::Value;
 
 use crate::common::Desk;
 
-fn smtp_dir() -> PathBuf {
+pub(crate) fn smtp_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/smtp")
 }
 
 /// A real SMTP server on 127.0.0.1, saving what it receives.
-struct Server {
+pub(crate) struct Server {
     child: Child,
     port: u16,
     dir: tempfile::TempDir,
 }
 
 impl Server {
-    fn start() -> Server {
+    pub(crate) fn start() -> Server {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .map(|a| a.port())
@@ -54,12 +54,16 @@ impl Server {
         Server { child, port, dir }
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("smtp://127.0.0.1:{}", self.port)
     }
 
+    pub(crate) fn port(&self) -> u16 {
+        self.port
+    }
+
     /// Every message received, parsed by Python's email package in strict mode.
-    fn received(&self) -> Vec<Value> {
+    pub(crate) fn received(&self) -> Vec<Value> {
         let out = Command::new("python3")
             .arg(smtp_dir().join("check.py"))
             .arg(self.dir.path())

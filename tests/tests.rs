@@ -13,6 +13,7 @@ mod crash;
 mod example;
 mod example_scripts;
 mod failures;
+mod followers;
 mod ingest;
 mod ingest_broken;
 mod ingest_corpus;

@@ -14,8 +14,8 @@ use crate::store::Summary;
 /// List tickets: by default those not solved or closed
 ///
 /// Filters use the rule conditions: FIELD=VALUE (several values: a,b), FIELD!=VALUE,
-/// FIELD= (missing), +TAG, -TAG, and any other word is searched for in subject and
-/// customer messages. Filtering on status or status_category lists done tickets too.
+/// FIELD= (missing), +TAG, -TAG, +cc:ADDR, -cc:ADDR (followers), and any other word is
+/// searched for in subject and customer messages. Filtering on status or status_category lists done tickets too.
 #[derive(Debug, Args)]
 pub struct ListArgs {
     /// Filters, all of which must hold
@@ -58,6 +58,9 @@ struct Row<'a> {
     department: Option<&'a str>,
     assignee: Option<&'a str>,
     requester: Option<&'a str>,
+    /// Followers; absent when none.
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    cc: &'a [String],
     shop: Option<&'a str>,
     channel: &'a str,
     tags: &'a [String],
@@ -84,6 +87,7 @@ fn row<'a>(s: &'a Summary, settings: &'a crate::model::Settings) -> Row<'a> {
         department: s.department.as_deref(),
         assignee: s.assignee.as_deref(),
         requester: s.requester.as_deref(),
+        cc: &s.cc,
         shop: s.shop.as_deref(),
         channel: &s.channel,
         tags: &s.tags,

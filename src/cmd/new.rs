@@ -26,6 +26,10 @@ pub struct NewArgs {
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
 
+    /// A follower, copied on public replies (repeatable)
+    #[arg(long = "cc", value_name = "EMAIL")]
+    pub cc: Vec<String>,
+
     /// How the ticket arrived [default: manual]
     #[arg(long, value_name = "CHANNEL")]
     pub channel: Option<String>,
@@ -86,6 +90,7 @@ pub fn run(ctx: &Ctx, args: NewArgs) -> Result<()> {
         assignee: None,
         tags: args.tags,
         fields,
+        cc: args.cc,
         ..NewTicket::default()
     })?;
     super::report_problems(ctx, &outcome);

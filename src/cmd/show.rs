@@ -60,7 +60,7 @@ fn value(v: &Value) -> String {
 
 /// One change as a phrase: `set department support → billing`, `tagged +vip`.
 pub fn describe_change(c: &Change, tz: Tz) -> String {
-    if c.field == "tags" {
+    if c.field == "tags" || c.field == "cc" {
         let list = |v: &Value| -> Vec<String> {
             v.as_array()
                 .map(|a| {
@@ -81,7 +81,8 @@ pub fn describe_change(c: &Change, tz: Tz) -> String {
                 .filter(|t| !to.contains(t))
                 .map(|t| format!("-{t}")),
         );
-        return format!("tagged {}", parts.join(" "));
+        let verb = if c.field == "cc" { "cc" } else { "tagged" };
+        return format!("{verb} {}", parts.join(" "));
     }
     if c.field == "snoozed_until" {
         return match c.to.as_str() {
@@ -221,6 +222,9 @@ fn render(
             },
         ),
     ];
+    if !t.cc.is_empty() {
+        rows.push(("cc", t.cc.join(", ")));
+    }
     if let Some(shop) = &t.shop {
         rows.push(("shop", shop.clone()));
     }

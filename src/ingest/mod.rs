@@ -39,6 +39,9 @@ pub struct Inbound {
     pub name: Option<String>,
     /// The address it was sent to.
     pub to: Option<String>,
+    /// Who follows the ticket because of it: for mail, the others it was sent to (To
+    /// and Cc) and its sender. The ticket's requester among them is left out.
+    pub cc: Vec<String>,
     pub body: String,
     /// A chat's turns in order, the customer's first among them (it has this
     /// Message-ID and `body`); empty for anything else.
@@ -81,6 +84,11 @@ impl Inbound {
             .from
             .as_deref()
             .and_then(|f| crate::model::customer::validate_email(f).ok());
+        // A machine's Cc (a mailing list's address) is never copied on replies.
+        let cc = match (&m.auto, &m.bounce) {
+            (None, None) => followers(m.cc.iter().chain(&from), to.as_deref(), hd),
+            _ => Vec::new(),
+        };
         Inbound {
             department,
             channel: "email".into(),
@@ -90,6 +98,7 @@ impl Inbound {
             from,
             name: m.name,
             to,
+            cc,
             body: m.body,
             // A Date: outside the years desk handles is garbage, not a time to keep.
             sent_at: m.date.filter(|d| crate::time::in_range(*d)),
@@ -123,6 +132,29 @@ fn addressed_to(recipients: &[String], hd: &Helpdesk) -> Option<String> {
         })
         .or_else(|| recipients.first())
         .cloned()
+}
+
+/// The followers among a mail's sender and other recipients: not the helpdesk's own
+/// addresses or the one it came to, not its agents' (they follow tickets in desk), not
+/// robots'.
+fn followers<'a>(
+    addrs: impl Iterator<Item = &'a String>,
+    to: Option<&str>,
+    hd: &Helpdesk,
+) -> Vec<String> {
+    let s = &hd.settings;
+    addrs
+        .filter_map(|a| crate::model::customer::validate_email(a).ok())
+        .filter(|a| Some(a.as_str()) != to)
+        .filter(|a| {
+            !s.agents.iter().any(|g| {
+                g.email
+                    .as_deref()
+                    .is_some_and(|e| e.eq_ignore_ascii_case(a))
+            })
+        })
+        .filter(|a| crate::mail::safety::refuse_auto_mail(a, s).is_none())
+        .collect()
 }
 
 /// What became of a message.
@@ -338,6 +370,11 @@ impl<'a> Inbox<'a> {
                 ),
                 (None, None) => (ev::CUSTOMER_REPLIED, Actor::System, MessageKind::Customer),
             };
+            // A customer's reply brings its Cc along, and its sender when that is not
+            // the requester: they follow the conversation from now on. An agent's does not.
+            if kind != MessageKind::Customer {
+                m.cc.clear();
+            }
             let message = self.message(&m, kind, actor.to_string());
             let problems = self.add(&ticket, &mut m, event, actor, message)?;
             return Ok(Landed {
@@ -365,6 +402,7 @@ impl<'a> Inbox<'a> {
                 message,
                 files: std::mem::take(&mut m.files),
                 to: m.to.clone(),
+                cc: std::mem::take(&mut m.cc),
             },
             &self.rules,
         )?;
@@ -409,6 +447,7 @@ impl<'a> Inbox<'a> {
             message: Some(message),
             files: m.files,
             to: m.to.clone(),
+            cc: m.cc.clone(),
         };
         let id = match (m.channel.as_str(), at) {
             ("email", Some(at)) => crate::model::id::for_message(&m.message_id, at.timestamp())

@@ -31,6 +31,10 @@ pub struct Incoming {
     pub name: Option<String>,
     /// Every recipient address (envelope headers first, then To and Cc), lowercase.
     pub recipients: Vec<String>,
+    /// Everyone the sender wrote to besides the helpdesk: the addresses of every To and
+    /// Cc header, lowercase, less those the mail was delivered to (Delivered-To...). The
+    /// helpdesk's own addresses may still be among them; ingest leaves them out.
+    pub cc: Vec<String>,
     pub subject: Option<String>,
     pub date: Option<DateTime<Utc>>,
     pub body: String,
@@ -79,6 +83,7 @@ pub fn parse(raw: &[u8]) -> Result<Incoming, String> {
             }
         }
     }
+    let delivered_to = recipients.clone();
     for list in [msg.to(), msg.cc()].into_iter().flatten() {
         for a in list.iter() {
             if let Some(addr) = a.address() {
@@ -86,6 +91,13 @@ pub fn parse(raw: &[u8]) -> Result<Incoming, String> {
             }
         }
     }
+    let mut cc = Vec::new();
+    for list in msg.all_to().chain(msg.all_cc()) {
+        for addr in list.iter().filter_map(|a| a.address()) {
+            push_addr(&mut cc, addr);
+        }
+    }
+    cc.retain(|a| !delivered_to.contains(a));
 
     let subject = msg
         .subject()
@@ -139,6 +151,7 @@ pub fn parse(raw: &[u8]) -> Result<Incoming, String> {
         from: from_addr,
         name,
         recipients,
+        cc,
         subject,
         date,
         body,
@@ -523,6 +536,23 @@ mod tests {
         let long = format!("{}.pdf", "å".repeat(100));
         let s = safe_file_name(&long, "x");
         assert!(s.len() <= 120 && s.ends_with(".pdf"), "{s}");
+    }
+
+    #[test]
+    fn cc_is_every_to_and_cc_but_where_it_was_delivered() {
+        let m = parse(
+            b"From: Kari <kari@example.no>\nTo: support@nordlys.example, Lars <Lars@Example.no>\nCc: Per <per@example.no>, kari@example.no\ncc: anne@example.no\nDelivered-To: support@nordlys.example\nSubject: x\n\nbody\n",
+        )
+        .unwrap();
+        assert_eq!(
+            m.cc,
+            [
+                "lars@example.no",
+                "per@example.no",
+                "kari@example.no",
+                "anne@example.no"
+            ]
+        );
     }
 
     #[test]

@@ -26,6 +26,8 @@ pub struct Outgoing {
     pub from: String,
     pub reply_to: Option<String>,
     pub to: Vec<String>,
+    /// Followers copied on a public reply (`Cc:`).
+    pub cc: Vec<String>,
     /// Display names for recipients, by address (the customer's name).
     pub names: Vec<(String, String)>,
     pub subject: String,
@@ -74,6 +76,24 @@ pub fn sender(
         .and_then(|d| d.sender.clone().or_else(|| Some(d.name.clone())))
         .or_else(|| Some(settings.helpdesk.name.clone()));
     Ok((name, addr))
+}
+
+/// The followers a public reply to the requester is copied to: the ticket's `cc`, less
+/// the requester, the helpdesk's own addresses and robots (loop safety, whatever a
+/// hand-edited or merged file says).
+pub fn followers(ticket: &Ticket, settings: &Settings) -> Vec<String> {
+    let mut out: Vec<String> = ticket
+        .cc
+        .iter()
+        .map(|a| a.trim().to_lowercase())
+        .filter(|a| ticket.requester.as_deref() != Some(a.as_str()))
+        .filter(|a| crate::mail::safety::refuse_auto_mail(a, settings).is_none())
+        // An address mail cannot go to (a hand-edited file) never stops the reply.
+        .filter(|a| a.parse::<lettre::Address>().is_ok())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// `[#ID]` in the subject lets replies find their ticket.
@@ -132,6 +152,7 @@ pub fn about_ticket(
         reply_to: Some(from.clone()),
         from,
         to,
+        cc: Vec::new(),
         names: Vec::new(),
         subject: tagged_subject(subject, &ticket.id),
         body: body.to_string(),
@@ -191,6 +212,13 @@ pub fn render(o: &Outgoing) -> Result<Vec<u8>> {
         to.push(mailbox(name, t)?);
     }
     b = b.mailbox(lettre::message::header::To::from(to));
+    if !o.cc.is_empty() {
+        let mut cc = Mailboxes::new();
+        for c in &o.cc {
+            cc.push(mailbox(None, c)?);
+        }
+        b = b.mailbox(lettre::message::header::Cc::from(cc));
+    }
     if let Some(id) = &o.in_reply_to {
         b = b.in_reply_to(id.clone());
     }

@@ -30,12 +30,5 @@ pub fn refuse_auto_mail(address: &str, settings: &Settings) -> Option<String> {
 
 /// One of the helpdesk's own addresses (its main one or a department's).
 pub fn is_own_address(address: &str, settings: &Settings) -> bool {
-    let a = address.trim().to_lowercase();
-    let own = settings.helpdesk.address.iter().chain(
-        settings
-            .departments
-            .iter()
-            .filter_map(|d| d.address.as_ref()),
-    );
-    own.map(|o| o.to_lowercase()).any(|o| o == a)
+    settings.is_own_address(address)
 }

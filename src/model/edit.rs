@@ -222,6 +222,48 @@ impl<'a> Edit<'a> {
         Ok(())
     }
 
+    fn set_cc(&mut self, cc: Vec<String>) {
+        let old = std::mem::replace(&mut self.ticket.cc, cc);
+        let new = self.ticket.cc.clone();
+        self.record("cc", Value::from(old), Value::from(new));
+    }
+
+    /// Adds a follower (`+cc:ADDR`): copied on public replies to the requester. The
+    /// helpdesk's own addresses and the requester are refused; an address already
+    /// following changes nothing.
+    pub fn add_cc(&mut self, address: &str) -> Result<()> {
+        let a = validate_email(address).map_err(Error::invalid)?;
+        if self.settings.is_own_address(&a) {
+            return Err(Error::invalid(format!(
+                "`{a}` is the helpdesk's own address: it is never copied on replies"
+            )));
+        }
+        if self.ticket.requester.as_deref() == Some(a.as_str()) {
+            return Err(Error::invalid(format!(
+                "`{a}` is the requester: every public reply goes to them already"
+            )));
+        }
+        if !self.ticket.cc.iter().any(|c| c.eq_ignore_ascii_case(&a)) {
+            let mut cc = self.ticket.cc.clone();
+            cc.push(a);
+            cc.sort();
+            cc.dedup();
+            self.set_cc(cc);
+        }
+        Ok(())
+    }
+
+    /// Removes a follower (`-cc:ADDR`); one that is not following changes nothing.
+    pub fn remove_cc(&mut self, address: &str) -> Result<()> {
+        let a = validate_email(address).map_err(Error::invalid)?;
+        let mut cc = self.ticket.cc.clone();
+        cc.retain(|c| !c.eq_ignore_ascii_case(&a));
+        if cc.len() != self.ticket.cc.len() {
+            self.set_cc(cc);
+        }
+        Ok(())
+    }
+
     fn set_snoozed(&mut self, until: Option<DateTime<Utc>>) {
         let old = std::mem::replace(&mut self.ticket.snoozed_until, until);
         let v = |t: Option<DateTime<Utc>>| {

@@ -64,6 +64,7 @@ impl Settable {
         }
         Err(match name {
             "tags" => "set tags with `+TAG` and `-TAG` (rules: `add_tags`, `remove_tags`)".into(),
+            "cc" | "followers" => "add and remove followers with `+cc:ADDR` and `-cc:ADDR`".into(),
             "snoozed_until" => "use `desk snooze ID --until WHEN` (rules: `snooze`)".into(),
             "id" | "created_at" | "updated_at" | "messages" | "history" | "mail" => {
                 format!("`{name}` cannot be set by hand").into()
@@ -135,6 +136,12 @@ mod tests {
                 .unwrap_err()
                 .message
                 .contains("+TAG")
+        );
+        assert!(
+            Settable::parse("cc")
+                .unwrap_err()
+                .message
+                .contains("+cc:ADDR")
         );
         assert!(
             Settable::parse("id")

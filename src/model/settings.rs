@@ -196,6 +196,16 @@ impl Settings {
         self.types.iter().find(|t| t.id == id)
     }
 
+    /// Whether `address` is one of the helpdesk's own (its main one or a department's).
+    pub fn is_own_address(&self, address: &str) -> bool {
+        let a = address.trim().to_lowercase();
+        self.helpdesk
+            .address
+            .iter()
+            .chain(self.departments.iter().filter_map(|d| d.address.as_ref()))
+            .any(|o| o.trim().to_lowercase() == a)
+    }
+
     /// The category of a status of a type; unknown statuses count as open so they stay visible.
     pub fn category(&self, kind: &str, status: &str) -> Category {
         self.ticket_type(kind)

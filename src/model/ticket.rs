@@ -250,6 +250,12 @@ pub struct Ticket {
     pub assignee: Option<String>,
     /// The customer's email address.
     pub requester: Option<String>,
+    /// Followers: other people copied on the conversation (the Cc and To of the
+    /// customer's mail, `desk set ID +cc:ADDR`). Public replies to the requester go to
+    /// them in `Cc:`. Lowercase, sorted and without repeats; absent from the file while
+    /// empty, so tickets without followers keep their bytes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cc: Vec<String>,
     pub shop: Option<String>,
     pub channel: String,
     /// Sorted and without repeats, so files diff and merge cleanly.
@@ -279,6 +285,9 @@ pub struct MailRecord {
     /// `outbox/NAME.eml` while it waits.
     pub file: String,
     pub to: Vec<String>,
+    /// Followers copied (`Cc:`); absent when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cc: Vec<String>,
     pub subject: String,
     /// `reply` (an agent's), `auto-reply` (a rule's reply), `notification`.
     pub kind: String,

@@ -34,6 +34,7 @@ const HELPDESK_KEYS: [&str; 2] = ["name", "address"];
 /// Every placeholder spelled out, for did-you-mean.
 fn known_names() -> Vec<String> {
     let mut v: Vec<String> = TICKET_KEYS.iter().map(|k| format!("ticket.{k}")).collect();
+    v.push("ticket.cc".into());
     v.extend(AGENT_KEYS.iter().map(|k| format!("agent.{k}")));
     v.extend(DEPARTMENT_KEYS.iter().map(|k| format!("department.{k}")));
     v.extend(HELPDESK_KEYS.iter().map(|k| format!("helpdesk.{k}")));
@@ -59,7 +60,9 @@ fn known_names() -> Vec<String> {
 /// Checks one placeholder name; `Err` carries the message.
 fn check_name(name: &str) -> Result<(), Problem> {
     let ok = if let Some(k) = name.strip_prefix("ticket.") {
-        TICKET_KEYS.contains(&k) || k.strip_prefix("fields.").is_some_and(|n| !n.is_empty())
+        TICKET_KEYS.contains(&k)
+            || k == "cc"
+            || k.strip_prefix("fields.").is_some_and(|n| !n.is_empty())
     } else if let Some(k) = name.strip_prefix("agent.") {
         AGENT_KEYS.contains(&k)
     } else if let Some(k) = name.strip_prefix("department.") {

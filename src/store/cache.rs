@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::model::{Priority, Ticket};
 use crate::store::atomic;
 
-const VERSION: u32 = 8;
+const VERSION: u32 = 9;
 
 /// Wider than any file system's clock tick (Linux updates file times every 1–10 ms).
 const MARGIN_NS: i64 = 50_000_000;
@@ -31,6 +31,8 @@ pub struct Summary {
     pub department: Option<String>,
     pub assignee: Option<String>,
     pub requester: Option<String>,
+    /// Followers.
+    pub cc: Vec<String>,
     pub shop: Option<String>,
     pub channel: String,
     pub tags: Vec<String>,
@@ -139,6 +141,7 @@ impl Summary {
             department: t.department.clone(),
             assignee: t.assignee.clone(),
             requester: t.requester.clone(),
+            cc: t.cc.clone(),
             shop: t.shop.clone(),
             channel: t.channel.clone(),
             tags: t.tags.clone(),
@@ -176,6 +179,7 @@ impl Summary {
             department: self.department.clone(),
             assignee: self.assignee.clone(),
             requester: self.requester.clone(),
+            cc: self.cc.clone(),
             shop: self.shop.clone(),
             channel: self.channel.clone(),
             tags: self.tags.clone(),

@@ -22,6 +22,7 @@ def one(path):
         out.update({
             "from": addrs("From"),
             "to": addrs("To"),
+            "cc": addrs("Cc"),
             "reply_to": addrs("Reply-To"),
             "subject": str(m["Subject"]),
             "message_id": str(m["Message-ID"]),

@@ -83,6 +83,17 @@ pub fn prepare(
         }
         other => other,
     };
+    // Followers are stored lowercase: `cc is Lars@Example.no` means the same address.
+    let lowered: Vec<(String, std::ops::Range<usize>)>;
+    let values = if *field_for_values == Field::Cc {
+        lowered = values
+            .iter()
+            .map(|(v, r)| (v.trim().to_lowercase(), r.clone()))
+            .collect();
+        &lowered[..]
+    } else {
+        values
+    };
     let names_things = matches!(
         op,
         Op::Is | Op::IsNot | Op::In | Op::NotIn | Op::ChangedTo | Op::ChangedFrom
@@ -130,6 +141,12 @@ pub fn prepare(
                     crate::rules::ruleset::EVENTS.iter().copied(),
                 ),
                 Field::EventTarget => Settings::check_known("SLA target", v, SLA_TARGETS.iter().copied()),
+                // A list of addresses: `contains "example.com"` would never hold.
+                Field::Cc => crate::model::customer::validate_email(v).map(|_| ()).map_err(|m| {
+                    Problem::from(format!(
+                        "{m}: `cc` holds followers' addresses (for a domain, use `ends_with`)"
+                    ))
+                }),
                 _ => Ok(()),
             };
             known.map_err(|m| (m.to_string(), Some(i)))?;
@@ -268,6 +285,22 @@ mod tests {
             )
             .starts_with("unknown status `solvd`")
         );
+    }
+
+    #[test]
+    fn followers_are_tested_by_address() {
+        assert_eq!(
+            error(
+                r#"{ field = "cc", op = "contains", value = "example.no" }"#,
+                Context::Event
+            ),
+            "`example.no` is not an email address: `cc` holds followers' addresses (for a domain, use `ends_with`)"
+        );
+        let c = super::super::testkit::one(
+            r#"{ field = "cc", op = "in", value = ["Lars@Example.no", "per@example.no"] }"#,
+            Context::View,
+        );
+        assert_eq!(c.to_string(), "cc in [lars@example.no, per@example.no]");
     }
 
     #[test]

@@ -139,6 +139,7 @@ impl<'a> Facts<'a> {
             Field::Shop => Val::opt(t.shop.as_deref()),
             Field::Channel => Val::opt(Some(&t.channel)),
             Field::Tags => Val::List(t.tags.clone()),
+            Field::Cc => Val::List(t.cc.clone()),
             Field::Custom(name) => Val::opt(t.fields.get(name).map(String::as_str)),
             Field::CreatedAt => Val::Time(t.created_at),
             Field::UpdatedAt => Val::Time(t.updated_at),
@@ -606,6 +607,24 @@ mod tests {
         assert!(!view(
             r#"{ field = "assignee", op = "in", value = ["alex"] }"#
         ));
+    }
+
+    #[test]
+    fn followers_are_a_list_of_addresses() {
+        assert!(view(
+            r#"{ field = "cc", op = "contains", value = "Lars@example.no" }"#
+        ));
+        assert!(view(
+            r#"{ field = "cc", op = "in", value = ["per@example.no", "lars@example.no"] }"#
+        ));
+        assert!(!view(
+            r#"{ field = "cc", op = "contains", value = "per@example.no" }"#
+        ));
+        assert!(view(
+            r#"{ field = "cc", op = "ends_with", value = "@example.no" }"#
+        ));
+        assert!(view(r#"{ field = "cc", op = "exists" }"#));
+        assert!(!view(r#"{ field = "cc", op = "missing" }"#));
     }
 
     #[test]

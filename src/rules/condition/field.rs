@@ -26,6 +26,8 @@ pub enum Field {
     Department,
     Assignee,
     Requester,
+    /// The followers, a list like `tags`.
+    Cc,
     Shop,
     Channel,
     Tags,
@@ -67,7 +69,7 @@ pub enum Since {
 }
 
 /// Fields beyond the ticket's own that conditions know by a fixed name.
-const MORE_FIELDS: [&str; 4] = ["body", "text", "sla.policy", "sla.breached"];
+const MORE_FIELDS: [&str; 5] = ["cc", "body", "text", "sla.policy", "sla.breached"];
 
 const OTHER_FIELDS: [&str; 23] = [
     "fields.NAME",
@@ -97,13 +99,14 @@ const OTHER_FIELDS: [&str; 23] = [
 
 pub(super) use crate::model::ticket::target::ALL as SLA_TARGETS;
 
-/// Fields whose changes events carry: every settable one, the tags and the snooze.
+/// Fields whose changes events carry: every settable one, the tags, the followers and
+/// the snooze.
 fn changeable() -> impl Iterator<Item = &'static str> + Clone {
     crate::model::field::NAMES
         .iter()
         .copied()
         .filter(|n| *n != "fields.NAME")
-        .chain(["tags", "snoozed_until"])
+        .chain(["tags", "cc", "snoozed_until"])
 }
 
 impl Field {
@@ -118,6 +121,7 @@ impl Field {
             "department" => Field::Department,
             "assignee" => Field::Assignee,
             "requester" => Field::Requester,
+            "cc" => Field::Cc,
             "shop" => Field::Shop,
             "channel" => Field::Channel,
             "tags" => Field::Tags,
@@ -277,6 +281,11 @@ mod tests {
         assert_eq!(
             Field::parse("changes.tags.to"),
             Ok(Field::ChangeTo("tags".into()))
+        );
+        assert_eq!(Field::parse("cc"), Ok(Field::Cc));
+        assert_eq!(
+            Field::parse("changes.cc.to"),
+            Ok(Field::ChangeTo("cc".into()))
         );
         assert_eq!(
             Field::parse("changes.staus.to").map_err(|p| p.to_string()),

@@ -322,7 +322,7 @@ fn compare_filter(f: &str) -> Option<(&str, &'static str, &str)> {
 }
 
 /// Builds a condition from `desk list` filter words: `field=value`, `field!=value`,
-/// `+tag`, `-tag`; anything else is free text matched against subject and messages.
+/// `+tag`, `-tag`, `+cc:ADDR`, `-cc:ADDR`; anything else is free text matched against subject and messages.
 pub fn from_filters(filters: &[String], settings: &Settings) -> Result<Condition, String> {
     let mut all = Vec::new();
     for f in filters {
@@ -352,7 +352,11 @@ pub fn from_filters(filters: &[String], settings: &Settings) -> Result<Condition
                 field_name: field.to_string(),
             }))
         };
-        let cond = if let Some(tag) = f.strip_prefix('+') {
+        let cond = if let Some(a) = f.strip_prefix("+cc:") {
+            test("cc", Op::Contains, Some(vec![a]))?
+        } else if let Some(a) = f.strip_prefix("-cc:") {
+            test("cc", Op::NotContains, Some(vec![a]))?
+        } else if let Some(tag) = f.strip_prefix('+') {
             test("tags", Op::Contains, Some(vec![tag]))?
         } else if let Some(tag) = f.strip_prefix('-').filter(|t| !t.is_empty()) {
             test("tags", Op::NotContains, Some(vec![tag]))?

@@ -39,7 +39,7 @@ pub(super) fn now() -> DateTime<Utc> {
     at("2026-03-10T12:00:00Z")
 }
 
-/// High priority, unassigned, tagged `billing`; a Norwegian subject and a customer
+/// High priority, unassigned, tagged `billing`, one follower; a Norwegian subject and a customer
 /// message in Japanese and English; no agent reply, no history.
 pub(super) fn ticket() -> Ticket {
     let created = at("2026-03-07T12:00:00Z");
@@ -52,6 +52,7 @@ pub(super) fn ticket() -> Ticket {
         department: Some("support".into()),
         assignee: None,
         requester: Some("kari@example.no".into()),
+        cc: vec!["lars@example.no".into()],
         shop: None,
         channel: "email".into(),
         tags: vec!["billing".into()],
