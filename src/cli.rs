@@ -232,17 +232,21 @@ pub fn run() -> ExitCode {
         Err(Error::Config(diags)) => {
             // `file:line:col: message`, as compilers print it, so editors can jump there.
             for d in diags {
-                eprintln!("{d}");
+                for line in d.to_string().lines() {
+                    eprintln!("{}", crate::error::printable(line));
+                }
             }
             ExitCode::from(1)
         }
         Err(Error::Partial(msg)) => {
-            eprintln!("desk: {msg}");
+            eprintln!("desk: {}", crate::error::printable(&msg));
             ExitCode::from(1)
         }
         Err(e) => {
+            // `lines` splits at LF and CRLF; a lone CR or any other control character
+            // from input is escaped, so one error is one line on the terminal.
             for line in e.to_string().lines() {
-                eprintln!("desk: {line}");
+                eprintln!("desk: {}", crate::error::printable(line));
             }
             ExitCode::from(e.exit_code())
         }

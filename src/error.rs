@@ -38,7 +38,12 @@ impl Problem {
         given: &str,
         known: impl IntoIterator<Item = &'a str> + Clone,
     ) -> Problem {
-        Problem::near_or_list(format!("unknown {what} `{given}`"), given, known, "known")
+        Problem::near_or_list(
+            format!("unknown {what} `{}`", one_line(given)),
+            given,
+            known,
+            "known",
+        )
     }
 
     /// `message` with the nearest of `candidates` as its hint, or, when none is near,
@@ -57,6 +62,14 @@ impl Problem {
             message
         };
         Problem { message, hint }
+    }
+}
+
+impl Problem {
+    /// `field `NAME`: MESSAGE`: where in a file the problem is.
+    pub fn in_field(mut self, field: &str) -> Problem {
+        self.message = format!("field `{field}`: {}", self.message);
+        self
     }
 }
 
@@ -128,7 +141,7 @@ pub enum Error {
     Corrupt { path: PathBuf, message: String },
     #[error("not inside a helpdesk (no desk.toml in {} or any parent); run `desk init` to create one", .0.display())]
     NoHelpdesk(PathBuf),
-    #[error("no ticket `{0}`")]
+    #[error("no ticket `{}`", one_line(.0))]
     NoTicket(String),
     #[error("ticket prefix `{prefix}` is ambiguous: {}", .candidates.join(", "))]
     Ambiguous {
@@ -141,6 +154,48 @@ pub enum Error {
     /// Some items failed but the command did the rest; the failures were already reported.
     #[error("{0}")]
     Partial(String),
+}
+
+/// Text from input made safe for a terminal: control characters (CR, NUL, ESC...),
+/// bidirectional overrides and zero-width characters are written as escapes, so a name
+/// or header can neither forge a line, move the cursor, nor hide what it says. Line
+/// breaks are kept: callers split messages into lines themselves.
+pub fn printable(s: &str) -> String {
+    escape(s, false)
+}
+
+/// [`printable`], and line breaks escaped too: a value quoted inside one line.
+pub fn one_line(s: &str) -> String {
+    escape(s, true)
+}
+
+fn escape(s: &str, newlines: bool) -> String {
+    if !s.chars().any(|c| needs_escape(c, newlines)) {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if needs_escape(c, newlines) {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn needs_escape(c: char, newlines: bool) -> bool {
+    (c.is_control() && c != '\t' && (newlines || c != '\n')) || is_invisible(c)
+}
+
+/// Characters that change how text around them shows without showing themselves:
+/// bidirectional embeddings, overrides and isolates, zero-width spaces and joiners.
+pub fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}' | '\u{FEFF}' | '\u{061C}'
+    )
 }
 
 fn join_lines(diags: &[Diagnostic]) -> String {

@@ -399,16 +399,25 @@ impl Helpdesk {
         let dir = self.store.root().join("attachments").join(ticket);
         atomic::ensure_dir(&dir)?;
         let mut out = Vec::new();
+        // The last suffix tried per name: ten thousand parts called `image.png` probe
+        // the folder once each, not 1 + 2 + ... + 10,000 times.
+        let mut last: HashMap<String, usize> = HashMap::new();
         for (n, f) in files.iter().enumerate() {
             let safe = safe_file_name(&f.name, &format!("attachment-{}", n + 1));
             let (stem, ext) = match safe.rfind('.') {
                 Some(i) if i > 0 => (&safe[..i], &safe[i..]),
                 _ => (safe.as_str(), ""),
             };
+            let k = last.entry(safe.clone()).or_insert(0);
             let mut name = safe.clone();
-            let mut k = 1;
+            if *k > 0 {
+                *k += 1;
+                name = format!("{stem}-{k}{ext}");
+            } else {
+                *k = 1;
+            }
             while atomic::exists(&dir.join(&name)) {
-                k += 1;
+                *k += 1;
                 name = format!("{stem}-{k}{ext}");
             }
             atomic::create_new(&dir.join(&name), &f.data)?;

@@ -55,10 +55,11 @@ impl Out {
     }
 
     pub fn warn(&self, msg: impl AsRef<str>) {
+        let msg = crate::error::printable(msg.as_ref());
         if self.color {
-            eprintln!("\x1b[33mwarning:\x1b[0m {}", msg.as_ref());
+            eprintln!("\x1b[33mwarning:\x1b[0m {msg}");
         } else {
-            eprintln!("warning: {}", msg.as_ref());
+            eprintln!("warning: {msg}");
         }
     }
 

@@ -144,12 +144,18 @@ impl Helpdesk {
         let mut problems: Vec<String> = scan
             .problems
             .iter()
-            .map(|p| format!("{}: {}", p.path.display(), p.message))
+            .map(|p| format!("{}: {} (skipped)", p.path.display(), p.message))
             .collect();
         let everything = matches!(&cond, Condition::All(p) if p.is_empty());
         let mut customers: HashMap<String, Option<Customer>> = HashMap::new();
         let mut tickets: Vec<Summary> = Vec::new();
         for s in scan.tickets {
+            if let Err(p) = settings.check_state(&s.kind, &s.status) {
+                problems.push(format!(
+                    "{}: {p} (counted as open)",
+                    self.store.ticket_path(&s.id).display()
+                ));
+            }
             if everything {
                 tickets.push(s);
                 continue;
@@ -158,7 +164,7 @@ impl Helpdesk {
                 match self.store.load_ticket(&s.id) {
                     Ok(t) => t,
                     Err(e) => {
-                        problems.push(e.to_string());
+                        problems.push(format!("{e} (skipped)"));
                         continue;
                     }
                 }

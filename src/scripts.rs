@@ -43,6 +43,17 @@ pub fn resolve(root: &Path, name: &str) -> Result<PathBuf, String> {
     let real_dir = dir
         .canonicalize()
         .map_err(|_| format!("script `{name}`: there is no scripts/ folder"))?;
+    // scripts/ itself must be the helpdesk's: a symlinked folder would run programs
+    // from anywhere.
+    let inside = root
+        .canonicalize()
+        .is_ok_and(|r| real_dir == r.join("scripts"));
+    if !inside {
+        return Err(format!(
+            "scripts/ leads outside the helpdesk (to {}): refused",
+            real_dir.display()
+        ));
+    }
     let real = path.canonicalize().map_err(|_| {
         let known: Vec<String> = std::fs::read_dir(&dir)
             .map(|r| {
@@ -109,6 +120,7 @@ pub fn run(
         .spawn()
         .map_err(|e| fail(format!("cannot start scripts/{name}: {e}")))?;
     let pgid = rustix::process::Pid::from_child(&child);
+    let watchdog = watchdog(child.id());
 
     let stdin = child.stdin.take();
     let input = input.to_vec();
@@ -163,6 +175,11 @@ pub fn run(
     };
     // Whatever it left running goes too: nothing outlives a script's run.
     kill_group();
+    if let Some((mut w, pipe)) = watchdog {
+        // Killed with the group; reaped, so no zombie stays.
+        drop(pipe);
+        let _ = w.wait();
+    }
     let (stdout, oversize) = out_rx
         .recv_timeout(Duration::from_secs(1))
         .unwrap_or((Vec::new(), false));
@@ -194,6 +211,27 @@ pub fn run(
             elapsed,
         }),
     }
+}
+
+/// A watchdog in the script's process group, for when desk itself dies (kill -9, a
+/// crash) while the script runs: it waits on a pipe whose only writer is this process;
+/// when the kernel closes it, it kills the group. Nothing of the script outlives desk.
+/// `None` if it could not start (the script already ended, its group with it).
+fn watchdog(script: u32) -> Option<(std::process::Child, std::io::PipeWriter)> {
+    let (read, write) = std::io::pipe().ok()?;
+    let group = i32::try_from(script).ok()?;
+    let child = Command::new("/bin/sh")
+        .args(["-c", "read _x; kill -s KILL -- -\"$1\"", "sh"])
+        .arg(script.to_string())
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .stdin(read)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(group)
+        .spawn()
+        .ok()?;
+    Some((child, write))
 }
 
 /// Reads to the end, or until more than `limit` bytes came (then `true`, with what

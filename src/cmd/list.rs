@@ -110,7 +110,7 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
         all: args.all,
     })?;
     for p in &listing.problems {
-        eprintln!("desk: {p} (skipped)");
+        eprintln!("desk: {p}");
     }
     let rows: Vec<&Summary> = listing.tickets.iter().collect();
     match args.format {
@@ -209,8 +209,13 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
     }
     if !listing.problems.is_empty() {
         return Err(Error::Partial(format!(
-            "{} could not be read",
-            plural(listing.problems.len(), "ticket file")
+            "{} could not be read or {} wrong (listed above)",
+            plural(listing.problems.len(), "ticket file"),
+            if listing.problems.len() == 1 {
+                "is"
+            } else {
+                "are"
+            }
         )));
     }
     Ok(())

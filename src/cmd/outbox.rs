@@ -113,7 +113,10 @@ fn send(ctx: &Ctx, args: SendArgs) -> Result<()> {
         (None, None) => Box::new(Sendmail::new("sendmail -t -i").map_err(Error::Usage)?),
     };
     let results = hd.send_outbox(transport.as_mut())?;
-    let failed = results.iter().filter(|r| r.result == "failed").count();
+    let failed = results
+        .iter()
+        .filter(|r| r.result == "failed" || r.result == "held")
+        .count();
     if args.json {
         print(&output::json(&results)?)?;
     } else {

@@ -31,6 +31,15 @@ pub fn run(ctx: &Ctx, args: ShowArgs) -> Result<()> {
         return print(&hd.store.read_ticket_text(&id)?);
     }
     let view = hd.view(&args.id)?;
+    if let Err(p) = hd
+        .settings
+        .check_state(&view.ticket.kind, &view.ticket.status)
+    {
+        ctx.out.warn(format!(
+            "tickets/{}.json: {p} (counted as open)",
+            view.ticket.id
+        ));
+    }
     print(&render(
         &view.ticket,
         view.customer_name.as_deref(),

@@ -30,7 +30,11 @@ impl BadLines {
     /// A problem at `place` (a line, or `LINE:COLUMN`).
     pub fn push(&mut self, place: impl Display, problem: impl Display) {
         if self.shown.len() < SHOWN {
-            self.shown.push(format!("{}:{place}: {problem}", self.name));
+            self.shown.push(format!(
+                "{}:{place}: {}",
+                self.name,
+                crate::error::one_line(&problem.to_string())
+            ));
         } else {
             self.more += 1;
         }

@@ -69,7 +69,12 @@ impl Settable {
             "id" | "created_at" | "updated_at" | "messages" | "history" | "mail" => {
                 format!("`{name}` cannot be set by hand").into()
             }
-            _ => Problem::near_or_list(format!("unknown field `{name}`"), name, NAMES, "settable"),
+            _ => Problem::near_or_list(
+                format!("unknown field `{}`", crate::error::one_line(name)),
+                name,
+                NAMES,
+                "settable",
+            ),
         })
     }
 

@@ -207,6 +207,26 @@ impl Settings {
     }
 
     /// The category of a status of a type; unknown statuses count as open so they stay visible.
+    /// Whether a ticket's type and status are known: a hand edit may have written
+    /// `"status": "opne"`, which would otherwise count as open without a word.
+    pub fn check_state(&self, kind: &str, status: &str) -> std::result::Result<(), Problem> {
+        let Some(t) = self.ticket_type(kind) else {
+            return Err(
+                Problem::unknown("type", kind, self.types.iter().map(|t| t.id.as_str()))
+                    .in_field("type"),
+            );
+        };
+        if t.status(status).is_none() {
+            return Err(Problem::unknown(
+                &format!("status of type `{kind}`"),
+                status,
+                t.statuses.iter().map(|s| s.id.as_str()),
+            )
+            .in_field("status"));
+        }
+        Ok(())
+    }
+
     pub fn category(&self, kind: &str, status: &str) -> Category {
         self.ticket_type(kind)
             .and_then(|t| t.status(status))

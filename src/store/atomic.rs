@@ -127,6 +127,7 @@ pub fn commit() -> Result<()> {
     let mut temps = Vec::with_capacity(pending.len());
     for (path, p) in &pending {
         let dir = parent_of(path);
+        checked(dir)?;
         let mut tmp = temp_in(dir, path)?;
         tmp.write_all(&p.bytes)
             .map_err(|e| Error::io(tmp.path(), e))?;
@@ -181,14 +182,60 @@ pub fn forget(path: &Path) -> bool {
 static DIRS: Mutex<BTreeSet<PathBuf>> = Mutex::new(BTreeSet::new());
 
 /// `create_dir_all`, remembered: a batch writing ten thousand files into the same few
-/// folders asks the file system once per folder.
+/// folders asks the file system once per folder. A folder of the helpdesk must be a
+/// folder, not a symbolic link (see [`inside`]).
 pub fn ensure_dir(dir: &Path) -> Result<()> {
     let mut known = DIRS.lock().unwrap_or_else(|p| p.into_inner());
     if known.contains(dir) {
         return Ok(());
     }
+    inside(dir)?;
     fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     known.insert(dir.to_path_buf());
+    Ok(())
+}
+
+static CHECKED: Mutex<BTreeSet<PathBuf>> = Mutex::new(BTreeSet::new());
+
+/// [`inside`], once per folder and process.
+fn checked(dir: &Path) -> Result<()> {
+    let mut known = CHECKED.lock().unwrap_or_else(|p| p.into_inner());
+    if !known.contains(dir) {
+        inside(dir)?;
+        known.insert(dir.to_path_buf());
+    }
+    Ok(())
+}
+
+/// Refuses a folder of the helpdesk reached through a symbolic link: a checkout may hold
+/// `attachments/ID -> /home/someone/.ssh`, and desk writes only inside the helpdesk.
+/// Each component below the root is checked without following links; folders outside
+/// the helpdesk (a report's `--output`) are the user's to choose.
+fn inside(dir: &Path) -> Result<()> {
+    let root = match TEMPS.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+        Some((root, _)) => root.clone(),
+        None => return Ok(()),
+    };
+    let Ok(rest) = dir.strip_prefix(&root) else {
+        return Ok(());
+    };
+    let mut at = root;
+    for c in rest.components() {
+        at.push(c);
+        match fs::symlink_metadata(&at) {
+            Ok(m) if m.file_type().is_symlink() => {
+                return Err(Error::io(
+                    &at,
+                    std::io::Error::other(
+                        "is a symbolic link; desk writes only inside the helpdesk, so it refuses to follow it",
+                    ),
+                ));
+            }
+            Ok(_) => {}
+            // Not there yet: create_dir_all makes real folders from here on.
+            Err(_) => break,
+        }
+    }
     Ok(())
 }
 
@@ -228,6 +275,7 @@ fn write_deferred(path: &Path, bytes: &[u8], create_new: bool) -> Result<bool> {
 /// Writes `bytes` to `path` atomically. With `create_new`, fails if `path` exists.
 fn write(path: &Path, bytes: &[u8], create_new: bool) -> Result<()> {
     let dir = parent_of(path);
+    checked(dir)?;
     if write_deferred(path, bytes, create_new)? {
         return Ok(());
     }
@@ -274,6 +322,7 @@ pub fn replace_unsynced(path: &Path, bytes: &[u8]) -> Result<()> {
         return Ok(());
     }
     let dir = parent_of(path);
+    checked(dir)?;
     let mut tmp = temp_in(dir, path)?;
     tmp.write_all(bytes).map_err(|e| Error::io(tmp.path(), e))?;
     tmp.persist(path).map_err(|e| Error::io(path, e.error))?;

@@ -351,12 +351,24 @@ impl Store {
     pub fn load_customer(&self, email: &str) -> Result<Option<Customer>> {
         let path = self.customer_path(email);
         match atomic::read(&path) {
-            Ok(text) => serde_json::from_slice(&text)
-                .map(Some)
-                .map_err(|e| Error::Corrupt {
-                    path,
+            Ok(text) => {
+                let c: Customer = serde_json::from_slice(&text).map_err(|e| Error::Corrupt {
+                    path: path.clone(),
                     message: e.to_string(),
-                }),
+                })?;
+                // A hand edit that changed `email`: saving it would make a second
+                // customer under the new name, so it is reported instead.
+                if customer::file_name(&c.email) != customer::file_name(email) {
+                    return Err(Error::Corrupt {
+                        path,
+                        message: format!(
+                            "`email` is `{}`, not the address its name says; rename the file or fix the field",
+                            c.email
+                        ),
+                    });
+                }
+                Ok(Some(c))
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(Error::io(&path, e)),
         }

@@ -189,7 +189,7 @@ impl Field {
                     }
                 } else {
                     return Err(Problem::near(
-                        format!("unknown field `{s}`"),
+                        format!("unknown field `{}`", crate::error::one_line(s)),
                         s,
                         SUMMARY_FIELDS
                             .iter()

@@ -344,7 +344,7 @@ pub fn from_filters(filters: &[String], settings: &Settings) -> Result<Condition
                 settings,
                 Context::View,
             )
-            .map_err(|(m, _)| format!("filter `{f}`: {m}"))?;
+            .map_err(|(m, _)| format!("filter `{}`: {m}", crate::error::one_line(f)))?;
             Ok(Condition::Test(Test {
                 field: field_parsed,
                 op,

@@ -1,0 +1,322 @@
+//! Hardening (issue 15), one test per promise of the README's reliability section that
+//! the crash test (tests/crash.rs) does not already keep: mail that no ticket records
+//! is never sent, nothing is written or run through a symbolic link out of the
+//! helpdesk, temporary files stay in `.desk/` and are cleaned, a script dies with a
+//! killed desk, hand-edited files are reported, and input never reaches the terminal
+//! raw.
+
+use std::fs;
+use std::os::unix::fs::{PermissionsExt, symlink};
+use std::os::unix::process::CommandExt;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::common::*;
+
+/// A customer's mail with one attachment, threaded to `ticket` by its subject tag.
+fn mail_with_attachment(ticket: &str, n: u32) -> String {
+    format!(
+        "From: Kari <kari@example.no>\r\nTo: support@example.com\r\nSubject: Re: [#{ticket}] Kvittering\r\nMessage-ID: <att-{n}@example.no>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHer er kvitteringen.\r\n--b\r\nContent-Type: application/pdf; name=\"kvittering.pdf\"\r\nContent-Disposition: attachment; filename=\"kvittering.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--b--\r\n"
+    )
+}
+
+fn files_under(dir: &std::path::Path) -> Vec<String> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.path().display().to_string())
+        .collect()
+}
+
+// --- 1. mail that no ticket records ------------------------------------------------
+
+#[test]
+fn outbox_send_holds_mail_that_its_ticket_does_not_record() {
+    let d = Desk::new();
+    let id = d.new_ticket("Hei", &["--from", "kari@example.no", "--channel", "email"]);
+    let queued: Vec<String> = fs::read_dir(d.path("outbox"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".eml"))
+        .collect();
+    assert_eq!(queued.len(), 1, "the acknowledgement is queued");
+    // A message for the same ticket that the ticket knows nothing of (what a killed
+    // command of an older desk left behind).
+    let stray = format!("{id}.00000000deadbeef.eml");
+    let text = d.read(&format!("outbox/{}", queued[0]));
+    d.write(
+        &format!("outbox/{stray}"),
+        &text.replace("Message-ID: <", "Message-ID: <stray."),
+    );
+
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let sendmail = format!("sh -c 'cat >> {}'", log.path().display());
+    let out = d.run(["outbox", "send", "--sendmail", &sendmail]);
+    assert_eq!(out.code, 1, "{out}");
+    assert!(
+        out.stderr.contains(&format!(
+            "outbox/{stray}: not sent: ticket {id} does not record this message"
+        )),
+        "{out}"
+    );
+    let delivered = fs::read_to_string(log.path()).unwrap();
+    assert_eq!(delivered.matches("Message-ID:").count(), 1, "{delivered}");
+    assert!(!delivered.contains("stray."));
+    // Kept, out of the queue, for a person to look at.
+    assert!(d.path(&format!(".desk/unrecorded/{stray}")).is_file());
+    assert!(!d.path(&format!("outbox/{stray}")).exists());
+}
+
+#[test]
+fn mail_staged_by_a_killed_command_is_queued_only_if_its_ticket_records_it() {
+    let d = Desk::new();
+    let id = d.new_ticket("Hei", &["--from", "kari@example.no", "--channel", "email"]);
+    let t = d.ticket(&id);
+    let file = t["mail"][0]["file"].as_str().unwrap().to_string();
+    let name = file.trim_start_matches("outbox/").to_string();
+    // As if killed after saving the ticket, before moving its mail to outbox/ ...
+    fs::create_dir_all(d.path(".desk/staged")).unwrap();
+    fs::rename(d.path(&file), d.path(&format!(".desk/staged/{name}"))).unwrap();
+    // ... and as if killed before saving a ticket whose mail was staged.
+    d.write(
+        &format!(".desk/staged/{id}.1111111111111111.eml"),
+        "From: a@b\r\n\r\nnever recorded\r\n",
+    );
+    d.ok([
+        "note",
+        &id,
+        "-m",
+        "any command that takes the lock settles them",
+    ]);
+    assert!(d.path(&file).is_file(), "recorded mail is queued");
+    assert!(
+        !d.path(&format!("outbox/{id}.1111111111111111.eml"))
+            .exists()
+    );
+    assert_eq!(fs::read_dir(d.path(".desk/staged")).unwrap().count(), 0);
+}
+
+// --- 2. symbolic links out of the helpdesk --------------------------------------------
+
+#[test]
+fn a_symlinked_attachments_folder_is_refused_and_nothing_is_written_outside() {
+    let d = Desk::new();
+    let outside = tempfile::tempdir().unwrap();
+    let id = d.new_ticket("Kvittering", &["--from", "kari@example.no"]);
+    fs::create_dir_all(d.path("attachments")).unwrap();
+    symlink(outside.path(), d.path(&format!("attachments/{id}"))).unwrap();
+    let before = d.ticket(&id);
+
+    let out = d.run_stdin(["ingest", "email", "-"], &mail_with_attachment(&id, 1));
+    assert_eq!(out.code, 1, "{out}");
+    assert!(
+        out.stdout.contains("symbolic link") || out.stderr.contains("symbolic link"),
+        "{out}"
+    );
+    assert_eq!(files_under(outside.path()), Vec::<String>::new());
+    assert_eq!(d.ticket(&id), before, "the ticket is unchanged");
+
+    // The whole attachments/ folder as a link: the same.
+    fs::remove_file(d.path(&format!("attachments/{id}"))).unwrap();
+    fs::remove_dir(d.path("attachments")).unwrap();
+    symlink(outside.path(), d.path("attachments")).unwrap();
+    let out = d.run_stdin(["ingest", "email", "-"], &mail_with_attachment(&id, 2));
+    assert_eq!(out.code, 1, "{out}");
+    assert_eq!(files_under(outside.path()), Vec::<String>::new());
+}
+
+#[test]
+fn a_symlinked_scripts_folder_never_runs_and_rules_check_says_why() {
+    let d = Desk::new();
+    let outside = tempfile::tempdir().unwrap();
+    let marker = outside.path().join("ran");
+    let script = outside.path().join("lookup");
+    fs::write(
+        &script,
+        format!("#!/bin/sh\ntouch '{}'\necho '{{}}'\n", marker.display()),
+    )
+    .unwrap();
+    fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).unwrap();
+    fs::remove_dir_all(d.path("scripts")).unwrap();
+    symlink(outside.path(), d.path("scripts")).unwrap();
+    d.write(
+        "rules.toml",
+        "[[rule]]\nname = \"lookup\"\non = [\"ticket.created\"]\nthen = [ { run = \"lookup\" } ]\n",
+    );
+    let out = d.run(["rules", "check"]);
+    assert_eq!(out.code, 1, "{out}");
+    assert!(
+        out.stderr.contains("scripts/ leads outside the helpdesk"),
+        "{out}"
+    );
+    // When a rule would run it, the run fails on the ticket, as a missing script does.
+    let out = d.run(["new", "-s", "Hei"]);
+    assert_eq!(out.code, 0, "{out}");
+    assert!(
+        out.stderr.contains("scripts/ leads outside the helpdesk"),
+        "{out}"
+    );
+    assert!(!marker.exists(), "the script outside the helpdesk ran");
+}
+
+// --- 3. temporary files -------------------------------------------------------------
+
+#[test]
+fn temporary_files_stay_in_desk_tmp_and_what_a_kill_left_is_cleaned() {
+    let d = Desk::new();
+    let id = d.new_ticket("Hei", &["--from", "kari@example.no"]);
+    // What killed writers left: in .desk/tmp/ (this version) and beside the ticket
+    // (older versions). Only files older than ten minutes are taken for a kill's.
+    d.write(".desk/tmp/.old.json.a1b2c3.tmp", "{ torn");
+    d.write(".desk/tmp/.new.json.d4e5f6.tmp", "{ being written");
+    d.write(&format!("tickets/.{id}.json.g7h8i9.tmp"), "{ torn");
+    for f in [
+        ".desk/tmp/.old.json.a1b2c3.tmp",
+        &format!("tickets/.{id}.json.g7h8i9.tmp"),
+    ] {
+        let ok = Command::new("touch")
+            .args(["-d", "1 hour ago"])
+            .arg(d.path(f))
+            .status()
+            .unwrap();
+        assert!(ok.success());
+    }
+    d.ok(["set", &id, "priority=high"]);
+    d.ok(["list"]);
+    assert!(!d.path(".desk/tmp/.old.json.a1b2c3.tmp").exists());
+    assert!(
+        d.path(".desk/tmp/.new.json.d4e5f6.tmp").exists(),
+        "too young to be a kill's"
+    );
+    assert!(!d.path(&format!("tickets/.{id}.json.g7h8i9.tmp")).exists());
+    // git never sees them: .desk/ is ignored.
+    assert!(d.read(".gitignore").lines().any(|l| l.trim() == ".desk/"));
+}
+
+// --- 6. a script dies with desk -----------------------------------------------------
+
+#[test]
+fn a_script_and_its_children_die_when_desk_is_killed() {
+    let d = Desk::new();
+    let pids = tempfile::tempdir().unwrap();
+    let pidfile = pids.path().join("pids");
+    d.write(
+        "scripts/slow",
+        &format!(
+            "#!/bin/sh\nsleep 300 &\necho $! >> '{p}'\necho $$ >> '{p}'\nsleep 300\n",
+            p = pidfile.display()
+        ),
+    );
+    fs::set_permissions(d.path("scripts/slow"), fs::Permissions::from_mode(0o755)).unwrap();
+    d.write(
+        "rules.toml",
+        "[[rule]]\nname = \"slow\"\non = [\"ticket.created\"]\nthen = [ { run = \"slow\", timeout = \"10m\" } ]\n",
+    );
+    let mut desk = Command::new(assert_cmd::cargo::cargo_bin("desk"))
+        .args(["new", "-s", "Hei"])
+        .current_dir(d.root())
+        .env("DESK_NOW", NOW)
+        .process_group(0)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while fs::read_to_string(&pidfile).map_or(0, |s| s.lines().count()) < 2 {
+        assert!(Instant::now() < deadline, "the script never started");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // Only desk is killed, not its group: the script has a group of its own.
+    desk.kill().unwrap();
+    desk.wait().unwrap();
+    let alive = |pid: &str| {
+        fs::metadata(format!("/proc/{pid}")).is_ok() && {
+            // A zombie waiting for its parent to be reaped is dead too.
+            let stat = fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            !stat.split(' ').nth(2).is_some_and(|s| s == "Z")
+        }
+    };
+    let text = fs::read_to_string(&pidfile).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while text.lines().any(alive) {
+        assert!(
+            Instant::now() < deadline,
+            "the script outlived desk: {text}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+// --- 7. hand-edited files -------------------------------------------------------------
+
+#[test]
+fn an_unknown_status_written_by_hand_is_reported_with_file_and_field() {
+    let d = Desk::new();
+    let id = d.new_ticket("Hei", &[]);
+    let text = d.read(&format!("tickets/{id}.json"));
+    d.write(
+        &format!("tickets/{id}.json"),
+        &text.replace("\"status\": \"new\"", "\"status\": \"opne\""),
+    );
+    let out = d.run(["list"]);
+    assert_eq!(out.code, 1, "{out}");
+    assert!(
+        out.stderr.contains(&format!(
+            "tickets/{id}.json: field `status`: unknown status of type `ticket` `opne`, did you mean `open`? (counted as open)"
+        )),
+        "{out}"
+    );
+    assert!(out.stdout.contains(&id), "still listed: {out}");
+    let out = d.run(["show", &id]);
+    assert_eq!(out.code, 0, "{out}");
+    assert!(out.stderr.contains("field `status`"), "{out}");
+}
+
+#[test]
+fn a_customer_file_whose_email_differs_from_its_name_is_reported_not_duplicated() {
+    let d = Desk::new();
+    d.new_ticket("Hei", &["--from", "kari@example.no"]);
+    let text = d.read("customers/kari@example.no.json");
+    d.write(
+        "customers/kari@example.no.json",
+        &text.replace("kari@example.no", "kari.nordmann@example.no"),
+    );
+    let before = d.snapshot_files();
+    let out = d.run(["new", "-s", "Igjen", "--from", "kari@example.no"]);
+    assert_eq!(out.code, 1, "{out}");
+    assert!(
+        out.stderr
+            .contains("customers/kari@example.no.json: `email` is `kari.nordmann@example.no`"),
+        "{out}"
+    );
+    assert_eq!(d.snapshot_files(), before, "nothing changed");
+    assert!(!d.path("customers/kari.nordmann@example.no.json").exists());
+}
+
+// --- 8. text that reaches a terminal --------------------------------------------------
+
+#[test]
+fn input_never_reaches_the_terminal_raw() {
+    let d = Desk::new();
+    let out = d.run(["show", "abc\rdef\u{1b}[2J\u{202e}xyz"]);
+    assert_eq!(out.code, 1, "{out}");
+    assert_eq!(out.stderr.lines().count(), 1, "{out}");
+    assert!(
+        !out.stderr.contains('\r') && !out.stderr.contains('\u{1b}'),
+        "{out:?}",
+        out = out.stderr
+    );
+    assert!(!out.stderr.contains('\u{202e}'));
+    assert!(
+        out.stderr.contains("\\r") && out.stderr.contains("\\u{1b}"),
+        "{}",
+        out.stderr
+    );
+
+    // A field name with a line break in it stays on its line.
+    let out = d.run(["list", "nosuch\nfield=1"]);
+    assert_eq!(out.code, 1, "{out}");
+    assert_eq!(out.stderr.lines().count(), 1, "{out}");
+}
