@@ -235,7 +235,7 @@ fn a_script_and_its_children_die_when_desk_is_killed() {
         fs::metadata(format!("/proc/{pid}")).is_ok() && {
             // A zombie waiting for its parent to be reaped is dead too.
             let stat = fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-            !stat.split(' ').nth(2).is_some_and(|s| s == "Z")
+            stat.split(' ').nth(2).is_none_or(|s| s != "Z")
         }
     };
     let text = fs::read_to_string(&pidfile).unwrap();
