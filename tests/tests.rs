@@ -15,6 +15,7 @@ mod ingest;
 mod ingest_broken;
 mod ingest_corpus;
 mod instants;
+mod mail_robust;
 mod outbox;
 mod report;
 mod rules;

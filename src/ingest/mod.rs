@@ -76,6 +76,17 @@ impl Inbound {
             .from
             .as_deref()
             .and_then(|f| crate::model::customer::validate_email(f).ok());
+        // Mail that has been through this helpdesk before (its own address in X-Loop) is
+        // not answered again.
+        let auto = m.auto.or_else(|| {
+            m.loops
+                .iter()
+                .find(|l| {
+                    l.split(|c: char| c.is_whitespace() || ",;<>".contains(c))
+                        .any(|a| crate::mail::safety::is_own_address(a, &hd.settings))
+                })
+                .map(|l| format!("X-Loop: {l}"))
+        });
         Inbound {
             department,
             channel: "email".into(),
@@ -88,7 +99,7 @@ impl Inbound {
             body: m.body,
             // A Date: outside the years desk handles is garbage, not a time to keep.
             sent_at: m.date.filter(|d| crate::time::in_range(*d)),
-            auto: m.auto,
+            auto,
             bounce: m.bounce,
             files: m.attachments,
             ..Inbound::default()
