@@ -5,7 +5,7 @@
 //! binary; the messages are corpus files or realistic ones in `tests/data/mail/robust`
 //! (see its README), or written here when they are one header away from plain mail.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
@@ -13,6 +13,12 @@ use crate::common::Desk;
 
 // ---------------------------------------------------------------------------------------
 // Helpers
+
+fn data(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/mail")
+        .join(rel)
+}
 
 /// `desk ingest email PATHS... --json`: desk did not panic, exited 0, and gave one
 /// result per file.
@@ -26,6 +32,18 @@ fn ingest_paths(d: &Desk, paths: &[PathBuf]) -> Vec<Value> {
         Value::Array(a) if a.len() == paths.len() => a,
         other => panic!("not one result per file: {other}"),
     }
+}
+
+/// Copies a test file (`robust/x.eml`, `corpus/rt-gateway/...`) into the helpdesk's
+/// `in/` and ingests it; returns the ticket it made.
+fn ingest_file(d: &Desk, rel: &str) -> Value {
+    let name = rel.replace('/', "_");
+    let to = d.path(&format!("in/{name}"));
+    std::fs::create_dir_all(d.path("in")).expect("mkdir in");
+    std::fs::copy(data(rel), &to).unwrap_or_else(|e| panic!("copy {rel}: {e}"));
+    let r = ingest_paths(d, &[to]);
+    assert_eq!(r[0]["result"], "created", "{rel}: {}", r[0]);
+    d.ticket(r[0]["ticket"].as_str().expect("a ticket"))
 }
 
 /// Ingests one message written here; returns its result.
@@ -46,6 +64,21 @@ fn first_message(t: &Value) -> &Value {
     &t["messages"][0]
 }
 
+fn body(t: &Value) -> &str {
+    first_message(t)["body"].as_str().unwrap_or("")
+}
+
+fn attachment_names(t: &Value) -> Vec<String> {
+    first_message(t)["attachments"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|x| x["name"].as_str().unwrap_or("").to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Mail files waiting in outbox/.
 fn outbox(d: &Desk) -> Vec<String> {
     let mut out: Vec<String> = std::fs::read_dir(d.path("outbox"))
@@ -58,6 +91,100 @@ fn outbox(d: &Desk) -> Vec<String> {
         .unwrap_or_default();
     out.sort();
     out
+}
+
+fn customer(d: &Desk, file: &str) -> Value {
+    serde_json::from_str(&d.read(&format!("customers/{file}"))).expect("customer JSON")
+}
+
+// ---------------------------------------------------------------------------------------
+// 1. Charsets nobody declared, or declared wrong
+
+#[test]
+fn koi8r_subject_and_body_without_any_mime_header_are_guessed() {
+    let d = Desk::new();
+    let t = ingest_file(&d, "robust/koi8r-no-mime.eml");
+    assert_eq!(t["subject"], "Не пришёл заказ");
+    let b = body(&t);
+    assert!(b.starts_with("Здравствуйте!"), "{b}");
+    assert!(b.contains("до сих пор не пришёл"), "{b}");
+    assert!(!b.contains('\u{FFFD}'), "{b}");
+}
+
+#[test]
+fn raw_8bit_attachment_names_are_read_in_the_message_charset() {
+    // filename= and name= in raw Latin-1; the second part has only Content-Type name=.
+    let d = Desk::new();
+    let t = ingest_file(&d, "robust/latin1-attachment-names.eml");
+    assert_eq!(
+        attachment_names(&t),
+        ["Kvittering støvler.pdf", "Sålen er løs.jpg"]
+    );
+    let files: Vec<&str> = first_message(&t)["attachments"]
+        .as_array()
+        .expect("attachments")
+        .iter()
+        .filter_map(|a| a["file"].as_str())
+        .collect();
+    assert!(
+        files[0].ends_with("/Kvittering støvler.pdf") && files[1].ends_with("/Sålen er løs.jpg"),
+        "{files:?}"
+    );
+    assert_eq!(
+        body(&t),
+        "Hei! Kvitteringen og bildet av støvlene ligger ved."
+    );
+}
+
+#[test]
+fn shift_jis_labelled_iso_2022_jp_is_read_as_shift_jis() {
+    let d = Desk::new();
+    let t = ingest_file(&d, "robust/iso2022jp-label-shiftjis-bytes.eml");
+    assert_eq!(t["subject"], "商品が届きません");
+    assert_eq!(
+        body(&t),
+        "お世話になっております。\n注文番号4471の靴がまだ届いていません。\n確認をお願いいたします。\n山田"
+    );
+    // The attachment's raw Shift_JIS name= is guessed too.
+    assert_eq!(attachment_names(&t), ["注文書.txt"]);
+    assert_eq!(customer(&d, "yamada@example.jp.json")["name"], "山田 太郎");
+}
+
+#[test]
+fn an_8bit_body_without_a_charset_is_guessed() {
+    let d = Desk::new();
+    let t = ingest_file(&d, "robust/latin1-body-no-charset.eml");
+    assert_eq!(
+        body(&t),
+        "Hei!\n\nJeg vil gjerne bytte skoene til størrelse 38. Kan dere sende en returlapp?\nMed vennlig hilsen – Kari Nordmann, Tromsø"
+    );
+}
+
+#[test]
+fn utf8_labelled_latin1_and_latin1_labelled_utf8_both_read_right() {
+    // The broken-mail folder's two mislabels: UTF-8 bytes said to be ISO-8859-1 (which
+    // would give "Ã¸"), and Latin-1 bytes said to be UTF-8 (which would give U+FFFD).
+    let d = Desk::new();
+    for f in [
+        "broken/charset-latin1-label-utf8-bytes.eml",
+        "broken/charset-utf8-label-latin1-bytes.eml",
+    ] {
+        let t = ingest_file(&d, f);
+        let b = body(&t);
+        assert!(!b.contains('\u{FFFD}') && !b.contains('Ã'), "{f}: {b}");
+        assert!(b.contains('ø') || b.contains('ä'), "{f}: {b}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// 2. A blank text alternative
+
+#[test]
+fn a_blank_text_alternative_does_not_hide_the_html_one() {
+    let d = Desk::new();
+    let t = ingest_file(&d, "robust/blank-text-alternative.eml");
+    assert_eq!(t["subject"], "Spørsmål om levering");
+    assert_eq!(body(&t), "Når kommer pakken min?\n\nOrdrenummer 5120.");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -154,5 +281,91 @@ fn mail_without_robot_markers_is_acknowledged() {
         );
         assert_eq!(r["result"], "created", "{header}: {r}");
         assert_eq!(outbox(&d).len(), 1, "{header}: no acknowledgement");
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// 4. A 290 KB newsletter of tables in tables
+
+/// A shop newsletter as mail tools make them: a layout table holding a centred table
+/// holding one table per article (inline styles, spacer cells, a size table each),
+/// about 290 KB of HTML; `wrapped` levels of `<div>` around it all, as some editors
+/// leave them.
+fn newsletter(wrapped: usize) -> (String, usize) {
+    let mut html = format!(
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><style>td{{font-family:Arial}}</style></head>\
+         <body style=\"margin:0;padding:0\">{}<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\"><tr><td align=\"center\">\
+         <table role=\"presentation\" width=\"600\" cellpadding=\"0\" cellspacing=\"0\" border=\"1\" style=\"border-collapse:collapse\">",
+        "<div class=\"wrap\">".repeat(wrapped)
+    );
+    let mut n = 0;
+    while html.len() < 290_000 {
+        n += 1;
+        html.push_str(&format!(
+            "<tr><td style=\"padding:20px 30px;background:#ffffff\"><table role=\"presentation\" width=\"100%\" border=\"1\"><tr>\
+             <td width=\"20\">&nbsp;</td><td style=\"font-size:22px;color:#222\"><h2>Vintertilbud nummer {n}</h2></td>\
+             <td width=\"120\"><img src=\"https://shop.example.no/img/{n}.jpg\" width=\"120\" alt=\"\"></td></tr>\
+             <tr><td>&nbsp;</td><td colspan=\"2\" style=\"font-size:14px;line-height:20px\"><p>Varme skinnstøvler modell {n} er nå 30 % billigere. Les mer om fôr og såler.</p>\
+             <table border=\"1\"><tr><th>Størrelse</th><th>Pris</th><th>Lager</th></tr><tr><td>38</td><td>1 499 kr</td><td>12</td></tr></table></td></tr></table></td></tr>"
+        ));
+    }
+    html.push_str("</table></td></tr></table>");
+    html.push_str(&"</div>".repeat(wrapped));
+    html.push_str("</body></html>");
+    (html, n)
+}
+
+fn newsletter_mail(html: &str) -> String {
+    format!(
+        "From: Skobutikken <nyhetsbrev@shop.example.no>\nTo: support@example.com\nSubject: Ukens tilbud\nDate: Mon, 23 Nov 2026 10:00:00 +0100\nMessage-ID: <newsletter@shop.example.no>\nMIME-Version: 1.0\nContent-Type: text/html; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n{html}\n"
+    )
+}
+
+#[test]
+fn a_290_kb_table_newsletter_becomes_readable_text_of_bounded_size() {
+    // As it is, and (second) nested so deep that desk takes the parser's simpler
+    // conversion. Both must stay small and readable.
+    for wrapped in [0, 300] {
+        let (html, articles) = newsletter(wrapped);
+        assert!(html.len() >= 290_000);
+        let d = Desk::new();
+        let r = ingest_text(&d, "news.eml", &newsletter_mail(&html));
+        let t = d.ticket(r["ticket"].as_str().expect("ticket"));
+        let b = body(&t);
+        assert!(
+            b.len() < 300_000 && b.len() < html.len(),
+            "{wrapped}: {} bytes of text from {} of HTML",
+            b.len(),
+            html.len()
+        );
+        // Not cut: the whole text fits, so nothing was attached as message.txt.
+        assert!(attachment_names(&t).is_empty(), "{wrapped}: {t:?}");
+        let boxes = ['─', '│', '┼', '┬', '┴', '├', '┤', '┌', '┐', '└', '┘', '═'];
+        assert!(
+            !b.chars().any(|c| boxes.contains(&c)),
+            "{wrapped}: table borders drawn"
+        );
+        assert!(
+            !b.lines().any(|l| l.len() > 1000),
+            "{wrapped}: a line over 1000 bytes"
+        );
+        for n in [1, articles / 2, articles] {
+            let title = format!("Vintertilbud nummer {n}");
+            let words = format!("Varme skinnstøvler modell {n} er nå 30 % billigere.");
+            assert!(
+                b.lines().any(|l| l.contains(&title)) && b.contains(&words),
+                "{wrapped}: article {n} is not readable"
+            );
+        }
+        assert!(
+            !b.contains('<') && !b.contains("&nbsp;"),
+            "{wrapped}: markup left"
+        );
+        // Every cell is a word of its own.
+        assert!(
+            !b.contains("StørrelsePris") && !b.contains("kr12"),
+            "{wrapped}: table cells run together"
+        );
+        assert!(!b.contains("\n\n\n"), "{wrapped}: runs of blank lines");
     }
 }

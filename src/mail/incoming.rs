@@ -3,11 +3,13 @@
 //! the body is, which parts are attachments, whether a robot sent it, and whether it
 //! is a bounce and of which message.
 
-use std::borrow::Cow;
-
 use chrono::{DateTime, Utc};
-use mail_parser::{HeaderName, HeaderValue, Message, MessageParser, MimeHeaders, PartType};
+use mail_parser::{
+    HeaderName, HeaderValue, Message, MessageParser, MessagePart, MimeHeaders, PartType,
+};
 use sha2::{Digest, Sha256};
+
+use crate::mail::charset;
 
 /// Bodies longer than this are cut in the ticket; the whole text is kept as an attachment.
 const MAX_BODY: usize = 256 * 1024;
@@ -64,6 +66,7 @@ pub fn parse(raw: &[u8]) -> Result<Incoming, String> {
         return Err("not a mail message: no From, To, Subject, Date or Message-ID header".into());
     }
 
+    let headers = charset::Headers::new(&msg);
     let from = msg.from().and_then(|a| a.first());
     let from_addr = from
         .and_then(|a| a.address())
@@ -93,7 +96,9 @@ pub fn parse(raw: &[u8]) -> Result<Incoming, String> {
     let subject = msg
         .subject()
         .map(|s| match s.contains('\u{FFFD}') {
-            true => raw_header(raw, &msg, HeaderName::Subject).unwrap_or_else(|| s.to_string()),
+            true => headers
+                .of(msg.root_part(), "Subject")
+                .unwrap_or_else(|| s.to_string()),
             false => s.to_string(),
         })
         .map(|s| one_line(&s).trim().to_string())
@@ -125,7 +130,7 @@ pub fn parse(raw: &[u8]) -> Result<Incoming, String> {
         .collect();
 
     let mut body = text_body(&msg);
-    let mut attachments = attachments(&msg);
+    let mut attachments = attachments(&msg, &headers);
     if body.len() > MAX_BODY {
         let mut cut = MAX_BODY;
         while !body.is_char_boundary(cut) {
@@ -156,21 +161,6 @@ pub fn parse(raw: &[u8]) -> Result<Incoming, String> {
         bounce,
         loops,
     })
-}
-
-/// A header sent as raw 8-bit text in an undeclared charset (older mailers did this with
-/// KOI8-R, Latin-1, Shift_JIS...): decoded in the charset its bytes most look like.
-fn raw_header(raw: &[u8], msg: &Message<'_>, name: HeaderName<'_>) -> Option<String> {
-    let h = msg.headers().iter().find(|h| h.name == name)?;
-    let bytes = raw.get(h.offset_start as usize..h.offset_end as usize)?;
-    if std::str::from_utf8(bytes).is_ok() {
-        return None;
-    }
-    let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Allow);
-    det.feed(bytes, true);
-    let enc = det.guess(None, chardetng::Utf8Detection::Allow);
-    let (text, _, _) = enc.decode(bytes);
-    Some(text.trim().to_string())
 }
 
 /// A stable Message-ID for mail without one: the same bytes give the same ID on every
@@ -341,19 +331,24 @@ fn bounced_ids(msg: &Message<'_>, from: Option<&str>) -> Option<Vec<String>> {
 }
 
 /// The readable text: the text/plain alternatives, or HTML turned into text when the
-/// mail has nothing else. Line endings are LF; trailing blank space is gone.
+/// mail has nothing else or its text alternative is blank. Text in a missing or wrong
+/// charset is decoded in the one it looks like. Line endings are LF; trailing blank
+/// space is gone.
 fn text_body(msg: &Message<'_>) -> String {
-    let mut parts: Vec<Cow<'_, str>> = Vec::new();
-    for i in 0..msg.text_body_count() {
-        let html = msg
-            .text_part(i as u32)
-            .filter(|p| p.is_text_html())
-            .and_then(|p| p.text_contents());
-        let t = match html.and_then(html_text) {
-            Some(t) => Some(Cow::Owned(t)),
-            None => msg.body_text(i),
+    let raw = msg.raw_message();
+    let mut parts: Vec<String> = Vec::new();
+    for &id in &msg.text_body {
+        let Some(part) = msg.part(id) else {
+            continue;
         };
-        if let Some(t) = t
+        let mut text = part_text(raw, part);
+        // An empty text/plain alternative (some mailers send one) does not hide the HTML.
+        if text.as_deref().is_none_or(|t| t.trim().is_empty())
+            && let Some(html) = html_alternative(msg, id)
+        {
+            text = part_text(raw, html);
+        }
+        if let Some(t) = text
             && !t.trim().is_empty()
         {
             parts.push(t);
@@ -368,19 +363,191 @@ fn text_body(msg: &Message<'_>) -> String {
     out.trim_start_matches('\n').trim_end().to_string()
 }
 
-/// HTML as plain text with paragraphs and lists kept. Very large or deeply nested HTML
-/// takes the parser's simpler conversion instead, which cannot run out of stack.
-fn html_text(html: &str) -> Option<String> {
-    if html.len() > 512 * 1024 || html.matches('<').count() > 20_000 {
-        return None;
-    }
-    let text = html2text::config::plain_no_decorate()
-        .string_from_read(html.as_bytes(), 100_000)
-        .ok()?;
-    Some(text.replace('\u{a0}', " "))
+/// A text part's text, its charset recovered when missing or wrong, HTML as text.
+fn part_text(raw: &[u8], part: &MessagePart<'_>) -> Option<String> {
+    let (text, html) = match &part.body {
+        PartType::Text(t) => (t, false),
+        PartType::Html(h) => (h, true),
+        _ => return None,
+    };
+    let recovered = charset::recover(raw, part, text);
+    let text = recovered.as_deref().unwrap_or(text);
+    Some(if html {
+        html_text(text)
+    } else {
+        text.to_string()
+    })
 }
 
-fn attachments(msg: &Message<'_>) -> Vec<Part> {
+/// The HTML part in the multipart/alternative that holds part `id`, also inside a
+/// multipart/related there.
+fn html_alternative<'m>(msg: &'m Message<'m>, id: u32) -> Option<&'m MessagePart<'m>> {
+    let parent = msg.parts.iter().find(|p| {
+        p.is_content_type("multipart", "alternative")
+            && p.sub_parts().is_some_and(|c| c.contains(&id))
+    })?;
+    let mut queue: Vec<u32> = parent.sub_parts()?.to_vec();
+    let mut seen = 0;
+    while let Some(c) = queue.pop() {
+        seen += 1;
+        if seen > 100 {
+            break;
+        }
+        let Some(p) = msg.part(c) else {
+            continue;
+        };
+        match &p.body {
+            PartType::Html(h) if !h.trim().is_empty() => return Some(p),
+            PartType::Multipart(children) => queue.extend(children.iter().rev()),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// HTML as plain text with paragraphs, lists and headings kept and every table cell on
+/// its own line: newsletters are tables in tables, and laying them out as columns
+/// (padded to the width, with borders) made megabytes of rules and spaces out of a few
+/// hundred kilobytes. Very large or deeply nested HTML (the converter's time grows with
+/// the square of the depth) takes the parser's simpler, linear conversion instead, with
+/// a line break for every block and cell. Runs of blank lines become one.
+fn html_text(html: &str) -> String {
+    let converted = if html.len() > 512 * 1024 || nesting(html) > 200 {
+        None
+    } else {
+        html2text::config::plain_no_decorate()
+            .raw_mode(true)
+            .no_table_borders()
+            .string_from_read(html.as_bytes(), 100_000)
+            .ok()
+    };
+    let simple = converted.is_none();
+    let text = converted
+        .unwrap_or_else(|| mail_parser::decoders::html::html_to_text(&blocks_as_breaks(html)));
+    let mut out = String::with_capacity(text.len());
+    let mut blank = true;
+    for line in text.lines() {
+        let line = line.replace('\u{a0}', " ");
+        let line = if simple { line.trim() } else { line.trim_end() };
+        if line.is_empty() {
+            if !blank {
+                out.push('\n');
+            }
+            blank = true;
+        } else {
+            out.push_str(line);
+            out.push('\n');
+            blank = false;
+        }
+    }
+    out
+}
+
+/// Elements that never hold others (void), or whose end tag may be left out: neither
+/// makes HTML deeper where an end tag is missing.
+const FLAT: [&str; 26] = [
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+    "track", "wbr", "p", "li", "td", "th", "tr", "dt", "dd", "option", "thead", "tbody", "tfoot",
+    "colgroup",
+];
+
+/// Block elements and cells, whose end the simple conversion marks with a line break.
+const BLOCKS: [&str; 24] = [
+    "p",
+    "div",
+    "td",
+    "th",
+    "tr",
+    "li",
+    "table",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "ul",
+    "ol",
+    "dt",
+    "dd",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "center",
+    "pre",
+];
+
+/// The name of the tag starting at `rest` (after `<`), lowercase, and whether it ends
+/// one.
+fn tag_name(rest: &[u8]) -> (String, bool) {
+    let (close, rest) = match rest.first() {
+        Some(b'/') => (true, &rest[1..]),
+        _ => (false, rest),
+    };
+    let name = rest
+        .iter()
+        .take_while(|b| b.is_ascii_alphanumeric())
+        .map(|b| b.to_ascii_lowercase() as char)
+        .collect();
+    (name, close)
+}
+
+/// How deeply the HTML's elements nest, by its tags (a linear estimate).
+fn nesting(html: &str) -> usize {
+    let b = html.as_bytes();
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let mut i = 0;
+    while let Some(off) = b.get(i..).and_then(|r| r.iter().position(|c| *c == b'<')) {
+        i += off + 1;
+        let (name, close) = tag_name(b.get(i..).unwrap_or_default());
+        let end = b
+            .get(i..)
+            .and_then(|r| r.iter().position(|c| *c == b'>'))
+            .map_or(b.len(), |e| i + e);
+        let self_closing = end > 0 && b.get(end - 1) == Some(&b'/');
+        let nests = !name.is_empty() && !self_closing && !FLAT.contains(&name.as_str());
+        if nests && close {
+            depth = depth.saturating_sub(1);
+        } else if nests {
+            depth += 1;
+            deepest = deepest.max(depth);
+        }
+        i = end;
+    }
+    deepest
+}
+
+/// The HTML with every block and cell tag made a `<br>`, for the parser's conversion,
+/// which breaks lines only there and at `</p>`.
+fn blocks_as_breaks(html: &str) -> String {
+    let b = html.as_bytes();
+    let mut out = String::with_capacity(html.len());
+    let mut done = 0;
+    let mut i = 0;
+    while let Some(off) = b.get(i..).and_then(|r| r.iter().position(|c| *c == b'<')) {
+        let start = i + off;
+        let (name, _) = tag_name(b.get(start + 1..).unwrap_or_default());
+        let Some(end) = b
+            .get(start..)
+            .and_then(|r| r.iter().position(|c| *c == b'>'))
+            .map(|e| start + e + 1)
+        else {
+            break;
+        };
+        if BLOCKS.contains(&name.as_str()) {
+            out.push_str(html.get(done..start).unwrap_or_default());
+            out.push_str("<br>");
+            done = end;
+        }
+        i = end;
+    }
+    out.push_str(html.get(done..).unwrap_or_default());
+    out
+}
+
+fn attachments(msg: &Message<'_>, headers: &charset::Headers<'_>) -> Vec<Part> {
     let mut out = Vec::new();
     for (n, part) in msg.attachments().enumerate() {
         let content_type = part
@@ -391,15 +558,25 @@ fn attachments(msg: &Message<'_>) -> Vec<Part> {
             })
             .unwrap_or_else(|| "application/octet-stream".into())
             .to_lowercase();
-        let name = match (
-            rfc2231_name(msg.raw_message(), part).or(part.attachment_name().map(str::to_string)),
-            &part.body,
-        ) {
+        let given = rfc2231_name(msg.raw_message(), part)
+            .or_else(|| part.attachment_name().map(str::to_string))
+            .map(|n| match n.contains('\u{FFFD}') {
+                true => raw_attachment_name(part, headers).unwrap_or(n),
+                false => n,
+            });
+        let name = match (given, &part.body) {
             (Some(n), _) if !n.trim().is_empty() => one_line(&n).trim().to_string(),
             (_, PartType::Message(m)) => {
+                let subject = m.subject().map(|s| match s.contains('\u{FFFD}') {
+                    true => charset::Headers::new(m)
+                        .of(m.root_part(), "Subject")
+                        .unwrap_or_else(|| s.to_string()),
+                    false => s.to_string(),
+                });
                 format!(
                     "{}.eml",
-                    m.subject()
+                    subject
+                        .as_deref()
                         .map(one_line)
                         .unwrap_or_else(|| "message".into())
                 )
@@ -413,6 +590,21 @@ fn attachments(msg: &Message<'_>) -> Vec<Part> {
         });
     }
     out
+}
+
+/// A file name sent as raw 8-bit text (`filename="Prøve.pdf"` in Latin-1): the part's
+/// Content-Disposition and Content-Type decoded in the message's guessed charset and
+/// read again.
+fn raw_attachment_name(part: &MessagePart<'_>, headers: &charset::Headers<'_>) -> Option<String> {
+    let mut again = String::new();
+    for h in ["Content-Disposition", "Content-Type"] {
+        if let Some(v) = headers.of(part, h) {
+            again.push_str(&format!("{h}: {v}\r\n"));
+        }
+    }
+    again.push_str("\r\n");
+    let m = MessageParser::default().parse_headers(again.as_bytes())?;
+    m.root_part().attachment_name().map(str::to_string)
 }
 
 /// A file name split into RFC 2231 continuations (`filename*0*=`, `filename*1*=`...) is
@@ -559,6 +751,26 @@ mod tests {
         let long = format!("{}.pdf", "å".repeat(100));
         let s = safe_file_name(&long, "x");
         assert!(s.len() <= 120 && s.ends_with(".pdf"), "{s}");
+    }
+
+    #[test]
+    fn nesting_counts_only_what_nests() {
+        assert_eq!(nesting("<div><p>a<p>b<br><img src=x/><hr></div>"), 1);
+        assert_eq!(
+            nesting("<table><tr><td><table><tr><td>x</table></table>"),
+            2
+        );
+        assert_eq!(nesting(&"<div>".repeat(300)), 300);
+        assert_eq!(nesting("no tags < here"), 0);
+    }
+
+    #[test]
+    fn blocks_become_breaks() {
+        assert_eq!(
+            blocks_as_breaks("<TD class=x>a</td><span>b</span><br>"),
+            "<br>a<br><span>b</span><br>"
+        );
+        assert_eq!(blocks_as_breaks("a < b <td"), "a < b <td");
     }
 
     #[test]
