@@ -97,14 +97,44 @@ fn customer(d: &Desk, file: &str) -> Value {
     serde_json::from_str(&d.read(&format!("customers/{file}"))).expect("customer JSON")
 }
 
+fn customer_files(d: &Desk) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(d.path("customers"))
+        .map(|r| {
+            r.filter_map(Result::ok)
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.ends_with(".json"))
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
 // ---------------------------------------------------------------------------------------
 // 1. Charsets nobody declared, or declared wrong
 
 #[test]
-fn koi8r_subject_and_body_without_any_mime_header_are_guessed() {
+fn a_raw_latin1_display_name_is_read_in_the_message_charset() {
+    // RT's corpus: `From: Wilhelmsen H\xe5vard <hw@nordkapp.net>`, the body declares
+    // ISO-8859-1.
+    let d = Desk::new();
+    let t = ingest_file(&d, "corpus/rt-gateway/new-ticket-from-iso-8859-1");
+    assert_eq!(t["requester"], "hw@nordkapp.net");
+    assert_eq!(
+        customer(&d, "hw@nordkapp.net.json")["name"],
+        "Wilhelmsen Håvard"
+    );
+}
+
+#[test]
+fn koi8r_name_subject_and_body_without_any_mime_header_are_guessed() {
     let d = Desk::new();
     let t = ingest_file(&d, "robust/koi8r-no-mime.eml");
     assert_eq!(t["subject"], "Не пришёл заказ");
+    assert_eq!(
+        customer(&d, "mitya@fling-wing.example.com.json")["name"],
+        "Дмитрий Сиваченко"
+    );
     let b = body(&t);
     assert!(b.starts_with("Здравствуйте!"), "{b}");
     assert!(b.contains("до сих пор не пришёл"), "{b}");
@@ -129,6 +159,10 @@ fn raw_8bit_attachment_names_are_read_in_the_message_charset() {
     assert!(
         files[0].ends_with("/Kvittering støvler.pdf") && files[1].ends_with("/Sålen er løs.jpg"),
         "{files:?}"
+    );
+    assert_eq!(
+        customer(&d, "bjorn@example.no.json")["name"],
+        "Bjørn Ødegård"
     );
     assert_eq!(
         body(&t),
@@ -185,6 +219,125 @@ fn a_blank_text_alternative_does_not_hide_the_html_one() {
     let t = ingest_file(&d, "robust/blank-text-alternative.eml");
     assert_eq!(t["subject"], "Spørsmål om levering");
     assert_eq!(body(&t), "Når kommer pakken min?\n\nOrdrenummer 5120.");
+}
+
+// ---------------------------------------------------------------------------------------
+// 3. Who sent it
+
+#[test]
+fn the_first_mailbox_of_from_with_an_address_is_the_requester() {
+    let d = Desk::new();
+    let r = ingest_text(
+        &d,
+        "two.eml",
+        &mail(
+            "\"Astrid Lie\", Knut Lie <knut.lie@example.no>, post@example.no",
+            "two@example.no",
+            "",
+            "Vi lurer på det samme.",
+        ),
+    );
+    let t = d.ticket(r["ticket"].as_str().expect("ticket"));
+    assert_eq!(t["requester"], "knut.lie@example.no");
+    assert_eq!(customer(&d, "knut.lie@example.no.json")["name"], "Knut Lie");
+    assert!(t["history"][0]["note"].is_null(), "{t}");
+}
+
+/// The note on the ticket's first history entry and what `desk show` says of it.
+fn creation_note(d: &Desk, t: &Value) -> (String, String) {
+    let id = t["id"].as_str().expect("id");
+    let entry = &t["history"][0];
+    assert_eq!(entry["event"], "ticket.created");
+    let note = entry["note"].as_str().unwrap_or("").to_string();
+    (note, d.ok(["show", id]))
+}
+
+#[test]
+fn without_a_from_address_reply_to_then_sender_is_the_requester_and_it_says_so() {
+    let d = Desk::new();
+    // A web shop's contact form mails with a name but no address in From.
+    let r = ingest_text(
+        &d,
+        "form.eml",
+        &mail(
+            "Nettbutikken kontaktskjema",
+            "form-1@shop.example.no",
+            "Reply-To: Kari Nordmann <kari@example.no>\nSender: forms@shop.example.no\n",
+            "Hvor er ordre 4471?",
+        ),
+    );
+    let t = d.ticket(r["ticket"].as_str().expect("ticket"));
+    assert_eq!(t["requester"], "kari@example.no");
+    assert_eq!(
+        customer(&d, "kari@example.no.json")["name"],
+        "Kari Nordmann"
+    );
+    let (note, show) = creation_note(&d, &t);
+    assert!(note.contains("Reply-To"), "{t}");
+    assert!(show.contains(&note), "{show}");
+    // It is still a customer's mail: the acknowledgement goes to Reply-To.
+    let sent = outbox(&d);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert!(
+        d.read(&format!("outbox/{}", sent[0]))
+            .contains("kari@example.no")
+    );
+
+    // No Reply-To: Sender.
+    let r = ingest_text(
+        &d,
+        "sender.eml",
+        &mail(
+            "undisclosed-recipients:;",
+            "form-2@shop.example.no",
+            "Sender: Ola Hansen <ola@example.no>\n",
+            "Pakken kom i dag, takk.",
+        ),
+    );
+    let t = d.ticket(r["ticket"].as_str().expect("ticket"));
+    assert_eq!(t["requester"], "ola@example.no");
+    let (note, show) = creation_note(&d, &t);
+    assert!(note.contains("Sender"), "{t}");
+    assert!(show.contains(&note), "{show}");
+
+    // A reply in the thread from Reply-To says so on its own history entry.
+    let r = ingest_text(
+        &d,
+        "reply.eml",
+        &mail(
+            "Nettbutikken kontaktskjema",
+            "form-3@shop.example.no",
+            "In-Reply-To: <form-1@shop.example.no>\nReply-To: kari@example.no\n",
+            "Glemte å si: det var størrelse 38.",
+        ),
+    );
+    assert_eq!(r["result"], "added");
+    let t = d.ticket(r["ticket"].as_str().expect("ticket"));
+    let last = t["history"]
+        .as_array()
+        .and_then(|h| h.iter().find(|e| e["event"] == "customer.replied"))
+        .expect("a customer.replied entry");
+    assert!(
+        last["note"].as_str().unwrap_or("").contains("Reply-To"),
+        "{t}"
+    );
+    assert_eq!(
+        t["messages"]
+            .as_array()
+            .and_then(|m| m.last())
+            .expect("message")["author"],
+        "customer:kari@example.no"
+    );
+}
+
+#[test]
+fn with_no_address_anywhere_the_ticket_has_no_requester_and_no_note() {
+    // The broken-mail folder's `From: nobody`.
+    let d = Desk::new();
+    let t = ingest_file(&d, "broken/from-no-address.eml");
+    assert!(t["requester"].is_null(), "{t}");
+    assert!(t["history"][0]["note"].is_null(), "{t}");
+    assert!(outbox(&d).is_empty());
 }
 
 // ---------------------------------------------------------------------------------------
@@ -367,5 +520,82 @@ fn a_290_kb_table_newsletter_becomes_readable_text_of_bounded_size() {
             "{wrapped}: table cells run together"
         );
         assert!(!b.contains("\n\n\n"), "{wrapped}: runs of blank lines");
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// 6. Unusual but valid addresses
+
+#[test]
+fn quoted_and_slashed_local_parts_are_kept_and_their_files_are_safe() {
+    let d = Desk::new();
+    let cases = [
+        (
+            "\"John Doe\"@example.com",
+            "\"john doe\"@example.com",
+            ",22john,20doe,22@example.com.json",
+        ),
+        (
+            "Kari <\"a@b\"@example.com>",
+            "\"a@b\"@example.com",
+            ",22a@b,22@example.com.json",
+        ),
+        (
+            "a/b@example.com",
+            "a/b@example.com",
+            "a,2fb@example.com.json",
+        ),
+        (
+            "\"../../x\"@example.com",
+            "\"../../x\"@example.com",
+            ",22..,2f..,2fx,22@example.com.json",
+        ),
+        // A quoted local part that needs no quotes is the plain address.
+        (
+            "\"kari\"@example.no",
+            "kari@example.no",
+            "kari@example.no.json",
+        ),
+    ];
+    for (n, (from, address, file)) in cases.iter().enumerate() {
+        let before = outbox(&d).len();
+        let r = ingest_text(
+            &d,
+            &format!("q{n}.eml"),
+            &mail(from, &format!("quoted-{n}@example.com"), "", "Hei"),
+        );
+        let t = d.ticket(r["ticket"].as_str().expect("ticket"));
+        assert_eq!(t["requester"], *address, "{from}");
+        assert_eq!(customer(&d, file)["email"], *address, "{from}");
+        // The acknowledgement goes to the address as it is.
+        let sent = outbox(&d);
+        assert_eq!(sent.len(), before + 1, "{from}: {sent:?}");
+        let eml = sent
+            .iter()
+            .map(|f| d.read(&format!("outbox/{f}")))
+            .find(|m| {
+                m.lines()
+                    .any(|l| l.starts_with("To:") && l.contains(address))
+            });
+        assert!(eml.is_some(), "{from}: no mail to {address}");
+    }
+    for f in customer_files(&d) {
+        assert!(
+            !f.starts_with('.')
+                && !f.contains(['/', '\\', '"', ' '])
+                && !f.chars().any(char::is_control),
+            "{f}"
+        );
+    }
+    assert_eq!(customer_files(&d).len(), cases.len());
+    assert!(!d.path("x@example.com.json").exists());
+
+    // The same customer by hand: no second file, the same requester.
+    let id = d.new_ticket("Samme kunde", &["--from", "\"John Doe\"@Example.com"]);
+    assert_eq!(d.ticket(&id)["requester"], "\"john doe\"@example.com");
+    assert_eq!(customer_files(&d).len(), cases.len());
+    // What is still no address.
+    for bad in ["\"a\"b\"@example.com", "a b@example.com", "a@exa/mple.com"] {
+        d.fails(1, ["new", "-s", "x", "--from", bad]);
     }
 }

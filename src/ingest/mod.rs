@@ -55,6 +55,9 @@ pub struct Inbound {
     pub created_at: Option<DateTime<Utc>>,
     pub assignee: Option<String>,
     pub status: Option<String>,
+    /// How the channel read something it records in the history of the message's
+    /// arrival (the customer's address taken from Reply-To).
+    pub note: Option<String>,
 }
 
 impl Inbound {
@@ -76,6 +79,10 @@ impl Inbound {
             .from
             .as_deref()
             .and_then(|f| crate::model::customer::validate_email(f).ok());
+        let note = m
+            .from_header
+            .filter(|_| from.is_some())
+            .map(|h| format!("the customer's address is from {h}: From has no usable one"));
         // Mail that has been through this helpdesk before (its own address in X-Loop) is
         // not answered again.
         let auto = m.auto.or_else(|| {
@@ -100,6 +107,7 @@ impl Inbound {
             // A Date: outside the years desk handles is garbage, not a time to keep.
             sent_at: m.date.filter(|d| crate::time::in_range(*d)),
             auto,
+            note,
             bounce: m.bounce,
             files: m.attachments,
             ..Inbound::default()
@@ -368,6 +376,7 @@ impl<'a> Inbox<'a> {
                 message,
                 files: std::mem::take(&mut m.files),
                 to: m.to.clone(),
+                note: m.note.take(),
             },
             &self.rules,
         )?;
@@ -412,6 +421,7 @@ impl<'a> Inbox<'a> {
             message: Some(message),
             files: m.files,
             to: m.to.clone(),
+            note: m.note.clone(),
         };
         let id = match (m.channel.as_str(), at) {
             ("email", Some(at)) => crate::model::id::for_message(&m.message_id, at.timestamp())

@@ -5,11 +5,12 @@
 
 use chrono::{DateTime, Utc};
 use mail_parser::{
-    HeaderName, HeaderValue, Message, MessageParser, MessagePart, MimeHeaders, PartType,
+    Addr, HeaderName, HeaderValue, Message, MessageParser, MessagePart, MimeHeaders, PartType,
 };
 use sha2::{Digest, Sha256};
 
 use crate::mail::charset;
+use crate::model::customer::validate_email;
 
 /// Bodies longer than this are cut in the ticket; the whole text is kept as an attachment.
 const MAX_BODY: usize = 256 * 1024;
@@ -31,6 +32,9 @@ pub struct Incoming {
     pub thread: Vec<String>,
     pub from: Option<String>,
     pub name: Option<String>,
+    /// The header `from` was taken from when From has no usable address (`Reply-To`,
+    /// then `Sender`); `None` when it is From's.
+    pub from_header: Option<&'static str>,
     /// Every recipient address (envelope headers first, then To and Cc), lowercase.
     pub recipients: Vec<String>,
     pub subject: Option<String>,
@@ -67,15 +71,7 @@ pub fn parse(raw: &[u8]) -> Result<Incoming, String> {
     }
 
     let headers = charset::Headers::new(&msg);
-    let from = msg.from().and_then(|a| a.first());
-    let from_addr = from
-        .and_then(|a| a.address())
-        .map(|a| a.trim().to_lowercase())
-        .filter(|a| a.contains('@'));
-    let name = from
-        .and_then(|a| a.name())
-        .map(|n| one_line(n).trim().trim_matches('"').trim().to_string())
-        .filter(|n| !n.is_empty() && Some(n.to_lowercase()) != from_addr);
+    let (from_addr, name, from_header) = sender(&msg, &headers);
 
     let mut recipients = Vec::new();
     for h in ["Delivered-To", "X-Original-To", "Envelope-To"] {
@@ -152,6 +148,7 @@ pub fn parse(raw: &[u8]) -> Result<Incoming, String> {
         thread,
         from: from_addr,
         name,
+        from_header,
         recipients,
         subject,
         date,
@@ -161,6 +158,101 @@ pub fn parse(raw: &[u8]) -> Result<Incoming, String> {
         bounce,
         loops,
     })
+}
+
+/// The sender: the first mailbox of From with a usable address, else of Reply-To, else
+/// of Sender (which header it came from is returned when it is not From), and that
+/// mailbox's display name (From's own name may be a form's or a system's, not the
+/// customer's).
+fn sender(
+    msg: &Message<'_>,
+    headers: &charset::Headers<'_>,
+) -> (Option<String>, Option<String>, Option<&'static str>) {
+    let from = mailboxes(msg, headers, "From");
+    let usable = |list: &[Mailbox]| {
+        list.iter()
+            .find_map(|m| Some((m, validate_email(m.address.as_deref()?).ok()?)))
+            .map(|(m, a)| (a, m.name.clone()))
+    };
+    let (address, name, header) = match usable(&from) {
+        Some((a, n)) => (Some(a), n, None),
+        None => ["Reply-To", "Sender"]
+            .into_iter()
+            .find_map(|h| usable(&mailboxes(msg, headers, h)).map(|(a, n)| (a, n, h)))
+            .map_or((None, None, None), |(a, n, h)| (Some(a), n, Some(h))),
+    };
+    let name = name
+        .map(|n| one_line(&n).trim().trim_matches('"').trim().to_string())
+        .filter(|n| !n.is_empty() && Some(n.to_lowercase()) != address);
+    (address, name, header)
+}
+
+/// One mailbox of an address header.
+struct Mailbox {
+    name: Option<String>,
+    address: Option<String>,
+}
+
+/// The mailboxes of an address header (`From`, `Reply-To`, `Sender`), groups included.
+/// A header in raw 8-bit text is decoded in its guessed charset and read again; a quoted
+/// local part (`"john doe"@example.com`), which the parser takes for a display name, is
+/// put back into the address.
+fn mailboxes(msg: &Message<'_>, headers: &charset::Headers<'_>, header: &str) -> Vec<Mailbox> {
+    let root = msg.root_part();
+    let Some(h) = root
+        .headers()
+        .iter()
+        .find(|h| h.name.as_str().eq_ignore_ascii_case(header))
+    else {
+        return Vec::new();
+    };
+    let raw = msg
+        .raw_message()
+        .get(h.offset_start as usize..h.offset_end as usize)
+        .map(String::from_utf8_lossy)
+        .unwrap_or_default();
+    let quoted_local = raw.contains("\"@");
+    let read = |v: &HeaderValue<'_>| -> Vec<Mailbox> {
+        let HeaderValue::Address(a) = v else {
+            return Vec::new();
+        };
+        a.iter().map(|m| mailbox(m, quoted_local)).collect()
+    };
+    let decoded = headers.text(h).and_then(|text| {
+        let again = format!("{header}: {text}\r\n\r\n");
+        MessageParser::default()
+            .parse_headers(again.as_bytes())
+            .and_then(|m| m.header(header).map(read))
+    });
+    decoded.unwrap_or_else(|| read(&h.value))
+}
+
+fn mailbox(m: &Addr<'_>, quoted_local: bool) -> Mailbox {
+    let name = m.name().map(str::to_string);
+    match (m.address().map(str::trim), &name) {
+        (Some(domain), Some(local)) if quoted_local && domain.starts_with('@') => Mailbox {
+            name: None,
+            address: Some(format!("{}{domain}", quote_local(local))),
+        },
+        (address, _) => Mailbox {
+            name,
+            address: address.map(str::to_string),
+        },
+    }
+}
+
+/// A local part as an address writes it: bare when it is a dot-atom, else quoted.
+fn quote_local(local: &str) -> String {
+    let atext = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~".contains(c);
+    let dot_atom = !local.is_empty()
+        && local
+            .split('.')
+            .all(|w| !w.is_empty() && w.chars().all(atext));
+    if dot_atom {
+        local.to_string()
+    } else {
+        format!("\"{}\"", local.replace('\\', "\\\\").replace('"', "\\\""))
+    }
 }
 
 /// A stable Message-ID for mail without one: the same bytes give the same ID on every
@@ -771,6 +863,15 @@ mod tests {
             "<br>a<br><span>b</span><br>"
         );
         assert_eq!(blocks_as_breaks("a < b <td"), "a < b <td");
+    }
+
+    #[test]
+    fn local_parts_are_quoted_when_they_must_be() {
+        assert_eq!(quote_local("kari.nordmann"), "kari.nordmann");
+        assert_eq!(quote_local("john doe"), "\"john doe\"");
+        assert_eq!(quote_local("a@b"), "\"a@b\"");
+        assert_eq!(quote_local("a\"b\\"), "\"a\\\"b\\\\\"");
+        assert_eq!(quote_local(".x"), "\".x\"");
     }
 
     #[test]
