@@ -82,6 +82,8 @@ pub struct NewTicket {
     pub to: Option<String>,
     /// Followers (`--cc`, a mail's Cc); the requester among them is left out.
     pub cc: Vec<String>,
+    /// What else to record in the history entry of its creation, in words.
+    pub note: Option<String>,
 }
 
 /// A message arriving for an existing ticket.
@@ -97,6 +99,8 @@ pub struct Arrival {
     /// Who follows the ticket from now on (a mail's Cc and its sender); the requester
     /// among them is left out.
     pub cc: Vec<String>,
+    /// What else to record in the history entry of its arrival, in words.
+    pub note: Option<String>,
 }
 
 /// Who [`Helpdesk::assign`] gives a ticket to.
@@ -349,7 +353,7 @@ impl Helpdesk {
             actor: actor.clone(),
             event: ev::CREATED.into(),
             changes: Vec::new(),
-            note: None,
+            note: new.note,
         });
 
         let _lock = if origin.dry_run { None } else { self.lock()? };
@@ -441,6 +445,7 @@ impl Helpdesk {
             files,
             to,
             cc,
+            note,
         } = arrival;
         let event = event.as_str();
         let _lock = self.lock()?;
@@ -477,7 +482,7 @@ impl Helpdesk {
         self.record_change(
             ticket,
             events,
-            (&actor, event),
+            (&actor, event, note),
             changes,
             rules,
             Vec::new(),
@@ -486,13 +491,14 @@ impl Helpdesk {
     }
 
     /// Records a change to an existing ticket in its history (by `who.0`, for the event
-    /// `who.1`), runs the rules on its events and ends it through the pipeline.
+    /// `who.1`, with the note `who.2`), runs the rules on its events and ends it through
+    /// the pipeline.
     #[allow(clippy::too_many_arguments)]
     fn record_change(
         &self,
         mut ticket: Ticket,
         events: Vec<Event>,
-        who: (&Actor, &str),
+        who: (&Actor, &str, Option<String>),
         changes: Vec<crate::model::Change>,
         rules: &RuleSet,
         mail: Vec<Mail>,
@@ -503,7 +509,7 @@ impl Helpdesk {
             actor: who.0.clone(),
             event: who.1.to_string(),
             changes,
-            note: None,
+            note: who.2,
         });
         ticket.updated_at = self.now;
         let customer = match &ticket.requester {
@@ -751,7 +757,7 @@ impl Helpdesk {
         self.record_change(
             ticket,
             events,
-            (&self.actor, event),
+            (&self.actor, event, None),
             changes,
             &rules,
             own_mail,

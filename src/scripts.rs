@@ -113,14 +113,29 @@ pub fn run(
         .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        // Its own process group, so the timeout kills everything it started.
-        .process_group(0);
-    let mut child = cmd
-        .spawn()
-        .map_err(|e| fail(format!("cannot start scripts/{name}: {e}")))?;
-    let pgid = rustix::process::Pid::from_child(&child);
-    let watchdog = watchdog(child.id());
+        .stderr(Stdio::piped());
+    // A group of its own, so the timeout kills everything it started: the watchdog's,
+    // made first, so that no moment exists when the script runs unwatched.
+    let watchdog = watchdog();
+    let group = watchdog
+        .as_ref()
+        .and_then(|(w, _)| i32::try_from(w.id()).ok())
+        .unwrap_or(0);
+    cmd.process_group(group);
+    let mut child = match cmd.spawn() {
+        Ok(c) => c,
+        Err(e) => {
+            if let Some((mut w, pipe)) = watchdog {
+                drop(pipe);
+                let _ = w.wait();
+            }
+            return Err(fail(format!("cannot start scripts/{name}: {e}")));
+        }
+    };
+    let pgid = match watchdog.as_ref() {
+        Some((w, _)) => rustix::process::Pid::from_child(w),
+        None => rustix::process::Pid::from_child(&child),
+    };
 
     let stdin = child.stdin.take();
     let input = input.to_vec();
@@ -213,22 +228,21 @@ pub fn run(
     }
 }
 
-/// A watchdog in the script's process group, for when desk itself dies (kill -9, a
-/// crash) while the script runs: it waits on a pipe whose only writer is this process;
-/// when the kernel closes it, it kills the group. Nothing of the script outlives desk.
-/// `None` if it could not start (the script already ended, its group with it).
-fn watchdog(script: u32) -> Option<(std::process::Child, std::io::PipeWriter)> {
+/// A watchdog that leads the script's process group, for when desk itself dies (kill
+/// -9, a crash) while the script runs: it waits on a pipe whose only writer is this
+/// process; when the kernel closes it, it kills its group, the script and all it
+/// started with it. Nothing of the script outlives desk. `None` if it could not start:
+/// the script then leads its own group, still killed at its timeout.
+fn watchdog() -> Option<(std::process::Child, std::io::PipeWriter)> {
     let (read, write) = std::io::pipe().ok()?;
-    let group = i32::try_from(script).ok()?;
     let child = Command::new("/bin/sh")
-        .args(["-c", "read _x; kill -s KILL -- -\"$1\"", "sh"])
-        .arg(script.to_string())
+        .args(["-c", "read _x; kill -s KILL -- -$$"])
         .env_clear()
         .env("PATH", "/usr/bin:/bin")
         .stdin(read)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
-        .process_group(group)
+        .process_group(0)
         .spawn()
         .ok()?;
     Some((child, write))

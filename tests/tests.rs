@@ -20,6 +20,7 @@ mod ingest_broken;
 mod ingest_corpus;
 mod instants;
 mod language;
+mod mail_robust;
 mod outbox;
 mod report;
 mod rules;

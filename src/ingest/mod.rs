@@ -63,6 +63,9 @@ pub struct Inbound {
     pub created_at: Option<DateTime<Utc>>,
     pub assignee: Option<String>,
     pub status: Option<String>,
+    /// How the channel read something it records in the history of the message's
+    /// arrival (the customer's address taken from Reply-To).
+    pub note: Option<String>,
 }
 
 impl Inbound {
@@ -84,8 +87,23 @@ impl Inbound {
             .from
             .as_deref()
             .and_then(|f| crate::model::customer::validate_email(f).ok());
+        let note = m
+            .from_header
+            .filter(|_| from.is_some())
+            .map(|h| format!("the customer's address is from {h}: From has no usable one"));
+        // Mail that has been through this helpdesk before (its own address in X-Loop) is
+        // not answered again.
+        let auto = m.auto.or_else(|| {
+            m.loops
+                .iter()
+                .find(|l| {
+                    l.split(|c: char| c.is_whitespace() || ",;<>".contains(c))
+                        .any(|a| crate::mail::safety::is_own_address(a, &hd.settings))
+                })
+                .map(|l| format!("X-Loop: {l}"))
+        });
         // A machine's Cc (a mailing list's address) is never copied on replies.
-        let cc = match (&m.auto, &m.bounce) {
+        let cc = match (&auto, &m.bounce) {
             (None, None) => followers(m.cc.iter().chain(&from), to.as_deref(), hd),
             _ => Vec::new(),
         };
@@ -102,7 +120,8 @@ impl Inbound {
             body: m.body,
             // A Date: outside the years desk handles is garbage, not a time to keep.
             sent_at: m.date.filter(|d| crate::time::in_range(*d)),
-            auto: m.auto,
+            auto,
+            note,
             bounce: m.bounce,
             files: m.attachments,
             ..Inbound::default()
@@ -403,6 +422,7 @@ impl<'a> Inbox<'a> {
                 files: std::mem::take(&mut m.files),
                 to: m.to.clone(),
                 cc: std::mem::take(&mut m.cc),
+                note: m.note.take(),
             },
             &self.rules,
         )?;
@@ -448,6 +468,7 @@ impl<'a> Inbox<'a> {
             files: m.files,
             to: m.to.clone(),
             cc: m.cc.clone(),
+            note: m.note.clone(),
         };
         let id = match (m.channel.as_str(), at) {
             ("email", Some(at)) => crate::model::id::for_message(&m.message_id, at.timestamp())

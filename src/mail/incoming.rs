@@ -3,11 +3,14 @@
 //! the body is, which parts are attachments, whether a robot sent it, and whether it
 //! is a bounce and of which message.
 
-use std::borrow::Cow;
-
 use chrono::{DateTime, Utc};
-use mail_parser::{HeaderName, HeaderValue, Message, MessageParser, MimeHeaders, PartType};
+use mail_parser::{
+    Addr, HeaderName, HeaderValue, Message, MessageParser, MessagePart, MimeHeaders, PartType,
+};
 use sha2::{Digest, Sha256};
+
+use crate::mail::charset;
+use crate::model::customer::validate_email;
 
 /// Bodies longer than this are cut in the ticket; the whole text is kept as an attachment.
 const MAX_BODY: usize = 256 * 1024;
@@ -29,6 +32,9 @@ pub struct Incoming {
     pub thread: Vec<String>,
     pub from: Option<String>,
     pub name: Option<String>,
+    /// The header `from` was taken from when From has no usable address (`Reply-To`,
+    /// then `Sender`); `None` when it is From's.
+    pub from_header: Option<&'static str>,
     /// Every recipient address (envelope headers first, then To and Cc), lowercase.
     pub recipients: Vec<String>,
     /// Everyone the sender wrote to besides the helpdesk: the addresses of every To and
@@ -43,6 +49,9 @@ pub struct Incoming {
     pub auto: Option<String>,
     /// For a delivery report: the Message-IDs of the mail that bounced.
     pub bounce: Option<Vec<String>>,
+    /// The X-Loop headers' values, lowercase: a mail naming the helpdesk's own address
+    /// there has been through it before.
+    pub loops: Vec<String>,
 }
 
 /// Decodes a message. Fails only when the bytes are not mail at all.
@@ -65,15 +74,8 @@ pub fn parse(raw: &[u8]) -> Result<Incoming, String> {
         return Err("not a mail message: no From, To, Subject, Date or Message-ID header".into());
     }
 
-    let from = msg.from().and_then(|a| a.first());
-    let from_addr = from
-        .and_then(|a| a.address())
-        .map(|a| a.trim().to_lowercase())
-        .filter(|a| a.contains('@'));
-    let name = from
-        .and_then(|a| a.name())
-        .map(|n| one_line(n).trim().trim_matches('"').trim().to_string())
-        .filter(|n| !n.is_empty() && Some(n.to_lowercase()) != from_addr);
+    let headers = charset::Headers::new(&msg);
+    let (from_addr, name, from_header) = sender(&msg, &headers);
 
     let mut recipients = Vec::new();
     for h in ["Delivered-To", "X-Original-To", "Envelope-To"] {
@@ -102,7 +104,9 @@ pub fn parse(raw: &[u8]) -> Result<Incoming, String> {
     let subject = msg
         .subject()
         .map(|s| match s.contains('\u{FFFD}') {
-            true => raw_header(raw, &msg, HeaderName::Subject).unwrap_or_else(|| s.to_string()),
+            true => headers
+                .of(msg.root_part(), "Subject")
+                .unwrap_or_else(|| s.to_string()),
             false => s.to_string(),
         })
         .map(|s| one_line(&s).trim().to_string())
@@ -127,8 +131,14 @@ pub fn parse(raw: &[u8]) -> Result<Incoming, String> {
     let auto = robot(&msg, from_addr.as_deref());
     let bounce = bounced_ids(&msg, from_addr.as_deref());
 
+    let loops = msg
+        .header_values("X-Loop")
+        .filter_map(|v| v.as_text())
+        .map(|t| t.trim().to_lowercase())
+        .collect();
+
     let mut body = text_body(&msg);
-    let mut attachments = attachments(&msg);
+    let mut attachments = attachments(&msg, &headers);
     if body.len() > MAX_BODY {
         let mut cut = MAX_BODY;
         while !body.is_char_boundary(cut) {
@@ -150,6 +160,7 @@ pub fn parse(raw: &[u8]) -> Result<Incoming, String> {
         thread,
         from: from_addr,
         name,
+        from_header,
         recipients,
         cc,
         subject,
@@ -158,22 +169,103 @@ pub fn parse(raw: &[u8]) -> Result<Incoming, String> {
         attachments,
         auto,
         bounce,
+        loops,
     })
 }
 
-/// A header sent as raw 8-bit text in an undeclared charset (older mailers did this with
-/// KOI8-R, Latin-1, Shift_JIS...): decoded in the charset its bytes most look like.
-fn raw_header(raw: &[u8], msg: &Message<'_>, name: HeaderName<'_>) -> Option<String> {
-    let h = msg.headers().iter().find(|h| h.name == name)?;
-    let bytes = raw.get(h.offset_start as usize..h.offset_end as usize)?;
-    if std::str::from_utf8(bytes).is_ok() {
-        return None;
+/// The sender: the first mailbox of From with a usable address, else of Reply-To, else
+/// of Sender (which header it came from is returned when it is not From), and that
+/// mailbox's display name (From's own name may be a form's or a system's, not the
+/// customer's).
+fn sender(
+    msg: &Message<'_>,
+    headers: &charset::Headers<'_>,
+) -> (Option<String>, Option<String>, Option<&'static str>) {
+    let from = mailboxes(msg, headers, "From");
+    let usable = |list: &[Mailbox]| {
+        list.iter()
+            .find_map(|m| Some((m, validate_email(m.address.as_deref()?).ok()?)))
+            .map(|(m, a)| (a, m.name.clone()))
+    };
+    let (address, name, header) = match usable(&from) {
+        Some((a, n)) => (Some(a), n, None),
+        None => ["Reply-To", "Sender"]
+            .into_iter()
+            .find_map(|h| usable(&mailboxes(msg, headers, h)).map(|(a, n)| (a, n, h)))
+            .map_or((None, None, None), |(a, n, h)| (Some(a), n, Some(h))),
+    };
+    let name = name
+        .map(|n| one_line(&n).trim().trim_matches('"').trim().to_string())
+        .filter(|n| !n.is_empty() && Some(n.to_lowercase()) != address);
+    (address, name, header)
+}
+
+/// One mailbox of an address header.
+struct Mailbox {
+    name: Option<String>,
+    address: Option<String>,
+}
+
+/// The mailboxes of an address header (`From`, `Reply-To`, `Sender`), groups included.
+/// A header in raw 8-bit text is decoded in its guessed charset and read again; a quoted
+/// local part (`"john doe"@example.com`), which the parser takes for a display name, is
+/// put back into the address.
+fn mailboxes(msg: &Message<'_>, headers: &charset::Headers<'_>, header: &str) -> Vec<Mailbox> {
+    let root = msg.root_part();
+    let Some(h) = root
+        .headers()
+        .iter()
+        .find(|h| h.name.as_str().eq_ignore_ascii_case(header))
+    else {
+        return Vec::new();
+    };
+    let raw = msg
+        .raw_message()
+        .get(h.offset_start as usize..h.offset_end as usize)
+        .map(String::from_utf8_lossy)
+        .unwrap_or_default();
+    let quoted_local = raw.contains("\"@");
+    let read = |v: &HeaderValue<'_>| -> Vec<Mailbox> {
+        let HeaderValue::Address(a) = v else {
+            return Vec::new();
+        };
+        a.iter().map(|m| mailbox(m, quoted_local)).collect()
+    };
+    let decoded = headers.text(h).and_then(|text| {
+        let again = format!("{header}: {text}\r\n\r\n");
+        MessageParser::default()
+            .parse_headers(again.as_bytes())
+            .and_then(|m| m.header(header).map(read))
+    });
+    decoded.unwrap_or_else(|| read(&h.value))
+}
+
+fn mailbox(m: &Addr<'_>, quoted_local: bool) -> Mailbox {
+    let name = m.name().map(str::to_string);
+    match (m.address().map(str::trim), &name) {
+        (Some(domain), Some(local)) if quoted_local && domain.starts_with('@') => Mailbox {
+            name: None,
+            address: Some(format!("{}{domain}", quote_local(local))),
+        },
+        (address, _) => Mailbox {
+            name,
+            address: address.map(str::to_string),
+        },
     }
-    let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Allow);
-    det.feed(bytes, true);
-    let enc = det.guess(None, chardetng::Utf8Detection::Allow);
-    let (text, _, _) = enc.decode(bytes);
-    Some(text.trim().to_string())
+}
+
+/// A local part as an address writes it: bare when it is a dot-atom, else quoted.
+fn quote_local(local: &str) -> String {
+    let atext = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~".contains(c);
+    let dot_atom = !local.is_empty()
+        && local
+            .split('.')
+            .all(|w| !w.is_empty() && w.chars().all(atext));
+    if dot_atom {
+        local.to_string()
+    } else {
+        format!("\"{}\"", local.replace('\\', "\\\\").replace('"', "\\\""))
+    }
 }
 
 /// A stable Message-ID for mail without one: the same bytes give the same ID on every
@@ -230,7 +322,9 @@ fn ids(v: &HeaderValue<'_>) -> Vec<String> {
 }
 
 /// Why this mail came from a machine, if it did: such mail is never answered
-/// automatically, so two robots never write to each other forever.
+/// automatically, so two robots never write to each other forever. RFC 3834's
+/// Auto-Submitted, Precedence (RFC 2076), the markers autoresponders and Exchange add,
+/// mailing lists, null senders, mail systems and reports.
 fn robot(msg: &Message<'_>, from: Option<&str>) -> Option<String> {
     let text = |h: &str| {
         msg.header(h)
@@ -240,13 +334,37 @@ fn robot(msg: &Message<'_>, from: Option<&str>) -> Option<String> {
     if let Some(a) = text("Auto-Submitted").filter(|a| !a.is_empty() && a != "no") {
         return Some(format!("Auto-Submitted: {a}"));
     }
-    if let Some(p) = text("Precedence").filter(|p| ["bulk", "list", "junk"].contains(&p.as_str())) {
-        return Some(format!("Precedence: {p}"));
+    for h in ["Precedence", "X-Precedence"] {
+        if let Some(p) = text(h)
+            .filter(|p| ["bulk", "list", "junk", "auto_reply", "auto-reply"].contains(&p.as_str()))
+        {
+            return Some(format!("{h}: {p}"));
+        }
     }
-    for h in ["X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress"] {
-        if msg.header(h).is_some() {
+    // Autoresponders' own marks; a value that says no is no mark.
+    for h in [
+        "X-Autoreply",
+        "X-Autorespond",
+        "X-Autogenerated",
+        "X-AutoReply-From",
+        "X-Mail-Autoreply",
+        "X-FC-MachineGenerated",
+    ] {
+        if msg.header(h).is_some()
+            && !text(h).is_some_and(|v| ["no", "false", "0"].contains(&v.as_str()))
+        {
             return Some(format!("{h} header"));
         }
+    }
+    // Exchange: the sender asks that no automatic reply or out-of-office answer it.
+    if let Some(v) = text("X-Auto-Response-Suppress")
+        && v.split([',', ' ', ';'])
+            .any(|t| ["all", "autoreply", "oof"].contains(&t.trim()))
+    {
+        return Some(format!("X-Auto-Response-Suppress: {v}"));
+    }
+    if let Some(v) = text("X-Loop").filter(|v| v == "yes" || v == "true") {
+        return Some(format!("X-Loop: {v}"));
     }
     if msg.header("List-Id").is_some() || msg.header("List-Unsubscribe").is_some() {
         return Some("mailing-list mail".into());
@@ -318,19 +436,24 @@ fn bounced_ids(msg: &Message<'_>, from: Option<&str>) -> Option<Vec<String>> {
 }
 
 /// The readable text: the text/plain alternatives, or HTML turned into text when the
-/// mail has nothing else. Line endings are LF; trailing blank space is gone.
+/// mail has nothing else or its text alternative is blank. Text in a missing or wrong
+/// charset is decoded in the one it looks like. Line endings are LF; trailing blank
+/// space is gone.
 fn text_body(msg: &Message<'_>) -> String {
-    let mut parts: Vec<Cow<'_, str>> = Vec::new();
-    for i in 0..msg.text_body_count() {
-        let html = msg
-            .text_part(i as u32)
-            .filter(|p| p.is_text_html())
-            .and_then(|p| p.text_contents());
-        let t = match html.and_then(html_text) {
-            Some(t) => Some(Cow::Owned(t)),
-            None => msg.body_text(i),
+    let raw = msg.raw_message();
+    let mut parts: Vec<String> = Vec::new();
+    for &id in &msg.text_body {
+        let Some(part) = msg.part(id) else {
+            continue;
         };
-        if let Some(t) = t
+        let mut text = part_text(raw, part);
+        // An empty text/plain alternative (some mailers send one) does not hide the HTML.
+        if text.as_deref().is_none_or(|t| t.trim().is_empty())
+            && let Some(html) = html_alternative(msg, id)
+        {
+            text = part_text(raw, html);
+        }
+        if let Some(t) = text
             && !t.trim().is_empty()
         {
             parts.push(t);
@@ -345,19 +468,191 @@ fn text_body(msg: &Message<'_>) -> String {
     out.trim_start_matches('\n').trim_end().to_string()
 }
 
-/// HTML as plain text with paragraphs and lists kept. Very large or deeply nested HTML
-/// takes the parser's simpler conversion instead, which cannot run out of stack.
-fn html_text(html: &str) -> Option<String> {
-    if html.len() > 512 * 1024 || html.matches('<').count() > 20_000 {
-        return None;
-    }
-    let text = html2text::config::plain_no_decorate()
-        .string_from_read(html.as_bytes(), 100_000)
-        .ok()?;
-    Some(text.replace('\u{a0}', " "))
+/// A text part's text, its charset recovered when missing or wrong, HTML as text.
+fn part_text(raw: &[u8], part: &MessagePart<'_>) -> Option<String> {
+    let (text, html) = match &part.body {
+        PartType::Text(t) => (t, false),
+        PartType::Html(h) => (h, true),
+        _ => return None,
+    };
+    let recovered = charset::recover(raw, part, text);
+    let text = recovered.as_deref().unwrap_or(text);
+    Some(if html {
+        html_text(text)
+    } else {
+        text.to_string()
+    })
 }
 
-fn attachments(msg: &Message<'_>) -> Vec<Part> {
+/// The HTML part in the multipart/alternative that holds part `id`, also inside a
+/// multipart/related there.
+fn html_alternative<'m>(msg: &'m Message<'m>, id: u32) -> Option<&'m MessagePart<'m>> {
+    let parent = msg.parts.iter().find(|p| {
+        p.is_content_type("multipart", "alternative")
+            && p.sub_parts().is_some_and(|c| c.contains(&id))
+    })?;
+    let mut queue: Vec<u32> = parent.sub_parts()?.to_vec();
+    let mut seen = 0;
+    while let Some(c) = queue.pop() {
+        seen += 1;
+        if seen > 100 {
+            break;
+        }
+        let Some(p) = msg.part(c) else {
+            continue;
+        };
+        match &p.body {
+            PartType::Html(h) if !h.trim().is_empty() => return Some(p),
+            PartType::Multipart(children) => queue.extend(children.iter().rev()),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// HTML as plain text with paragraphs, lists and headings kept and every table cell on
+/// its own line: newsletters are tables in tables, and laying them out as columns
+/// (padded to the width, with borders) made megabytes of rules and spaces out of a few
+/// hundred kilobytes. Very large or deeply nested HTML (the converter's time grows with
+/// the square of the depth) takes the parser's simpler, linear conversion instead, with
+/// a line break for every block and cell. Runs of blank lines become one.
+fn html_text(html: &str) -> String {
+    let converted = if html.len() > 512 * 1024 || nesting(html) > 200 {
+        None
+    } else {
+        html2text::config::plain_no_decorate()
+            .raw_mode(true)
+            .no_table_borders()
+            .string_from_read(html.as_bytes(), 100_000)
+            .ok()
+    };
+    let simple = converted.is_none();
+    let text = converted
+        .unwrap_or_else(|| mail_parser::decoders::html::html_to_text(&blocks_as_breaks(html)));
+    let mut out = String::with_capacity(text.len());
+    let mut blank = true;
+    for line in text.lines() {
+        let line = line.replace('\u{a0}', " ");
+        let line = if simple { line.trim() } else { line.trim_end() };
+        if line.is_empty() {
+            if !blank {
+                out.push('\n');
+            }
+            blank = true;
+        } else {
+            out.push_str(line);
+            out.push('\n');
+            blank = false;
+        }
+    }
+    out
+}
+
+/// Elements that never hold others (void), or whose end tag may be left out: neither
+/// makes HTML deeper where an end tag is missing.
+const FLAT: [&str; 26] = [
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+    "track", "wbr", "p", "li", "td", "th", "tr", "dt", "dd", "option", "thead", "tbody", "tfoot",
+    "colgroup",
+];
+
+/// Block elements and cells, whose end the simple conversion marks with a line break.
+const BLOCKS: [&str; 24] = [
+    "p",
+    "div",
+    "td",
+    "th",
+    "tr",
+    "li",
+    "table",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "ul",
+    "ol",
+    "dt",
+    "dd",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "center",
+    "pre",
+];
+
+/// The name of the tag starting at `rest` (after `<`), lowercase, and whether it ends
+/// one.
+fn tag_name(rest: &[u8]) -> (String, bool) {
+    let (close, rest) = match rest.first() {
+        Some(b'/') => (true, &rest[1..]),
+        _ => (false, rest),
+    };
+    let name = rest
+        .iter()
+        .take_while(|b| b.is_ascii_alphanumeric())
+        .map(|b| b.to_ascii_lowercase() as char)
+        .collect();
+    (name, close)
+}
+
+/// How deeply the HTML's elements nest, by its tags (a linear estimate).
+fn nesting(html: &str) -> usize {
+    let b = html.as_bytes();
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let mut i = 0;
+    while let Some(off) = b.get(i..).and_then(|r| r.iter().position(|c| *c == b'<')) {
+        i += off + 1;
+        let (name, close) = tag_name(b.get(i..).unwrap_or_default());
+        let end = b
+            .get(i..)
+            .and_then(|r| r.iter().position(|c| *c == b'>'))
+            .map_or(b.len(), |e| i + e);
+        let self_closing = end > 0 && b.get(end - 1) == Some(&b'/');
+        let nests = !name.is_empty() && !self_closing && !FLAT.contains(&name.as_str());
+        if nests && close {
+            depth = depth.saturating_sub(1);
+        } else if nests {
+            depth += 1;
+            deepest = deepest.max(depth);
+        }
+        i = end;
+    }
+    deepest
+}
+
+/// The HTML with every block and cell tag made a `<br>`, for the parser's conversion,
+/// which breaks lines only there and at `</p>`.
+fn blocks_as_breaks(html: &str) -> String {
+    let b = html.as_bytes();
+    let mut out = String::with_capacity(html.len());
+    let mut done = 0;
+    let mut i = 0;
+    while let Some(off) = b.get(i..).and_then(|r| r.iter().position(|c| *c == b'<')) {
+        let start = i + off;
+        let (name, _) = tag_name(b.get(start + 1..).unwrap_or_default());
+        let Some(end) = b
+            .get(start..)
+            .and_then(|r| r.iter().position(|c| *c == b'>'))
+            .map(|e| start + e + 1)
+        else {
+            break;
+        };
+        if BLOCKS.contains(&name.as_str()) {
+            out.push_str(html.get(done..start).unwrap_or_default());
+            out.push_str("<br>");
+            done = end;
+        }
+        i = end;
+    }
+    out.push_str(html.get(done..).unwrap_or_default());
+    out
+}
+
+fn attachments(msg: &Message<'_>, headers: &charset::Headers<'_>) -> Vec<Part> {
     let mut out = Vec::new();
     for (n, part) in msg.attachments().enumerate() {
         let content_type = part
@@ -368,15 +663,25 @@ fn attachments(msg: &Message<'_>) -> Vec<Part> {
             })
             .unwrap_or_else(|| "application/octet-stream".into())
             .to_lowercase();
-        let name = match (
-            rfc2231_name(msg.raw_message(), part).or(part.attachment_name().map(str::to_string)),
-            &part.body,
-        ) {
+        let given = rfc2231_name(msg.raw_message(), part)
+            .or_else(|| part.attachment_name().map(str::to_string))
+            .map(|n| match n.contains('\u{FFFD}') {
+                true => raw_attachment_name(part, headers).unwrap_or(n),
+                false => n,
+            });
+        let name = match (given, &part.body) {
             (Some(n), _) if !n.trim().is_empty() => one_line(&n).trim().to_string(),
             (_, PartType::Message(m)) => {
+                let subject = m.subject().map(|s| match s.contains('\u{FFFD}') {
+                    true => charset::Headers::new(m)
+                        .of(m.root_part(), "Subject")
+                        .unwrap_or_else(|| s.to_string()),
+                    false => s.to_string(),
+                });
                 format!(
                     "{}.eml",
-                    m.subject()
+                    subject
+                        .as_deref()
                         .map(one_line)
                         .unwrap_or_else(|| "message".into())
                 )
@@ -390,6 +695,21 @@ fn attachments(msg: &Message<'_>) -> Vec<Part> {
         });
     }
     out
+}
+
+/// A file name sent as raw 8-bit text (`filename="Prøve.pdf"` in Latin-1): the part's
+/// Content-Disposition and Content-Type decoded in the message's guessed charset and
+/// read again.
+fn raw_attachment_name(part: &MessagePart<'_>, headers: &charset::Headers<'_>) -> Option<String> {
+    let mut again = String::new();
+    for h in ["Content-Disposition", "Content-Type"] {
+        if let Some(v) = headers.of(part, h) {
+            again.push_str(&format!("{h}: {v}\r\n"));
+        }
+    }
+    again.push_str("\r\n");
+    let m = MessageParser::default().parse_headers(again.as_bytes())?;
+    m.root_part().attachment_name().map(str::to_string)
 }
 
 /// A file name split into RFC 2231 continuations (`filename*0*=`, `filename*1*=`...) is
@@ -553,6 +873,35 @@ mod tests {
                 "anne@example.no"
             ]
         );
+    }
+
+    #[test]
+    fn nesting_counts_only_what_nests() {
+        assert_eq!(nesting("<div><p>a<p>b<br><img src=x/><hr></div>"), 1);
+        assert_eq!(
+            nesting("<table><tr><td><table><tr><td>x</table></table>"),
+            2
+        );
+        assert_eq!(nesting(&"<div>".repeat(300)), 300);
+        assert_eq!(nesting("no tags < here"), 0);
+    }
+
+    #[test]
+    fn blocks_become_breaks() {
+        assert_eq!(
+            blocks_as_breaks("<TD class=x>a</td><span>b</span><br>"),
+            "<br>a<br><span>b</span><br>"
+        );
+        assert_eq!(blocks_as_breaks("a < b <td"), "a < b <td");
+    }
+
+    #[test]
+    fn local_parts_are_quoted_when_they_must_be() {
+        assert_eq!(quote_local("kari.nordmann"), "kari.nordmann");
+        assert_eq!(quote_local("john doe"), "\"john doe\"");
+        assert_eq!(quote_local("a@b"), "\"a@b\"");
+        assert_eq!(quote_local("a\"b\\"), "\"a\\\"b\\\\\"");
+        assert_eq!(quote_local(".x"), "\".x\"");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use lettre::Message;
+use lettre::address::Envelope;
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, Mailboxes};
 
@@ -194,8 +195,10 @@ pub fn new_message_id(ticket: &str, domain: &str, cause: &str) -> String {
 
 /// Renders the message as RFC 5322 bytes.
 pub fn render(o: &Outgoing) -> Result<Vec<u8>> {
+    let from = mailbox(o.from_name.as_deref(), &o.from)?;
+    let sender = from.email.clone();
     let mut b = Message::builder()
-        .from(mailbox(o.from_name.as_deref(), &o.from)?)
+        .from(from)
         .subject(o.subject.replace(['\r', '\n'], " "))
         .message_id(Some(o.message_id.clone()))
         .date(o.date.into());
@@ -211,6 +214,14 @@ pub fn render(o: &Outgoing) -> Result<Vec<u8>> {
             .map(|(_, n)| n.as_str());
         to.push(mailbox(name, t)?);
     }
+    // The builder checks an envelope, read back from the headers unless given, and
+    // lettre's header parser does not take a quoted local part (`"john doe"@example.com`).
+    // This one only passes that check: delivery takes its recipients from the record.
+    let rcpt = to.iter().map(|m| m.email.clone()).collect();
+    b = b.envelope(
+        Envelope::new(Some(sender), rcpt)
+            .map_err(|e| Error::invalid(format!("cannot build the message: {e}")))?,
+    );
     b = b.mailbox(lettre::message::header::To::from(to));
     if !o.cc.is_empty() {
         let mut cc = Mailboxes::new();

@@ -52,20 +52,19 @@ pub fn normalize_email(email: &str) -> String {
     email.trim().to_lowercase()
 }
 
-/// Checks the shape of an address: one `@`, something on both sides, no spaces or controls.
+/// Checks the shape of an address: a local part, one `@`, a domain, no white space or
+/// control characters. The local part may be quoted (`"john doe"@example.com`,
+/// `"a@b"@example.com`: any printable character, `"` and `\\` escaped); unquoted it has
+/// no `<>,;"\\` (a `/` is fine: `a/b@example.com`). The domain has none of those or `/`.
 pub fn validate_email(email: &str) -> Result<String, String> {
     let e = normalize_email(email);
-    let ok = match e.split_once('@') {
-        Some((local, domain)) => {
-            !local.is_empty()
-                && !domain.is_empty()
-                && !domain.contains('@')
-                && !e
-                    .chars()
-                    .any(|c| c.is_whitespace() || c.is_control() || "<>,;\"/\\".contains(c))
-        }
-        None => false,
-    };
+    let ok = split_address(&e).is_some_and(|(local, domain)| {
+        valid_local(local)
+            && !domain.is_empty()
+            && !domain
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || "@<>,;\"/\\".contains(c))
+    });
     if ok {
         Ok(e)
     } else {
@@ -73,7 +72,159 @@ pub fn validate_email(email: &str) -> Result<String, String> {
     }
 }
 
-/// The file name for a customer: the address itself, which `validate_email` keeps file-name safe.
+/// The local part and the domain: split at the `@` after a quoted local part, else at
+/// the first `@`.
+fn split_address(e: &str) -> Option<(&str, &str)> {
+    if e.starts_with('"') {
+        let mut escaped = false;
+        for (i, c) in e.char_indices().skip(1) {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => {
+                    let (local, rest) = e.split_at(i + 1);
+                    return rest.strip_prefix('@').map(|domain| (local, domain));
+                }
+                _ => {}
+            }
+        }
+        return None;
+    }
+    e.split_once('@')
+}
+
+fn valid_local(local: &str) -> bool {
+    match local.strip_prefix('"').and_then(|l| l.strip_suffix('"')) {
+        Some(inner) => {
+            let mut chars = inner.chars();
+            let mut any = false;
+            while let Some(c) = chars.next() {
+                let c = match c {
+                    '\\' => chars.next().unwrap_or('\0'),
+                    '"' => return false,
+                    c => c,
+                };
+                if c.is_control() {
+                    return false;
+                }
+                any = true;
+            }
+            any
+        }
+        None => {
+            !local.is_empty()
+                && !local
+                    .chars()
+                    .any(|c| c.is_whitespace() || c.is_control() || "@<>,;\"\\".contains(c))
+        }
+    }
+}
+
+/// Longest customer file name: most file systems take 255 bytes.
+const MAX_FILE_NAME: usize = 250;
+
+/// The file name for a customer. An address with nothing a file name must not have is its
+/// own name, as it always was (`kari@example.no.json`). Otherwise each character that
+/// could not be in a file name, or could mislead there (`/`, `\\`, white space, control
+/// characters, `"<>;`, a leading `.`), and `,` itself, is written `,XX` for each of its
+/// UTF-8 bytes: `"john doe"@example.com` is `,22john,20doe,22@example.com.json`. No plain
+/// address has a `,`, so no two addresses share a name. A name too long for a file
+/// system keeps its start and ends in `,,` and a hash of the whole address.
 pub fn file_name(email: &str) -> String {
-    format!("{}.json", normalize_email(email))
+    let e = normalize_email(email);
+    let mut name = String::with_capacity(e.len());
+    let mut cut = None;
+    for (i, c) in e.char_indices() {
+        let escape =
+            c.is_whitespace() || c.is_control() || "/\\,\"<>;".contains(c) || (i == 0 && c == '.');
+        let before = name.len();
+        if escape {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                name.push_str(&format!(",{b:02x}"));
+            }
+        } else {
+            name.push(c);
+        }
+        if cut.is_none() && name.len() > MAX_FILE_NAME - 40 {
+            cut = Some(before);
+        }
+    }
+    if name.len() + ".json".len() > MAX_FILE_NAME
+        && let Some(cut) = cut
+    {
+        use sha2::{Digest, Sha256};
+        let hash: String = Sha256::digest(e.as_bytes())[..12]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        name.truncate(cut);
+        name.push_str(",,");
+        name.push_str(&hash);
+    }
+    format!("{name}.json")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses() {
+        for ok in [
+            "kari@example.no",
+            "a/b@example.com",
+            "\"john doe\"@example.com",
+            "\"a@b\"@example.com",
+            "\"a\\\"b\"@example.com",
+            "user+tag@example.com",
+        ] {
+            assert!(validate_email(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "kari",
+            "@example.no",
+            "kari@",
+            "a b@example.com",
+            "a@b@example.com",
+            "\"a\"b\"@example.com",
+            "\"\"@example.com",
+            "\"open@example.com",
+            "a@exa/mple.com",
+            "a\\b@example.com",
+        ] {
+            assert!(validate_email(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn file_names_are_safe_and_plain_ones_unchanged() {
+        assert_eq!(file_name("Kari@Example.no"), "kari@example.no.json");
+        assert_eq!(file_name("a:b*c@example.com"), "a:b*c@example.com.json");
+        assert_eq!(file_name("a/b@example.com"), "a,2fb@example.com.json");
+        assert_eq!(
+            file_name("\"john doe\"@example.com"),
+            ",22john,20doe,22@example.com.json"
+        );
+        assert_eq!(file_name(".x@example.com"), ",2ex@example.com.json");
+        let names = [
+            file_name("\"a@b\"@example.com"),
+            file_name("\"a\\\\b\"@example.com"),
+            file_name("\"a/b\"@example.com"),
+            file_name("a/b@example.com"),
+        ];
+        for n in &names {
+            assert!(!n.contains(['/', '\\']) && !n.starts_with('.'), "{n}");
+            assert!(!n.chars().any(char::is_control), "{n}");
+        }
+        assert_ne!(names[2], names[3]);
+        let long = format!("\"{}\"@example.com", "å ".repeat(200));
+        let n = file_name(&long);
+        assert!(n.len() <= MAX_FILE_NAME && n.ends_with(".json"), "{n}");
+        assert_ne!(
+            n,
+            file_name(&format!("\"{}x\"@example.com", "å ".repeat(200)))
+        );
+    }
 }
