@@ -1,8 +1,12 @@
 //! Measures `desk ingest email` on one mbox of N messages into the shop example.
 //!
 //! ```text
-//! cargo build --release && cargo run --release --example bench_ingest -- [--messages 10000] [--runs 5]
+//! cargo build --release && cargo run --release --example bench_ingest -- [--messages 10000] [--runs 5] [--without-scripts] [--baseline OLD_DESK_BINARY]
 //! ```
+//!
+//! `--baseline` times another desk binary (say, the last release) in the same runs,
+//! alternating with this one, and prints the ratio: the fair comparison on a shared,
+//! noisy machine.
 //!
 //! Two configurations: the example's rules as shipped (two of them run scripts, a
 //! process per message), and the same rules without those two.
@@ -76,11 +80,16 @@ fn run() -> Result<(), BoxError> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut messages = 10_000usize;
     let mut runs = 5usize;
+    let mut with_scripts = true;
+    let mut baseline: Option<PathBuf> = None;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "--messages" => messages = it.next().ok_or("--messages N")?.parse()?,
             "--runs" => runs = it.next().ok_or("--runs N")?.parse()?,
+            "--without-scripts" => with_scripts = false,
+            // Another desk binary (an older version) timed in the same runs, alternating.
+            "--baseline" => baseline = Some(PathBuf::from(it.next().ok_or("--baseline BIN")?)),
             _ => return Err(format!("unknown argument `{a}`").into()),
         }
     }
@@ -98,14 +107,25 @@ fn run() -> Result<(), BoxError> {
     // The example's rules run two scripts (a CRM lookup on every new ticket, an order
     // lookup when an order number is mentioned): each is a process per message. The
     // same rules without those two show what desk itself costs.
-    for (label, scripts) in [
+    let configs = [
         ("the example's rules, scripts included", true),
         ("the example's rules without its two script rules", false),
-    ] {
+    ];
+    for (label, scripts) in configs.into_iter().filter(|(_, s)| with_scripts || !s) {
         let (mut first, mut again, mut cat, mut cp) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let (mut base_first, mut base_again) = (Vec::new(), Vec::new());
         let mut made = (0, 0);
         for r in 0..runs {
+            if let Some(base) = &baseline {
+                let (f, a) = ingest_twice(base, tmp.path(), &mbox, scripts, r)?;
+                base_first.push(f);
+                base_again.push(a);
+                eprintln!(
+                    "bench: {label}, baseline run {}: {f:.2} s, again {a:.2} s",
+                    r + 1
+                );
+            }
             let dir = tmp.path().join(format!("helpdesk-{r}"));
             let st = Command::new(&bin)
                 .args(["init", "--example", "shop", "-q"])
@@ -115,21 +135,7 @@ fn run() -> Result<(), BoxError> {
                 return Err("desk init failed".into());
             }
             if !scripts {
-                let path = dir.join("rules.toml");
-                let text = std::fs::read_to_string(&path)?;
-                let kept: String = text
-                    .split("[[rule]]")
-                    .enumerate()
-                    .filter(|(i, b)| *i == 0 || !b.contains("run = \""))
-                    .map(|(i, b)| {
-                        if i == 0 {
-                            b.to_string()
-                        } else {
-                            format!("[[rule]]{b}")
-                        }
-                    })
-                    .collect();
-                std::fs::write(&path, kept)?;
+                strip_script_rules(&dir)?;
             }
             let _ = Command::new("sync").status();
             cat.push(timed(Command::new("cat").arg(&mbox))?);
@@ -173,12 +179,78 @@ fn run() -> Result<(), BoxError> {
             "| baseline: `cat` of the mbox | {:.1} ms | | |",
             mc * 1000.0
         );
+        if !base_first.is_empty() {
+            let (b1, bl1, bh1) = stats(base_first);
+            let (b2, bl2, bh2) = stats(base_again);
+            println!(
+                "| baseline binary: `desk ingest email` (this / baseline = {:.2}) | {b1:.2} s | {bl1:.2} | {bh1:.2} |",
+                m1 / b1
+            );
+            println!(
+                "| baseline binary: the same mbox again (this / baseline = {:.2}) | {b2:.2} s | {bl2:.2} | {bh2:.2} |",
+                m2 / b2
+            );
+        }
         println!(
             "| targets: first < 10 s {}, again < 3 s {} | | | |",
             if m1 < 10.0 { "met" } else { "NOT met" },
             if m2 < 3.0 { "met" } else { "NOT met" }
         );
     }
+    Ok(())
+}
+
+/// A fresh helpdesk made by `bin`, the mbox ingested into it and then again: seconds.
+fn ingest_twice(
+    bin: &Path,
+    tmp: &Path,
+    mbox: &Path,
+    scripts: bool,
+    r: usize,
+) -> Result<(f64, f64), BoxError> {
+    let dir = tmp.join(format!("baseline-{r}"));
+    let st = Command::new(bin)
+        .args(["init", "--example", "shop", "-q"])
+        .arg(&dir)
+        .status()?;
+    if !st.success() {
+        return Err("baseline: desk init failed".into());
+    }
+    if !scripts {
+        strip_script_rules(&dir)?;
+    }
+    let _ = Command::new("sync").status();
+    let ingest = || {
+        let mut c = Command::new(bin);
+        c.args(["ingest", "email", "-q"])
+            .arg(mbox)
+            .current_dir(&dir)
+            .env("DESK_NOW", "2026-11-24T09:30:00Z");
+        c
+    };
+    let first = timed(&mut ingest())?;
+    let again = timed(&mut ingest())?;
+    std::fs::remove_dir_all(&dir)?;
+    Ok((first, again))
+}
+
+/// Drops the rules that run a script from the helpdesk's rules.toml.
+fn strip_script_rules(dir: &Path) -> Result<(), BoxError> {
+    let path = dir.join("rules.toml");
+    let text = std::fs::read_to_string(&path)?;
+    let kept: String = text
+        .split("[[rule]]")
+        .enumerate()
+        .filter(|(i, b)| *i == 0 || !b.contains("run = \""))
+        .map(|(i, b)| {
+            if i == 0 {
+                b.to_string()
+            } else {
+                format!("[[rule]]{b}")
+            }
+        })
+        .collect();
+    std::fs::write(&path, kept)?;
     Ok(())
 }
 

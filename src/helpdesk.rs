@@ -424,11 +424,17 @@ impl Helpdesk {
                 *k += 1;
                 name = format!("{stem}-{k}{ext}");
             }
-            atomic::create_new(&dir.join(&name), &f.data)?;
+            let size = match &f.file {
+                Some(src) => atomic::copy_new(&dir.join(&name), src)?,
+                None => {
+                    atomic::create_new(&dir.join(&name), &f.data)?;
+                    f.data.len() as u64
+                }
+            };
             out.push(Attachment {
                 name: f.name.clone(),
                 file: format!("attachments/{ticket}/{name}"),
-                size: f.data.len() as u64,
+                size,
                 content_type: f.content_type.clone(),
             });
         }

@@ -195,6 +195,161 @@ fn temporary_files_stay_in_desk_tmp_and_what_a_kill_left_is_cleaned() {
     assert!(d.read(".gitignore").lines().any(|l| l.trim() == ".desk/"));
 }
 
+// --- 4. and 5. work and memory one message may cost ---------------------------------
+
+/// desk.toml of `desk init` with `[helpdesk] max_message_size`.
+fn with_limit(d: &Desk, limit: &str) {
+    let text = d.read("desk.toml");
+    d.write(
+        "desk.toml",
+        &text.replacen(
+            "[helpdesk]\n",
+            &format!("[helpdesk]\nmax_message_size = \"{limit}\"\n"),
+            1,
+        ),
+    );
+}
+
+/// A plain-text mail of about `mb` megabytes.
+fn big_mail(id: &str, mb: usize) -> Vec<u8> {
+    let mut m = format!(
+        "From: Kari <kari@example.no>\r\nTo: support@example.com\r\nSubject: Stor logg\r\nMessage-ID: <{id}@example.no>\r\n\r\n"
+    )
+    .into_bytes();
+    let line = b"2026-11-24 09:00:00 INFO en linje fra loggen som kunden limte inn\r\n";
+    while m.len() < mb * 1_000_000 {
+        m.extend_from_slice(line);
+    }
+    m
+}
+
+#[test]
+fn mail_over_the_size_limit_is_kept_whole_and_the_ticket_says_so() {
+    let d = Desk::new();
+    with_limit(&d, "1 MiB");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("big.eml");
+    let bytes = big_mail("big-1", 3);
+    fs::write(&file, &bytes).unwrap();
+    d.ok(["ingest", "email", file.to_str().unwrap()]);
+    // From standard input too, where it cannot be measured before it is read.
+    let out = d.run_stdin(
+        ["ingest", "email", "-"],
+        &String::from_utf8(big_mail("big-2", 3)).unwrap(),
+    );
+    assert_eq!(out.code, 0, "{out}");
+
+    let ids = d.ok(["list", "--format", "ids"]);
+    let ids: Vec<&str> = ids.lines().collect();
+    assert_eq!(ids.len(), 2);
+    for id in ids {
+        let t = d.ticket(id);
+        let m = &t["messages"][0];
+        assert!(
+            m["body"]
+                .as_str()
+                .unwrap()
+                .contains("over the helpdesk's limit of 1.0 MiB"),
+            "{m}"
+        );
+        let a = &m["attachments"][0];
+        assert_eq!(a["name"], "message.eml");
+        assert_eq!(a["size"], bytes.len());
+        let kept = fs::read(d.path(a["file"].as_str().unwrap())).unwrap();
+        assert_eq!(kept.len(), bytes.len());
+        let note = t["history"][0]["note"].as_str().unwrap_or_default();
+        assert!(note.contains("over the size limit"), "{t:#}");
+    }
+    assert_eq!(
+        fs::read(
+            d.path(
+                d.ticket(d.ok(["list", "--format", "ids"]).lines().next().unwrap())["messages"][0]
+                    ["attachments"][0]["file"]
+                    .as_str()
+                    .unwrap()
+            )
+        )
+        .unwrap()
+        .len(),
+        bytes.len()
+    );
+}
+
+/// Peak resident memory of a child, in MiB, and its exit status: VmHWM, read until it
+/// exits. (getrusage would count the test binary's own pages, copied by fork before
+/// exec.)
+fn peak_mib(mut child: std::process::Child) -> (i32, u64) {
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak = 0;
+    loop {
+        if let Ok(text) = fs::read_to_string(&status_file)
+            && let Some(kb) = text
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        {
+            peak = peak.max(kb / 1024);
+        }
+        if let Some(st) = child.try_wait().unwrap() {
+            return (st.code().unwrap_or(-1), peak);
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+#[test]
+fn a_200_mb_mail_costs_bounded_memory() {
+    let d = Desk::new();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("huge.eml");
+    fs::write(&file, big_mail("huge", 200)).unwrap();
+    let child = Command::new(assert_cmd::cargo::cargo_bin("desk"))
+        .args(["ingest", "email"])
+        .arg(&file)
+        .current_dir(d.root())
+        .env("DESK_NOW", NOW)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let (code, peak) = peak_mib(child);
+    assert_eq!(code, 0);
+    assert!(peak < 64, "peak {peak} MiB for a 200 MB mail");
+    let id = d.ok(["list", "--format", "ids"]);
+    let t = d.ticket(id.trim());
+    assert_eq!(t["messages"][0]["attachments"][0]["name"], "message.eml");
+}
+
+#[test]
+fn ten_thousand_parts_with_one_name_cost_linear_time_and_a_bounded_count() {
+    let d = Desk::new();
+    let mut m = String::from(
+        "From: Kari <kari@example.no>\r\nTo: support@example.com\r\nSubject: Bilder\r\nMessage-ID: <parts@example.no>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nMange bilder.\r\n",
+    );
+    for _ in 0..10_000 {
+        m.push_str("--b\r\nContent-Type: image/png\r\nContent-Disposition: attachment; filename=\"image.png\"\r\n\r\nPNG\r\n");
+    }
+    m.push_str("--b--\r\n");
+    let start = Instant::now();
+    let out = d.run_stdin(["ingest", "email", "-"], &m);
+    let took = start.elapsed();
+    assert_eq!(out.code, 0, "{out}");
+    assert!(took < Duration::from_secs(30), "took {took:?}");
+    let id = d.ok(["list", "--format", "ids"]);
+    let t = d.ticket(id.trim());
+    let files = t["messages"][0]["attachments"].as_array().unwrap();
+    assert_eq!(files.len(), 1000);
+    assert_eq!(
+        files[999]["file"],
+        format!("attachments/{}/image-1000.png", id.trim())
+    );
+    let note = t["history"][0]["note"].as_str().unwrap_or_default();
+    assert!(
+        note.contains("9000 of its 10000 attachments were not kept (at most 1000 per message)"),
+        "{note}"
+    );
+}
+
 // --- 6. a script dies with desk -----------------------------------------------------
 
 #[test]

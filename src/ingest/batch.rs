@@ -194,9 +194,11 @@ impl Helpdesk {
         let mut run = Run::start(self, keep, watch)?;
         for path in paths {
             let mut failures = Vec::new();
+            let max = self.settings.helpdesk.max_message_size;
             sources::visit(
                 path,
-                &mut |raw| match incoming::parse(&raw.bytes) {
+                max,
+                &mut |raw| match incoming::parse_raw(&raw.bytes, raw.whole.as_ref(), max) {
                     Ok(m) => {
                         let m = Inbound::from_mail(m, self);
                         run.take(raw.source, m, raw.maildir_new);

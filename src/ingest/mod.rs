@@ -90,7 +90,11 @@ impl Inbound {
         let note = m
             .from_header
             .filter(|_| from.is_some())
-            .map(|h| format!("the customer's address is from {h}: From has no usable one"));
+            .map(|h| format!("the customer's address is from {h}: From has no usable one"))
+            .into_iter()
+            .chain(m.cut.iter().cloned())
+            .collect::<Vec<_>>();
+        let note = (!note.is_empty()).then(|| note.join("; "));
         // Mail that has been through this helpdesk before (its own address in X-Loop) is
         // not answered again.
         let auto = m.auto.or_else(|| {

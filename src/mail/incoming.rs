@@ -16,11 +16,13 @@ use crate::model::customer::validate_email;
 const MAX_BODY: usize = 256 * 1024;
 
 /// A file that came with a message, not yet saved.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Part {
     pub name: String,
     pub content_type: String,
     pub data: Vec<u8>,
+    /// The contents are this file's instead of `data` (a message too big to read).
+    pub file: Option<std::path::PathBuf>,
 }
 
 /// A decoded incoming message.
@@ -52,6 +54,44 @@ pub struct Incoming {
     /// The X-Loop headers' values, lowercase: a mail naming the helpdesk's own address
     /// there has been through it before.
     pub loops: Vec<String>,
+    /// What a limit cut, in words, for the ticket's history.
+    pub cut: Vec<String>,
+}
+
+/// The most attachments one message keeps: ten thousand parts named `image.png` cost
+/// ten thousand files, and a message may not cost what a mailbox does.
+pub const MAX_PARTS: usize = 1000;
+
+/// A message as a source hands it over: whole, or, over the helpdesk's size limit, its
+/// head and the file it is in. Such a message is not read: its headers make the
+/// ticket, the file is kept whole as `message.eml`, and the ticket says why.
+pub fn parse_raw(
+    raw: &[u8],
+    whole: Option<&crate::mail::sources::Whole>,
+    max: u64,
+) -> Result<Incoming, String> {
+    let Some(whole) = whole else {
+        return parse(raw);
+    };
+    let mut m = parse(raw)?;
+    let mib = |n: u64| format!("{:.1} MiB", n as f64 / (1024.0 * 1024.0));
+    m.body = format!(
+        "[This message is {}, over the helpdesk's limit of {} (desk.toml `max_message_size`): it was not read, and is kept whole as message.eml.]",
+        mib(whole.size),
+        mib(max)
+    );
+    m.attachments = vec![Part {
+        name: "message.eml".into(),
+        content_type: "message/rfc822".into(),
+        data: Vec::new(),
+        file: Some(whole.file.clone()),
+    }];
+    m.cut = vec![format!(
+        "the message ({}) is over the size limit ({}): kept whole as message.eml, not read",
+        mib(whole.size),
+        mib(max)
+    )];
+    Ok(m)
 }
 
 /// Decodes a message. Fails only when the bytes are not mail at all.
@@ -139,6 +179,15 @@ pub fn parse(raw: &[u8]) -> Result<Incoming, String> {
 
     let mut body = text_body(&msg);
     let mut attachments = attachments(&msg, &headers);
+    let mut cut = Vec::new();
+    if attachments.len() > MAX_PARTS {
+        cut.push(format!(
+            "{} of its {} attachments were not kept (at most {MAX_PARTS} per message)",
+            attachments.len() - MAX_PARTS,
+            attachments.len()
+        ));
+        attachments.truncate(MAX_PARTS);
+    }
     if body.len() > MAX_BODY {
         let mut cut = MAX_BODY;
         while !body.is_char_boundary(cut) {
@@ -148,6 +197,7 @@ pub fn parse(raw: &[u8]) -> Result<Incoming, String> {
             name: "message.txt".into(),
             content_type: "text/plain; charset=utf-8".into(),
             data: body.clone().into_bytes(),
+            file: None,
         });
         body.truncate(cut);
         body.push_str(
@@ -170,6 +220,7 @@ pub fn parse(raw: &[u8]) -> Result<Incoming, String> {
         auto,
         bounce,
         loops,
+        cut,
     })
 }
 
@@ -292,6 +343,14 @@ fn push_addr(list: &mut Vec<String>, a: &str) {
 }
 
 /// Header text on one line: folded or encoded line breaks become spaces.
+/// Without bidirectional overrides and zero-width characters: a file name cannot show
+/// `invoice{U+202E}fdp.exe` as `invoiceexe.pdf`.
+fn visible(s: &str) -> String {
+    s.chars()
+        .filter(|c| !crate::error::is_invisible(*c))
+        .collect()
+}
+
 fn one_line(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut space = false;
@@ -655,6 +714,11 @@ fn blocks_as_breaks(html: &str) -> String {
 fn attachments(msg: &Message<'_>, headers: &charset::Headers<'_>) -> Vec<Part> {
     let mut out = Vec::new();
     for (n, part) in msg.attachments().enumerate() {
+        if n >= MAX_PARTS {
+            // Counted, not copied: the caller says how many were left out.
+            out.push(Part::default());
+            continue;
+        }
         let content_type = part
             .content_type()
             .map(|c| match c.subtype() {
@@ -670,7 +734,7 @@ fn attachments(msg: &Message<'_>, headers: &charset::Headers<'_>) -> Vec<Part> {
                 false => n,
             });
         let name = match (given, &part.body) {
-            (Some(n), _) if !n.trim().is_empty() => one_line(&n).trim().to_string(),
+            (Some(n), _) if !n.trim().is_empty() => visible(&one_line(&n)).trim().to_string(),
             (_, PartType::Message(m)) => {
                 let subject = m.subject().map(|s| match s.contains('\u{FFFD}') {
                     true => charset::Headers::new(m)
@@ -692,6 +756,7 @@ fn attachments(msg: &Message<'_>, headers: &charset::Headers<'_>) -> Vec<Part> {
             name,
             content_type,
             data: part.contents().to_vec(),
+            file: None,
         });
     }
     out
@@ -812,6 +877,7 @@ pub fn safe_file_name(name: &str, fallback: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or("");
     let mut s: String = base
         .chars()
+        .filter(|c| !crate::error::is_invisible(*c))
         .map(|c| {
             if c.is_control() || matches!(c, ':' | '*' | '?' | '"' | '<' | '>' | '|' | '\0') {
                 '_'

@@ -62,6 +62,44 @@ pub struct Helpdesk {
     pub sends_from: Option<String>,
     /// The languages whose word forms `contains` knows (`languages = ["no", "en"]`).
     pub languages: Vec<Lang>,
+    /// Mail larger than this is not read: it is kept whole as `message.eml` on its
+    /// ticket, which says so (`max_message_size = "40 MiB"`).
+    pub max_message_size: u64,
+}
+
+/// The default `max_message_size`: the 25 MB of attachments the large mail providers
+/// accept, base64-encoded, with room to spare.
+pub const MAX_MESSAGE_SIZE: u64 = 40 * 1024 * 1024;
+
+/// `25 MiB`, `25MB`, `512 KiB`, `1048576`: a size in bytes.
+pub fn parse_size(s: &str) -> std::result::Result<u64, String> {
+    let t = s.trim();
+    let split = t
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: f64 = num.parse().map_err(|_| {
+        format!("`{s}` is not a size (like `25 MiB`, `500 KB` or a number of bytes)")
+    })?;
+    let factor: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "k" | "kb" => 1e3,
+        "kib" => 1024.0,
+        "m" | "mb" => 1e6,
+        "mib" => 1024.0 * 1024.0,
+        "g" | "gb" => 1e9,
+        "gib" => 1024.0 * 1024.0 * 1024.0,
+        u => {
+            return Err(format!(
+                "unknown size unit `{u}` in `{s}` (B, KB, KiB, MB, MiB, GB, GiB)"
+            ));
+        }
+    };
+    let bytes = n * factor;
+    if !(1024.0..=1e12).contains(&bytes) {
+        return Err(format!("`{s}` is out of range (1 KiB to 1 TB)"));
+    }
+    Ok(bytes as u64)
 }
 
 #[derive(Debug, Clone)]
@@ -461,6 +499,7 @@ fn read_helpdesk(r: &mut Reader<'_>, doc: &DeTable<'_>) -> Helpdesk {
         address: None,
         sends_from: None,
         languages: DEFAULT_LANGUAGES.to_vec(),
+        max_message_size: MAX_MESSAGE_SIZE,
     };
     let Some(v) = doc.get("helpdesk") else {
         return h;
@@ -470,9 +509,22 @@ fn read_helpdesk(r: &mut Reader<'_>, doc: &DeTable<'_>) -> Helpdesk {
     };
     r.check_keys(
         t,
-        &["name", "timezone", "address", "sends_from", "languages"],
+        &[
+            "name",
+            "timezone",
+            "address",
+            "sends_from",
+            "languages",
+            "max_message_size",
+        ],
         "[helpdesk]",
     );
+    if let Some(v) = r.opt_str(t, "max_message_size", "[helpdesk]") {
+        match parse_size(v.get_ref()) {
+            Ok(n) => h.max_message_size = n,
+            Err(m) => r.error(v.span(), m),
+        }
+    }
     if t.contains_key("languages") {
         let mut langs = Vec::new();
         for code in r.str_list(t, "languages", "[helpdesk] languages") {

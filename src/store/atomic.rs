@@ -97,6 +97,8 @@ fn sync_dir(dir: &Path) -> Result<()> {
 struct Pending {
     bytes: Vec<u8>,
     create_new: bool,
+    /// Written already, as a temporary file (a copy too big to hold in memory).
+    ready: Option<tempfile::TempPath>,
 }
 
 static BATCH: Mutex<Option<HashMap<PathBuf, Pending>>> = Mutex::new(None);
@@ -125,7 +127,11 @@ pub fn commit() -> Result<()> {
     }
     pending.sort_by(|a, b| a.0.cmp(&b.0));
     let mut temps = Vec::with_capacity(pending.len());
-    for (path, p) in &pending {
+    for (path, p) in &mut pending {
+        if let Some(ready) = p.ready.take() {
+            temps.push(ready);
+            continue;
+        }
         let dir = parent_of(path);
         checked(dir)?;
         let mut tmp = temp_in(dir, path)?;
@@ -169,7 +175,10 @@ pub fn end() -> Result<()> {
 /// The file's bytes, including a write pending in the batch.
 pub fn read(path: &Path) -> std::io::Result<Vec<u8>> {
     if let Some(p) = batch().as_ref().and_then(|f| f.get(path)) {
-        return Ok(p.bytes.clone());
+        return match &p.ready {
+            Some(t) => fs::read(t),
+            None => Ok(p.bytes.clone()),
+        };
     }
     fs::read(path)
 }
@@ -267,6 +276,7 @@ fn write_deferred(path: &Path, bytes: &[u8], create_new: bool) -> Result<bool> {
         Pending {
             bytes: bytes.to_vec(),
             create_new,
+            ready: None,
         },
     );
     Ok(true)
@@ -291,6 +301,47 @@ fn write(path: &Path, bytes: &[u8], create_new: bool) -> Result<()> {
         tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
     }
     sync_dir(dir)
+}
+
+/// Creates `path` as a copy of the file `src`, read in pieces, so a message of
+/// hundreds of megabytes kept whole never sits in memory. In a batch it is put in place
+/// with the batch. Returns the size.
+pub fn copy_new(path: &Path, src: &Path) -> Result<u64> {
+    let dir = parent_of(path);
+    checked(dir)?;
+    let mut tmp = temp_in(dir, path)?;
+    let mut from = File::open(src).map_err(|e| Error::io(src, e))?;
+    let size = std::io::copy(&mut from, tmp.as_file_mut()).map_err(|e| Error::io(tmp.path(), e))?;
+    let exists = || {
+        Error::io(
+            path,
+            std::io::Error::from(std::io::ErrorKind::AlreadyExists),
+        )
+    };
+    {
+        let mut guard = batch();
+        if let Some(files) = guard.as_mut() {
+            if files.contains_key(path) || path.exists() {
+                return Err(exists());
+            }
+            files.insert(
+                path.to_path_buf(),
+                Pending {
+                    bytes: Vec::new(),
+                    create_new: true,
+                    ready: Some(tmp.into_temp_path()),
+                },
+            );
+            return Ok(size);
+        }
+    }
+    tmp.as_file()
+        .sync_all()
+        .map_err(|e| Error::io(tmp.path(), e))?;
+    tmp.persist_noclobber(path)
+        .map_err(|e| Error::io(path, e.error))?;
+    sync_dir(dir)?;
+    Ok(size)
 }
 
 /// Replaces `path` with `bytes` unless it already holds exactly them. Returns whether it wrote.
