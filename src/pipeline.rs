@@ -522,8 +522,16 @@ impl Helpdesk {
         let body = template::render(&tpl.body, &facts);
         // The same automatic mail made on two clones has the same Message-ID and date,
         // so git merges it as one.
+        // Two messages arriving at the same instant (one batch of mail with one Date)
+        // are two causes: the message behind the event is part of it.
+        let message = e
+            .event
+            .message
+            .as_ref()
+            .map(|m| format!("{}|{}", m.from.as_deref().unwrap_or(""), m.body))
+            .unwrap_or_default();
         let cause = format!(
-            "{}|{}|{}|{}|{}",
+            "{}|{}|{}|{}|{}|{message}",
             e.template,
             e.event.name,
             e.event.target.as_deref().unwrap_or(""),

@@ -170,11 +170,11 @@ pub struct Text {
     sample: String,
     langs: OnceCell<(Vec<Lang>, bool)>,
     /// Stems already computed: a long mail repeats its words, and every term is tried.
-    stems: RefCell<HashMap<(Lang, String), String>>,
+    stems: RefCell<HashMap<String, Vec<(Lang, String)>>>,
 }
 
 /// What the language guesser reads: enough to be sure, not a whole newsletter.
-const SAMPLE: usize = 2048;
+const SAMPLE: usize = 1024;
 
 /// How sure the guesser must be. Whatlang's own "reliable" (0.9) is rarely reached by a
 /// one-line subject; at 0.5, "Where is my invoice?" reads as English, while Norwegian
@@ -197,30 +197,8 @@ impl Text {
 
     /// The languages to read word forms in, and whether compounds count.
     fn langs(&self, served: &[Lang]) -> &(Vec<Lang>, bool) {
-        self.langs.get_or_init(|| {
-            let guessed = match served {
-                [] => None,
-                [one] => Some(*one),
-                _ => whatlang::Detector::with_allowlist(
-                    served.iter().map(|l| l.whatlang()).collect(),
-                )
-                .detect(&self.sample)
-                .filter(|i| i.confidence() >= SURE)
-                .and_then(|i| served.iter().copied().find(|l| l.whatlang() == i.lang())),
-            };
-            let langs: Vec<Lang> = match guessed {
-                None => served.to_vec(),
-                Some(Lang::English) => vec![Lang::English],
-                // Words borrowed from English are common in any of them.
-                Some(g) => served
-                    .iter()
-                    .copied()
-                    .filter(|l| *l == g || *l == Lang::English || (g.nordic() && l.nordic()))
-                    .collect(),
-            };
-            let compounds = langs.iter().any(|l| l.compounds());
-            (langs, compounds)
-        })
+        self.langs
+            .get_or_init(|| GUESSES.with(|g| guess(&mut g.borrow_mut(), &self.sample, served)))
     }
 
     /// The first place where `phrase` (already split by [`words`]) occurs as consecutive
@@ -229,29 +207,50 @@ impl Text {
         if phrase.is_empty() || self.words.len() < phrase.len() {
             return None;
         }
-        let (langs, compounds) = match served {
-            Some(s) => self.langs(s).clone(),
-            None => (Vec::new(), false),
-        };
         self.words.windows(phrase.len()).find_map(|w| {
             let mut first = None;
             for (word, term) in w.iter().zip(phrase) {
-                let how = self.word_match(word, term, &langs, compounds)?;
+                let how = self.word_match(word, term, served)?;
                 first.get_or_insert(how);
             }
             Some((w.join(" "), first.unwrap_or(How::Exact)))
         })
     }
 
-    /// How `word` matches `term` (both lowercase), if it does.
-    fn word_match(&self, word: &str, term: &str, langs: &[Lang], compounds: bool) -> Option<How> {
+    /// How `word` matches `term` (both lowercase), if it does. The language is guessed
+    /// only to confirm a match that depends on it, which few words come to.
+    fn word_match(&self, word: &str, term: &str, served: Option<&[Lang]>) -> Option<How> {
         if word == term {
             return Some(How::Exact);
         }
-        // Every form below begins with the term's first letter.
-        if word.chars().next().map(fold) != term.chars().next().map(fold) {
-            return None;
+        // Every form below shares the term's first three letters (or all of a shorter
+        // term's), as stems and compounds begin with them: most words stop here.
+        let served = served?;
+        let mut w = word.chars().map(fold);
+        for t in term.chars().map(fold).take(3) {
+            if w.next() != Some(t) {
+                return None;
+            }
         }
+        let how = self.form(word, term, served, true)?;
+        // English forms count in any text; others only where the text may be theirs.
+        if how == How::Form(Lang::English) {
+            return Some(how);
+        }
+        let (langs, compounds) = self.langs(served);
+        let allowed = match how {
+            How::Form(l) => langs.contains(&l),
+            _ => *compounds,
+        };
+        if allowed {
+            Some(how)
+        } else {
+            self.form(word, term, langs, *compounds)
+        }
+    }
+
+    /// Whether `word` is a form of `term` in one of `langs`, or a compound of it.
+    fn form(&self, word: &str, term: &str, langs: &[Lang], compounds: bool) -> Option<How> {
         for &l in langs {
             let (w, t) = (self.stem(l, word), self.stem(l, term));
             let same = (w == t && w.chars().count() >= 3) || w == term || t == word;
@@ -269,20 +268,66 @@ impl Text {
             return Some(How::Form(Lang::Swedish));
         }
         // The rest is a word of its own, perhaps after a linking `s` (Rechnungsnummer).
-        let compound =
-            compounds && term_len >= 4 && tail.chars().count() >= 4 && tail.chars().any(is_vowel);
+        let compound = compounds
+            && term_len >= 4
+            && tail.chars().count() >= 4
+            && tail.chars().any(is_vowel);
         compound.then_some(How::Compound)
     }
 
     fn stem(&self, lang: Lang, word: &str) -> String {
-        let key = (lang, word.to_string());
-        if let Some(s) = self.stems.borrow().get(&key) {
-            return s.clone();
+        let mut memo = self.stems.borrow_mut();
+        if let Some(s) = memo.get(word).and_then(|v| v.iter().find(|(l, _)| *l == lang)) {
+            return s.1.clone();
         }
         let s = lang.stem(word);
-        self.stems.borrow_mut().insert(key, s.clone());
+        memo.entry(word.to_string())
+            .or_default()
+            .push((lang, s.clone()));
         s
     }
+}
+
+thread_local! {
+    /// Languages guessed per text sample: the rules look at one message's text many
+    /// times (each rule, each event), and the guess is the same each time.
+    static GUESSES: RefCell<HashMap<String, (Vec<Lang>, bool)>> = RefCell::new(HashMap::new());
+}
+
+/// The languages in play for a text (see the module's comment), remembered.
+fn guess(
+    memo: &mut HashMap<String, (Vec<Lang>, bool)>,
+    sample: &str,
+    served: &[Lang],
+) -> (Vec<Lang>, bool) {
+    if let Some(g) = memo.get(sample) {
+        return g.clone();
+    }
+    let guessed = match served {
+        [] => None,
+        [one] => Some(*one),
+        _ => whatlang::Detector::with_allowlist(served.iter().map(|l| l.whatlang()).collect())
+            .detect(sample)
+            .filter(|i| i.confidence() >= SURE)
+            .and_then(|i| served.iter().copied().find(|l| l.whatlang() == i.lang())),
+    };
+    let langs: Vec<Lang> = match guessed {
+        None => served.to_vec(),
+        Some(Lang::English) => vec![Lang::English],
+        // Words borrowed from English are common in any of them.
+        Some(g) => served
+            .iter()
+            .copied()
+            .filter(|l| *l == g || *l == Lang::English || (g.nordic() && l.nordic()))
+            .collect(),
+    };
+    let compounds = langs.iter().any(|l| l.compounds());
+    // Bounded: a long ingest sees many texts, each needed only while it is handled.
+    if memo.len() >= 256 {
+        memo.clear();
+    }
+    memo.insert(sample.to_string(), (langs.clone(), compounds));
+    (langs, compounds)
 }
 
 /// Folds what the German stemmer folds, so a first-letter check can skip most words.

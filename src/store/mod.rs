@@ -95,8 +95,16 @@ impl Store {
     /// same bytes (made on another clone and merged in) is not staged again.
     pub fn stage_mail(&self, name: &str, bytes: &[u8]) -> Result<bool> {
         let queued = self.root.join("outbox").join(name);
-        if fs::read(&queued).is_ok_and(|b| b == bytes) {
-            return Ok(false);
+        match fs::read(&queued) {
+            Ok(b) if b == bytes => return Ok(false),
+            // Another message under the same name (the same Message-ID): never replaced.
+            Ok(_) => {
+                return Err(Error::io(
+                    &queued,
+                    std::io::Error::from(std::io::ErrorKind::AlreadyExists),
+                ));
+            }
+            Err(_) => {}
         }
         let dir = self.staged_dir();
         atomic::ensure_dir(&dir)?;
