@@ -102,9 +102,30 @@ impl fmt::Display for Diagnostic {
         write!(
             f,
             "{}:{}:{}: {}",
-            self.file, self.line, self.column, self.problem
+            self.file,
+            self.line,
+            self.column,
+            one_line(&self.problem.to_string())
         )
     }
+}
+
+/// Text with its control characters escaped (`\n`, `\r`, `\u{1b}`): a name quoted from
+/// a file may hold a line break (`"a\nb"` is a valid TOML string or JSON key), and each
+/// problem must stay one line.
+pub fn one_line(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if c.is_control() {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -124,7 +145,7 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-    #[error("{}: {message}", .path.display())]
+    #[error("{}: {}", .path.display(), one_line(.message))]
     Corrupt { path: PathBuf, message: String },
     #[error("not inside a helpdesk (no desk.toml in {} or any parent); run `desk init` to create one", .0.display())]
     NoHelpdesk(PathBuf),
