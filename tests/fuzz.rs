@@ -2229,3 +2229,15 @@ fn found_floats_in_tickets_are_written_back_as_read() {
         serde_json::json!(-9.4912218327552e-247)
     );
 }
+
+/// mail-parser 0.11.9 reaches a `debug_assert!(false, ...)` on a message/rfc822 part
+/// whose body is another bare `Content-Type: message/rfc822` header: every debug build
+/// panicked on it (release builds recover the message). Cargo.toml turns the parser's
+/// debug assertions off.
+#[test]
+fn found_nested_bare_rfc822_parses() {
+    let raw = b"From: a@example.com\nSubject: outer\nContent-Type: multipart/mixed; boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\nouter text\n\n--b\nContent-Type: message/rfc822\n\nContent-Type: message/rfc822\n\n\nFrom: x@example.com\nSubject: inner\n\ninner text\n\n--b--\n";
+    let m = desk::mail::incoming::parse(raw).expect("parses");
+    assert_eq!(m.subject.as_deref(), Some("outer"));
+    assert!(m.body.contains("outer text"), "{}", m.body);
+}
