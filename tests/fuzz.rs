@@ -106,13 +106,28 @@ fn fuzz_saving<S>(
         config.cases = n;
     }
     let dog = Watchdog::start(name);
+    let cases = config.cases;
     let mut runner = TestRunner::new(config);
+    let slowest = std::cell::Cell::new(Duration::ZERO);
+    let started = Instant::now();
     let result = runner.run(&strategy, |v| {
         dog.arm(format!("{v:?}"));
+        let start = Instant::now();
         let result = timed(slow, || check(&v));
+        slowest.set(slowest.get().max(start.elapsed()));
         dog.disarm();
         result
     });
+    if std::env::var_os("PROPTEST_CASES").is_some() {
+        // A soak's record, past the harness's capture of `eprintln!`.
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "fuzz target `{name}`: {cases} cases in {:?}, the slowest {:?}",
+            started.elapsed(),
+            slowest.get()
+        );
+    }
     if let Err(e) = result {
         // DESK_FUZZ_SAVE=DIR keeps the smallest failing input's bytes as DIR/NAME, to
         // try with the binary (`desk ingest email DIR/mail_parse`).
