@@ -115,7 +115,10 @@ impl fmt::Display for Diagnostic {
         write!(
             f,
             "{}:{}:{}: {}",
-            self.file, self.line, self.column, self.problem
+            self.file,
+            self.line,
+            self.column,
+            one_line(&self.problem.to_string())
         )
     }
 }
@@ -137,7 +140,7 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-    #[error("{}: {message}", .path.display())]
+    #[error("{}: {}", .path.display(), one_line(.message))]
     Corrupt { path: PathBuf, message: String },
     #[error("not inside a helpdesk (no desk.toml in {} or any parent); run `desk init` to create one", .0.display())]
     NoHelpdesk(PathBuf),
@@ -164,7 +167,9 @@ pub fn printable(s: &str) -> String {
     escape(s, false)
 }
 
-/// [`printable`], and line breaks escaped too: a value quoted inside one line.
+/// [`printable`], and line breaks escaped too: a value quoted inside one line. A name
+/// quoted from a file may hold a line break (`"a\nb"` is a valid TOML string or JSON
+/// key), and each problem must stay one line.
 pub fn one_line(s: &str) -> String {
     escape(s, true)
 }

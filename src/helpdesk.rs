@@ -316,13 +316,12 @@ impl Helpdesk {
                 edit.add_tag(t)?;
             }
             // The requester is the recipient already, not a follower too.
-            for a in new
-                .cc
-                .iter()
-                .filter(|a| requester.is_none() || requester != validate_email(a).ok())
-            {
-                edit.add_cc(a)?;
-            }
+            edit.add_ccs(
+                new.cc
+                    .iter()
+                    .filter(|a| requester.is_none() || requester != validate_email(a).ok())
+                    .map(String::as_str),
+            )?;
             for (k, v) in &new.fields {
                 edit.set(&format!("fields.{k}"), v)?;
             }
@@ -470,11 +469,12 @@ impl Helpdesk {
             let mut edit = Edit::new(&mut ticket, &self.settings, self.now);
             edit.author = actor.to_string();
             edit.push_message(message);
-            for a in &cc {
-                if edit.ticket.requester.as_deref() != Some(a.as_str()) {
-                    edit.add_cc(a)?;
-                }
-            }
+            let requester = edit.ticket.requester.clone();
+            edit.add_ccs(
+                cc.iter()
+                    .filter(|a| requester.as_deref() != Some(a.as_str()))
+                    .map(String::as_str),
+            )?;
             edit.finish()
         };
         let mut events = vec![Event {

@@ -268,16 +268,17 @@ impl Text {
             return Some(How::Form(Lang::Swedish));
         }
         // The rest is a word of its own, perhaps after a linking `s` (Rechnungsnummer).
-        let compound = compounds
-            && term_len >= 4
-            && tail.chars().count() >= 4
-            && tail.chars().any(is_vowel);
+        let compound =
+            compounds && term_len >= 4 && tail.chars().count() >= 4 && tail.chars().any(is_vowel);
         compound.then_some(How::Compound)
     }
 
     fn stem(&self, lang: Lang, word: &str) -> String {
         let mut memo = self.stems.borrow_mut();
-        if let Some(s) = memo.get(word).and_then(|v| v.iter().find(|(l, _)| *l == lang)) {
+        if let Some(s) = memo
+            .get(word)
+            .and_then(|v| v.iter().find(|(l, _)| *l == lang))
+        {
             return s.1.clone();
         }
         let s = lang.stem(word);

@@ -14,6 +14,7 @@ mod example;
 mod example_scripts;
 mod failures;
 mod followers;
+mod fuzz;
 mod hardening;
 mod ingest;
 mod ingest_broken;

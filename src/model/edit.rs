@@ -2,6 +2,8 @@
 //! Commands and rule actions both edit tickets through this, so a value a person may not
 //! set, a rule may not set either.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
@@ -232,20 +234,38 @@ impl<'a> Edit<'a> {
     /// helpdesk's own addresses and the requester are refused; an address already
     /// following changes nothing.
     pub fn add_cc(&mut self, address: &str) -> Result<()> {
-        let a = validate_email(address).map_err(Error::invalid)?;
-        if self.settings.is_own_address(&a) {
-            return Err(Error::invalid(format!(
-                "`{a}` is the helpdesk's own address: it is never copied on replies"
-            )));
+        self.add_ccs([address])
+    }
+
+    /// Adds followers as [`Edit::add_cc`] does, with one sort and one recorded change
+    /// for all of them: one at a time, a mail copied to 15,000 people took minutes.
+    pub fn add_ccs<'s>(&mut self, addresses: impl IntoIterator<Item = &'s str>) -> Result<()> {
+        let following: HashSet<String> = self
+            .ticket
+            .cc
+            .iter()
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
+        let mut new = Vec::new();
+        for address in addresses {
+            let a = validate_email(address).map_err(Error::invalid)?;
+            if self.settings.is_own_address(&a) {
+                return Err(Error::invalid(format!(
+                    "`{a}` is the helpdesk's own address: it is never copied on replies"
+                )));
+            }
+            if self.ticket.requester.as_deref() == Some(a.as_str()) {
+                return Err(Error::invalid(format!(
+                    "`{a}` is the requester: every public reply goes to them already"
+                )));
+            }
+            if !following.contains(&a.to_ascii_lowercase()) {
+                new.push(a);
+            }
         }
-        if self.ticket.requester.as_deref() == Some(a.as_str()) {
-            return Err(Error::invalid(format!(
-                "`{a}` is the requester: every public reply goes to them already"
-            )));
-        }
-        if !self.ticket.cc.iter().any(|c| c.eq_ignore_ascii_case(&a)) {
+        if !new.is_empty() {
             let mut cc = self.ticket.cc.clone();
-            cc.push(a);
+            cc.extend(new);
             cc.sort();
             cc.dedup();
             self.set_cc(cc);

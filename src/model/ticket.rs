@@ -317,7 +317,9 @@ impl Ticket {
     }
 
     pub fn from_json(text: &str) -> Result<Ticket, String> {
-        let t: Ticket = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        // serde quotes what it could not read, line breaks and all: one line, escaped.
+        let t: Ticket =
+            serde_json::from_str(text).map_err(|e| crate::error::one_line(&e.to_string()))?;
         if t.id.is_empty() {
             return Err("ticket has an empty `id`".into());
         }
