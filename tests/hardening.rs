@@ -321,6 +321,53 @@ fn a_200_mb_mail_costs_bounded_memory() {
 }
 
 #[test]
+fn checking_a_big_batch_costs_the_memory_of_its_text_not_of_its_payloads() {
+    let d = Desk::new();
+    let dir = tempfile::tempdir().unwrap();
+    // 200,000 good lines, then a bad one: everything is checked, nothing is stored.
+    let mut jsonl = String::new();
+    let mut csv = String::from("subject,from,body\n");
+    for i in 0..200_000 {
+        jsonl.push_str(&format!(
+            "{{\"from\": \"kunde{i}@example.no\", \"subject\": \"Spørsmål {i}\", \"body\": \"Hei, jeg lurer på ordre {i}.\"}}\n"
+        ));
+        csv.push_str(&format!(
+            "Spørsmål {i},kunde{i}@example.no,Hei om ordre {i}\n"
+        ));
+    }
+    jsonl.push_str("{\"from\": \"bad\"}\n");
+    csv.push_str("Siste,bad,x\n");
+    let size = jsonl.len().max(csv.len()) as u64 / (1024 * 1024);
+    fs::write(dir.path().join("batch.jsonl"), &jsonl).unwrap();
+    fs::write(dir.path().join("rows.csv"), &csv).unwrap();
+    drop((jsonl, csv));
+    for args in [
+        ["ingest", "json", "batch.jsonl"],
+        ["import", "csv", "rows.csv"],
+    ] {
+        let child = Command::new(assert_cmd::cargo::cargo_bin("desk"))
+            .args(args)
+            .arg("-C")
+            .arg(d.root())
+            .current_dir(dir.path())
+            .env("DESK_NOW", NOW)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let (code, peak) = peak_mib(child);
+        assert_eq!(code, 1, "{args:?}: the last line is bad");
+        // The text, read whole, and a few payloads at a time: before, every payload
+        // was parsed and kept (about ten times the text).
+        assert!(
+            peak < 4 * size + 40,
+            "{args:?}: peak {peak} MiB for {size} MiB of text"
+        );
+    }
+    assert_eq!(d.ok(["list", "--all", "--format", "ids"]), "");
+}
+
+#[test]
 fn ten_thousand_parts_with_one_name_cost_linear_time_and_a_bounded_count() {
     let d = Desk::new();
     let mut m = String::from(

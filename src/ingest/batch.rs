@@ -217,23 +217,29 @@ impl Helpdesk {
     /// Ingests web-form or chat payloads: one JSON object or JSON Lines, read from
     /// `name`. Every payload is checked before any is stored: a bad line changes nothing.
     pub fn ingest_json(&self, name: &str, text: &str, watch: &mut dyn Watch) -> Result<Ingested> {
-        let payloads = super::form::parse_all(name, text, &self.settings, self.now)?;
+        // Checked whole first (nothing stored if any line is bad), then read again and
+        // stored one payload at a time: memory stays that of the text, not of a
+        // million parsed payloads.
+        let form = super::form::each_payload;
+        form(name, text, &self.settings, self.now, &mut |_, _| {})?;
         let mut run = Run::start(self, true, watch)?;
-        for (source, m) in payloads {
+        form(name, text, &self.settings, self.now, &mut |source, m| {
             run.take(source, m, None);
-        }
+        })?;
         run.finish()
     }
 
     /// Imports tickets from CSV with a header row, read from `name`. Every row is
     /// checked first: a bad row is named by its line and nothing is imported.
     pub fn import_csv(&self, name: &str, bytes: &[u8], watch: &mut dyn Watch) -> Result<Ingested> {
-        let rows = super::csv::parse_all(name, bytes, &self.settings)?;
+        // Checked whole first, then read again and imported row by row (see
+        // `ingest_json`).
+        let rows = super::csv::each_row(name, bytes, &self.settings, &mut |_, _| {})?;
         let mut run = Run::start(self, true, watch)?;
-        run.watch.expect(rows.len() as u64);
-        for (source, m) in rows {
+        run.watch.expect(rows as u64);
+        super::csv::each_row(name, bytes, &self.settings, &mut |source, m| {
             run.take(source, m, None);
-        }
+        })?;
         run.finish()
     }
 }

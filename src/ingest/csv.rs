@@ -28,10 +28,18 @@ pub const COLUMNS: [&str; 14] = [
     "created_at",
 ];
 
-/// Every row of the file as a message, with its source (`FILE:LINE`). Every bad column
-/// of the header, or else every bad row, is named (the first
-/// [`SHOWN`](super::problems::SHOWN), then how many more), and then none is returned.
-pub fn parse_all(name: &str, bytes: &[u8], s: &Settings) -> Result<Vec<(String, Inbound)>> {
+/// Calls `each` with every row of the file as a message and its source (`FILE:LINE`),
+/// one at a time, so a million rows never sit in memory at once. Every bad column of
+/// the header, or else every bad row, is named (the first
+/// [`SHOWN`](super::problems::SHOWN), then how many more), and the result is an error;
+/// `each` is not called after the first bad row. Returns how many rows there were. Run
+/// it once with a no-op to check, then again to import.
+pub fn each_row(
+    name: &str,
+    bytes: &[u8],
+    s: &Settings,
+    each: &mut dyn FnMut(String, Inbound),
+) -> Result<usize> {
     let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(bytes);
     let headers: Vec<String> = reader
         .headers()
@@ -65,8 +73,9 @@ pub fn parse_all(name: &str, bytes: &[u8], s: &Settings) -> Result<Vec<(String, 
     }
     bad.check()?;
     let mut bad = BadLines::new(name);
-    let mut out = Vec::new();
+    let mut rows = 0;
     for row in reader.records() {
+        rows += 1;
         let row = match row {
             Ok(row) => row,
             Err(e) => {
@@ -76,12 +85,13 @@ pub fn parse_all(name: &str, bytes: &[u8], s: &Settings) -> Result<Vec<(String, 
         };
         let line = row.position().map_or(0, |p| p.line());
         match inbound(&headers, &row, s) {
-            Ok(m) => out.push((format!("{name}:{line}"), m)),
+            Ok(m) if bad.is_empty() => each(format!("{name}:{line}"), m),
+            Ok(_) => {}
             Err(e) => bad.push(line, e),
         }
     }
     bad.check()?;
-    Ok(out)
+    Ok(rows)
 }
 
 fn inbound(

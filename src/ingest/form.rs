@@ -56,31 +56,49 @@ struct Form {
     at: Option<String>,
 }
 
-/// Every payload in `text`, with its source (`NAME:LINE`), checked. Every bad one is
-/// named (the first [`SHOWN`](super::problems::SHOWN), then how many more), and then
-/// none is returned.
-/// `now` places a chat's times of day and tells a time in the future.
-pub fn parse_all(
+/// Calls `each` with every payload in `text` and its source (`NAME:LINE`), checked,
+/// one at a time: JSON Lines are parsed line by line, so a million-line batch never
+/// sits in memory as a million payloads. Every bad line is named; with any, the result
+/// is an error listing them. Run it once with a no-op to check a whole batch before
+/// storing any of it, then again to store it. Bad lines are named (the first
+/// [`SHOWN`](super::problems::SHOWN), then how many more). `now` places a chat's times
+/// of day and tells a time in the future.
+pub fn each_payload(
     name: &str,
     text: &str,
     settings: &Settings,
     now: DateTime<Utc>,
-) -> Result<Vec<(String, Inbound)>> {
+    each: &mut dyn FnMut(String, Inbound),
+) -> Result<()> {
     let trimmed = text.trim_start();
-    // Each line or item with its number: a JSON value, or why it is not one.
-    let mut values: Vec<(usize, serde_json::Result<Value>)> = Vec::new();
+    let mut bad = BadLines::new(name);
+    let mut seen = 0usize;
+    let mut one = |n: usize, v: serde_json::Result<Value>, bad: &mut BadLines| {
+        seen += 1;
+        match v.map(|v| payload(&v, settings, now)) {
+            Ok(Ok(m)) if bad.is_empty() => each(format!("{name}:{n}"), m),
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => bad.push(n, e),
+            // A line that is not JSON is named with its column too.
+            Err(e) => bad.push(format_args!("{n}:{}", e.column()), e),
+        }
+    };
+    // One object or an array of them is one JSON text; else JSON Lines (whose parse as
+    // one text stops at the second line).
     let whole: Option<Value> = serde_json::from_str(text).ok();
     match whole {
         Some(Value::Array(items)) => {
-            values.extend(items.into_iter().enumerate().map(|(i, v)| (i + 1, Ok(v))));
+            for (i, v) in items.into_iter().enumerate() {
+                one(i + 1, Ok(v), &mut bad);
+            }
         }
-        Some(v @ Value::Object(_)) => values.push((1, Ok(v))),
+        Some(v @ Value::Object(_)) => one(1, Ok(v), &mut bad),
         _ if trimmed.starts_with('{') || trimmed.is_empty() => {
             for (i, line) in text.lines().enumerate() {
                 if line.trim().is_empty() {
                     continue;
                 }
-                values.push((i + 1, serde_json::from_str(line)));
+                one(i + 1, serde_json::from_str(line), &mut bad);
             }
         }
         _ => {
@@ -90,21 +108,10 @@ pub fn parse_all(
             return Err(Error::invalid(format!("{name}: {e}")));
         }
     }
-    if values.is_empty() {
+    if seen == 0 {
         return Err(Error::invalid(format!("{name}: no payload in it")));
     }
-    let mut bad = BadLines::new(name);
-    let mut out = Vec::with_capacity(values.len());
-    for (n, v) in values {
-        match v.map(|v| payload(&v, settings, now)) {
-            Ok(Ok(m)) => out.push((format!("{name}:{n}"), m)),
-            Ok(Err(e)) => bad.push(n, e),
-            // A line that is not JSON is named with its column too.
-            Err(e) => bad.push(format_args!("{n}:{}", e.column()), e),
-        }
-    }
-    bad.check()?;
-    Ok(out)
+    bad.check()
 }
 
 fn check_keys(v: &Value, keys: &[&str], what: &str) -> std::result::Result<(), String> {
