@@ -517,6 +517,19 @@ fn input_never_reaches_the_terminal_raw() {
         out.stderr
     );
 
+    // An attachment named to look like a PDF while it is an .exe loses its tricks.
+    let mail = "From: Kari <kari@example.no>\r\nTo: support@example.com\r\nSubject: Faktura\r\nMessage-ID: <bidi@example.no>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nSe vedlegg.\r\n--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=\"=?utf-8?q?faktura=E2=80=AEfdp=E2=80=8B.exe?=\"\r\n\r\nMZ\r\n--b--\r\n";
+    let out = d.run_stdin(["ingest", "email", "-"], mail);
+    assert_eq!(out.code, 0, "{out}");
+    let id = d.ok(["list", "--format", "ids"]);
+    let t = d.ticket(id.trim());
+    let a = &t["messages"][0]["attachments"][0];
+    assert_eq!(a["name"], "fakturafdp.exe", "{a}");
+    assert!(
+        a["file"].as_str().unwrap().ends_with("/fakturafdp.exe"),
+        "{a}"
+    );
+
     // A field name with a line break in it stays on its line.
     let out = d.run(["list", "nosuch\nfield=1"]);
     assert_eq!(out.code, 1, "{out}");
