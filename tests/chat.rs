@@ -188,20 +188,6 @@ fn strs(v: &serde_json::Value, key: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Mail waiting in outbox/, by file name.
-fn outbox(d: &Desk) -> Vec<String> {
-    let mut out: Vec<String> = std::fs::read_dir(d.path("outbox"))
-        .map(|r| {
-            r.filter_map(Result::ok)
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|n| n.ends_with(".eml"))
-                .collect()
-        })
-        .unwrap_or_default();
-    out.sort();
-    out
-}
-
 #[test]
 fn a_chat_becomes_one_message_per_turn_with_its_authors_and_times() {
     let d = nordlys();
@@ -322,7 +308,7 @@ fn a_chat_becomes_one_message_per_turn_with_its_authors_and_times() {
     assert_eq!(mail.len(), 1, "{mail:?}");
     assert_eq!(mail[0]["kind"], "notification");
     assert_eq!(mail[0]["to"], serde_json::json!(["ingrid@nordlys.example"]));
-    assert_eq!(outbox(&d).len(), 1);
+    assert_eq!(d.outbox().len(), 1);
 }
 
 #[test]
@@ -504,7 +490,7 @@ fn a_long_chat_queues_each_rules_mail_once() {
             ),
         ]
     );
-    assert_eq!(outbox(&d).len(), 2);
+    assert_eq!(d.outbox().len(), 2);
     let kinds = strs(&t["messages"], "kind");
     assert_eq!(
         kinds.iter().filter(|k| *k == "auto").count(),

@@ -35,12 +35,7 @@ fn files_under(dir: &std::path::Path) -> Vec<String> {
 fn outbox_send_holds_mail_that_its_ticket_does_not_record() {
     let d = Desk::new();
     let id = d.new_ticket("Hei", &["--from", "kari@example.no", "--channel", "email"]);
-    let queued: Vec<String> = fs::read_dir(d.path("outbox"))
-        .unwrap()
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".eml"))
-        .collect();
+    let queued = d.outbox();
     assert_eq!(queued.len(), 1, "the acknowledgement is queued");
     // A message for the same ticket that the ticket knows nothing of (what a killed
     // command of an older desk left behind).

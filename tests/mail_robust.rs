@@ -79,20 +79,6 @@ fn attachment_names(t: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Mail files waiting in outbox/.
-fn outbox(d: &Desk) -> Vec<String> {
-    let mut out: Vec<String> = std::fs::read_dir(d.path("outbox"))
-        .map(|r| {
-            r.filter_map(Result::ok)
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|n| n.ends_with(".eml"))
-                .collect()
-        })
-        .unwrap_or_default();
-    out.sort();
-    out
-}
-
 fn customer(d: &Desk, file: &str) -> Value {
     serde_json::from_str(&d.read(&format!("customers/{file}"))).expect("customer JSON")
 }
@@ -276,7 +262,7 @@ fn without_a_from_address_reply_to_then_sender_is_the_requester_and_it_says_so()
     assert!(note.contains("Reply-To"), "{t}");
     assert!(show.contains(&note), "{show}");
     // It is still a customer's mail: the acknowledgement goes to Reply-To.
-    let sent = outbox(&d);
+    let sent = d.outbox();
     assert_eq!(sent.len(), 1, "{sent:?}");
     assert!(
         d.read(&format!("outbox/{}", sent[0]))
@@ -337,7 +323,7 @@ fn with_no_address_anywhere_the_ticket_has_no_requester_and_no_note() {
     let t = ingest_file(&d, "broken/from-no-address.eml");
     assert!(t["requester"].is_null(), "{t}");
     assert!(t["history"][0]["note"].is_null(), "{t}");
-    assert!(outbox(&d).is_empty());
+    assert!(d.outbox().is_empty());
 }
 
 // ---------------------------------------------------------------------------------------
@@ -387,7 +373,7 @@ fn every_robot_marker_stops_the_acknowledgement() {
         let t = d.ticket(r["ticket"].as_str().expect("ticket"));
         assert_eq!(first_message(&t)["auto"], true, "{marker}: {t}");
         assert!(
-            outbox(&d).is_empty(),
+            d.outbox().is_empty(),
             "{marker}: an acknowledgement was queued"
         );
         let refused = t["history"].as_array().is_some_and(|h| {
@@ -433,7 +419,7 @@ fn mail_without_robot_markers_is_acknowledged() {
             ),
         );
         assert_eq!(r["result"], "created", "{header}: {r}");
-        assert_eq!(outbox(&d).len(), 1, "{header}: no acknowledgement");
+        assert_eq!(d.outbox().len(), 1, "{header}: no acknowledgement");
     }
 }
 
@@ -558,7 +544,7 @@ fn quoted_and_slashed_local_parts_are_kept_and_their_files_are_safe() {
         ),
     ];
     for (n, (from, address, file)) in cases.iter().enumerate() {
-        let before = outbox(&d).len();
+        let before = d.outbox().len();
         let r = ingest_text(
             &d,
             &format!("q{n}.eml"),
@@ -568,7 +554,7 @@ fn quoted_and_slashed_local_parts_are_kept_and_their_files_are_safe() {
         assert_eq!(t["requester"], *address, "{from}");
         assert_eq!(customer(&d, file)["email"], *address, "{from}");
         // The acknowledgement goes to the address as it is.
-        let sent = outbox(&d);
+        let sent = d.outbox();
         assert_eq!(sent.len(), before + 1, "{from}: {sent:?}");
         let eml = sent
             .iter()

@@ -194,6 +194,20 @@ impl Desk {
         self.ok(all).trim().to_string()
     }
 
+    /// The mail waiting in outbox/, by file name, sorted.
+    pub fn outbox(&self) -> Vec<String> {
+        let mut out: Vec<String> = std::fs::read_dir(self.path("outbox"))
+            .map(|r| {
+                r.filter_map(Result::ok)
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|n| n.ends_with(".eml"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        out.sort();
+        out
+    }
+
     /// The stored ticket file, parsed.
     pub fn ticket(&self, id: &str) -> Value {
         serde_json::from_str(&self.read(&format!("tickets/{id}.json"))).expect("ticket JSON")
