@@ -77,6 +77,20 @@ pub fn create(target: &Path, example: Option<&str>) -> Result<()> {
             target.display()
         )));
     }
+    // A helpdesk inside another would be found by neither the right commands nor git:
+    // every command run in it would also be "inside" the outer one's folders.
+    let absolute = std::path::absolute(target).map_err(|e| Error::io(target, e))?;
+    if let Some(outer) = absolute
+        .ancestors()
+        .skip(1)
+        .find(|a| a.join("desk.toml").is_file())
+    {
+        return Err(Error::invalid(format!(
+            "{} is inside the helpdesk {}: make a new one outside it",
+            absolute.display(),
+            outer.display()
+        )));
+    }
     let files = plan(example)?;
     // Check everything before writing anything, so a refusal leaves no half-made helpdesk.
     for (rel, _) in &files {

@@ -33,7 +33,10 @@ impl Helpdesk {
         };
         // Scripts are looked for when they run (a missing one is a failure on the ticket);
         // the check names them all now.
-        for rule in rules.iter().flat_map(|r| r.rules.iter()) {
+        for rule in rules
+            .iter()
+            .flat_map(|r| r.rules.iter().chain(r.disabled.iter()))
+        {
             for a in &rule.actions {
                 if let Action::Run { script, .. } = a
                     && let Err(m) = crate::scripts::check_exists(&root, script)

@@ -36,6 +36,8 @@ pub struct RulesTest {
     pub trace: Vec<RuleTrace>,
     /// The rules that were not asked: they listen to other events only.
     pub not_listening: Vec<String>,
+    /// The rules switched off (`enabled = false`).
+    pub disabled: Vec<String>,
     /// The ticket as the rules would leave it, and the mail they would queue.
     pub outcome: Outcome,
 }
@@ -223,6 +225,7 @@ impl Helpdesk {
             event: event_name,
             trace,
             not_listening,
+            disabled: rules.disabled.iter().map(|r| r.name.clone()).collect(),
             outcome,
         })
     }

@@ -15,7 +15,7 @@
 //!   and times.
 //!
 //! Every target must not panic, must answer each input within its bound ([`SLOW`],
-//! [`CONFIG`], [`WRITES`], plus a second per MiB of input; a slow case is timed twice, so
+//! [`CONFIG`], [`WRITES`], plus four seconds per MiB of input; a slow case is timed twice, so
 //! a busy machine alone does not fail it; one still running after [`HANG`] aborts the
 //! run with its input), and must fail the documented way: a
 //! configuration mistake is one line `FILE:LINE:COL: message` each, a bad ticket file an
@@ -47,17 +47,19 @@ use tempfile::TempDir;
 // The runner
 // ---------------------------------------------------------------------------------------
 
-/// The longest one case may take, measured twice before it counts as slow.
-const SLOW: Duration = Duration::from_secs(1);
+/// The longest one case may take, measured twice before it counts as slow. Generous:
+/// the suite runs many desk processes beside it on two cores, and what the bounds are
+/// for is work that grows faster than its input (minutes), not a busy machine.
+const SLOW: Duration = Duration::from_secs(5);
 
 /// The bound for configuration cases: a `matches` condition compiles its regex, and a
 /// mutated file may hold several that take the regex crate up to its size limit (100 ms
 /// and more each in a debug build; bounded, not growing with the file).
-const CONFIG: Duration = Duration::from_secs(3);
+const CONFIG: Duration = Duration::from_secs(10);
 
 /// The bound for cases that write a helpdesk's files durably (fsync, syncfs): their
 /// time is mostly the disk's, shared with every other test running meanwhile.
-const WRITES: Duration = Duration::from_secs(10);
+const WRITES: Duration = Duration::from_secs(30);
 
 /// A case still running after this is taken for a hang: its input is printed and the
 /// test binary aborted, rather than CI waiting for its own time limit.
@@ -150,7 +152,7 @@ fn fuzz_saving<S>(
 /// How fast a debug build is expected to get through large input, at the least: a case
 /// of N bytes may take `N / BYTES_PER_SECOND` seconds more than its target's bound, so
 /// only work that grows faster than its input fails.
-const BYTES_PER_SECOND: f64 = 1024.0 * 1024.0;
+const BYTES_PER_SECOND: f64 = 256.0 * 1024.0;
 
 thread_local! {
     /// The time the running case may take beyond its target's bound, for its size.

@@ -22,6 +22,7 @@ mod ingest_corpus;
 mod instants;
 mod language;
 mod mail_robust;
+mod manager;
 mod outbox;
 mod report;
 mod rules;

@@ -60,9 +60,22 @@ pub struct JsonArgs {
 }
 
 pub fn run(ctx: &Ctx, args: IngestArgs) -> Result<()> {
-    match args.command {
+    let result = match args.command {
         IngestCommand::Email(a) => email(ctx, a),
         IngestCommand::Json(a) => json(ctx, a),
+    };
+    match result {
+        // A broken desk.toml or rules.toml is the helpdesk's to fix, not the mail's:
+        // exit 75 (EX_TEMPFAIL), so an MTA piping mail here keeps it and tries again.
+        Err(Error::Config(diags)) => {
+            for d in &diags {
+                eprintln!("{}", crate::error::printable(&d.to_string()));
+            }
+            Err(Error::Busy(
+                "the configuration is broken (above): nothing was ingested; the sender keeps the mail and tries again".into(),
+            ))
+        }
+        other => other,
     }
 }
 

@@ -68,9 +68,13 @@ fn check(ctx: &Ctx) -> Result<()> {
     let hd = ctx.helpdesk()?;
     let RulesCheck { rules, templates } = hd.check_rules()?;
     ctx.out.status(format!(
-        "desk.toml, rules.toml and {} are valid: {}, {}, {}",
+        "desk.toml, rules.toml and {} are valid: {}{}, {}, {}",
         plural(templates, "template"),
-        plural(rules.rules.len(), "rule"),
+        plural(rules.rules.len() + rules.disabled.len(), "rule"),
+        match rules.disabled.len() {
+            0 => String::new(),
+            n => format!(" ({n} switched off)"),
+        },
         plural(rules.slas.len(), "SLA policy").replace("policys", "policies"),
         plural(rules.schedules.len(), "schedule"),
     ));
@@ -85,24 +89,29 @@ struct RuleRow {
     condition: Option<String>,
     then: Vec<String>,
     stop: bool,
+    enabled: bool,
     line: usize,
 }
 
 fn list(ctx: &Ctx, format: Format) -> Result<()> {
     let hd = ctx.helpdesk()?;
     let rules = hd.rules()?;
-    let rows: Vec<RuleRow> = rules
+    let mut rows: Vec<RuleRow> = rules
         .rules
         .iter()
-        .map(|r| RuleRow {
+        .map(|r| (r, true))
+        .chain(rules.disabled.iter().map(|r| (r, false)))
+        .map(|(r, enabled)| RuleRow {
             name: r.name.clone(),
             on: r.on.clone(),
             condition: r.condition.as_ref().map(ToString::to_string),
             then: r.actions.iter().map(|a| a.describe()).collect(),
             stop: r.stop,
+            enabled,
             line: r.line,
         })
         .collect();
+    rows.sort_by_key(|r| r.line);
     match format {
         Format::Json => print(&(json(&rows)? + "\n")),
         Format::Jsonl => print(&crate::output::jsonl(&rows)?),
@@ -115,7 +124,7 @@ fn list(ctx: &Ctx, format: Format) -> Result<()> {
         Format::Csv => {
             let mut w = csv::Writer::from_writer(Vec::new());
             let err = |e: csv::Error| Error::invalid(e.to_string());
-            w.write_record(["name", "on", "if", "then", "stop", "line"])
+            w.write_record(["name", "on", "if", "then", "stop", "enabled", "line"])
                 .map_err(err)?;
             for r in &rows {
                 w.write_record([
@@ -124,6 +133,7 @@ fn list(ctx: &Ctx, format: Format) -> Result<()> {
                     r.condition.as_deref().unwrap_or(""),
                     &r.then.join("; "),
                     if r.stop { "true" } else { "false" },
+                    if r.enabled { "true" } else { "false" },
                     &r.line.to_string(),
                 ])
                 .map_err(err)?;
@@ -143,6 +153,11 @@ fn list(ctx: &Ctx, format: Format) -> Result<()> {
                         format!("{what}; stop")
                     } else {
                         what
+                    };
+                    let what = if r.enabled {
+                        what
+                    } else {
+                        format!("(switched off) {what}")
                     };
                     vec![r.name.clone(), r.on.join(", "), what]
                 })
@@ -167,6 +182,8 @@ struct TestReport<'a> {
     event: &'a str,
     rules: &'a [RuleTrace],
     not_listening: &'a [String],
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    disabled: &'a [String],
     result: &'a Ticket,
 }
 
@@ -182,6 +199,7 @@ fn test(ctx: &Ctx, args: TestArgs) -> Result<()> {
         event: event_name,
         trace,
         not_listening,
+        disabled,
         outcome,
     } = hd.test_rules(&target, args.event.as_deref())?;
     if args.format == Format::Json {
@@ -190,6 +208,7 @@ fn test(ctx: &Ctx, args: TestArgs) -> Result<()> {
             event: &event_name,
             rules: &trace,
             not_listening: &not_listening,
+            disabled: &disabled,
             result: &outcome.ticket,
         };
         return print(&(json(&report)? + "\n"));
@@ -214,6 +233,9 @@ fn test(ctx: &Ctx, args: TestArgs) -> Result<()> {
             "Not listening to {event_name}: {}",
             not_listening.join(", ")
         );
+    }
+    if !disabled.is_empty() {
+        let _ = writeln!(s, "Switched off (enabled = false): {}", disabled.join(", "));
     }
     let fired = trace.iter().filter(|t| t.verdict == Verdict::Fired).count();
     let _ = writeln!(

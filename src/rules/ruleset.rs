@@ -153,7 +153,10 @@ pub enum ScheduleValue {
 
 #[derive(Debug, Clone, Default)]
 pub struct RuleSet {
+    /// The rules that run, in file order.
     pub rules: Vec<Rule>,
+    /// Rules switched off with `enabled = false`: checked like the others, never run.
+    pub disabled: Vec<Rule>,
     pub slas: Vec<SlaPolicy>,
     pub schedules: Vec<Schedule>,
     pub templates: Templates,
@@ -202,8 +205,13 @@ fn read_ruleset(
     let mut set = RuleSet::default();
     let mut seen: HashMap<String, usize> = HashMap::new();
     for (span, t) in r.tables(doc, "rule") {
+        let enabled = r.opt_bool(t, "enabled", "[[rule]]").unwrap_or(true);
         if let Some(rule) = read_rule(r, t, span, settings, templates, &mut seen) {
-            set.rules.push(rule);
+            if enabled {
+                set.rules.push(rule);
+            } else {
+                set.disabled.push(rule);
+            }
         }
     }
     let mut seen_sla: HashMap<String, usize> = HashMap::new();
@@ -282,7 +290,11 @@ fn read_rule(
     templates: &mut Templates,
     seen: &mut HashMap<String, usize>,
 ) -> Option<Rule> {
-    r.check_keys(t, &["name", "on", "if", "then", "stop"], "[[rule]]");
+    r.check_keys(
+        t,
+        &["name", "on", "if", "then", "stop", "enabled"],
+        "[[rule]]",
+    );
     let (line, _) = r.source.position(span.start);
     let name = read_name(r, t, "rule", span.clone(), seen);
     let what = name

@@ -1,0 +1,106 @@
+//! The manager's day (issue 16), the parts done so far: a rule switched off without
+//! deleting it, and `desk init` that refuses to nest a helpdesk.
+
+use crate::common::*;
+
+const RULES: &str = r#"
+[[rule]]
+name = "billing"
+on = ["ticket.created"]
+if.all = [ { field = "subject", op = "contains", value = "faktura" } ]
+then = [ { add_tags = ["billing"] } ]
+
+[[rule]]
+name = "vip"
+enabled = false          # back after the sale
+on = ["ticket.created"]
+then = [ { set = "priority", to = "urgent" } ]
+"#;
+
+#[test]
+fn a_rule_switched_off_is_checked_listed_and_never_run() {
+    let d = Desk::new();
+    d.write("rules.toml", RULES);
+    let out = d.run(["rules", "check"]);
+    assert_eq!(out.code, 0, "{out}");
+    assert!(out.stderr.contains("2 rules (1 switched off)"), "{out}");
+
+    let id = d.new_ticket("Faktura mangler", &[]);
+    let t = d.ticket(&id);
+    assert_eq!(t["tags"], serde_json::json!(["billing"]));
+    assert_eq!(t["priority"], "normal", "the switched-off rule did not run");
+
+    let out = d.run(["rules", "test", &id]);
+    assert_eq!(out.code, 0, "{out}");
+    assert!(
+        out.stdout.contains("Switched off (enabled = false): vip"),
+        "{out}"
+    );
+    assert!(!out.stdout.contains("✓ vip"), "{out}");
+
+    let rows: serde_json::Value =
+        serde_json::from_str(&d.ok(["rules", "list", "--format", "json"])).expect("json");
+    assert_eq!(rows[0]["name"], "billing");
+    assert_eq!(rows[0]["enabled"], true);
+    assert_eq!(rows[1]["name"], "vip");
+    assert_eq!(rows[1]["enabled"], false);
+
+    // Still checked: a mistake in a switched-off rule is a mistake.
+    d.write("rules.toml", &RULES.replace("\"urgent\"", "\"urgnet\""));
+    let out = d.run(["rules", "check"]);
+    assert_eq!(out.code, 1, "{out}");
+    assert!(out.stderr.contains("urgnet"), "{out}");
+    // And `enabled` must be true or false.
+    d.write(
+        "rules.toml",
+        &RULES.replace("enabled = false", "enabled = \"no\""),
+    );
+    let out = d.run(["rules", "check"]);
+    assert_eq!(out.code, 1, "{out}");
+    assert!(out.stderr.contains("rules.toml:"), "{out}");
+}
+
+#[test]
+fn desk_init_inside_a_helpdesk_refuses_and_writes_nothing() {
+    let d = Desk::new();
+    std::fs::create_dir_all(d.path("tickets/inner")).unwrap();
+    let before = d.snapshot_files();
+    let out = d.run(["init", "tickets/inner"]);
+    assert_eq!(out.code, 1, "{out}");
+    assert!(
+        out.stderr.contains(&format!(
+            "tickets/inner is inside the helpdesk {}: make a new one outside it",
+            d.root().display()
+        )),
+        "{out}"
+    );
+    assert_eq!(d.snapshot_files(), before);
+    assert!(!d.path("tickets/inner/desk.toml").exists());
+}
+
+#[test]
+fn a_broken_configuration_never_loses_mail_the_mta_retries() {
+    let d = Desk::new();
+    let mail = "From: Kari <kari@example.no>\r\nTo: support@example.com\r\nSubject: Hei\r\nMessage-ID: <retry@example.no>\r\n\r\nHei\r\n";
+    for (file, broken) in [
+        (
+            "rules.toml",
+            "[[rule]]\nname = \"x\"\non = [\"ticket.craeted\"]\n",
+        ),
+        ("desk.toml", "[helpdesk]\nnmae = \"x\"\n"),
+    ] {
+        let good = d.read(file);
+        d.write(file, broken);
+        let before = d.snapshot_files();
+        let out = d.run_stdin(["ingest", "email", "-"], mail);
+        assert_eq!(out.code, 75, "{file}: {out}");
+        assert!(out.stderr.contains(&format!("{file}:")), "{out}");
+        assert!(out.stderr.contains("nothing was ingested"), "{out}");
+        assert_eq!(d.snapshot_files(), before, "{file}: nothing changed");
+        // Fixed, the retry lands.
+        d.write(file, &good);
+        let out = d.run_stdin(["ingest", "email", "-"], mail);
+        assert_eq!(out.code, 0, "{out}");
+    }
+    assert_eq!(d.ok(["list", "--format", "ids"]).lines().count(), 1);
+}
