@@ -104,3 +104,34 @@ fn a_broken_configuration_never_loses_mail_the_mta_retries() {
     }
     assert_eq!(d.ok(["list", "--format", "ids"]).lines().count(), 1);
 }
+
+#[test]
+fn a_reply_without_a_requester_and_my_view_without_an_agent_say_why() {
+    let d = Desk::new();
+    let id = d.new_ticket("Telefonsamtale", &[]);
+    let out = d.run(["reply", &id, "-m", "Vi ringer deg tilbake."]);
+    assert_eq!(out.code, 0, "{out}");
+    assert!(
+        out.stderr
+            .contains(&format!("no mail was queued: ticket {id} has no requester")),
+        "{out}"
+    );
+    assert!(d.outbox().is_empty());
+
+    let out = d.run(["list", "--view", "mine"]);
+    assert_eq!(out.code, 0, "{out}");
+    assert!(
+        out.stderr
+            .contains("the view `mine` is about the acting agent (@me), and none is set"),
+        "{out}"
+    );
+    // With an agent acting, no such word.
+    let settings = d.read("desk.toml").replace(
+        "# [[agent]]\n# id = \"alex\"\n# name = \"Alex Example\"\n# email = \"alex@example.com\"\n# departments = [\"support\"]",
+        "[[agent]]\nid = \"alex\"\nname = \"Alex Example\"\nemail = \"alex@example.com\"\ndepartments = [\"support\"]",
+    );
+    d.write("desk.toml", &settings);
+    let d = d.acting_as("alex");
+    let out = d.run(["list", "--view", "mine"]);
+    assert!(!out.stderr.contains("none is set"), "{out}");
+}

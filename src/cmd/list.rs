@@ -102,6 +102,7 @@ fn row<'a>(s: &'a Summary, settings: &'a crate::model::Settings) -> Row<'a> {
 pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
     let hd = ctx.helpdesk()?;
     let settings = &hd.settings;
+    let args_view = args.view.clone();
     let listing = hd.list(&Query {
         filters: args.filters,
         view: args.view,
@@ -111,6 +112,18 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
     })?;
     for p in &listing.problems {
         eprintln!("desk: {p}");
+    }
+    // A view about "my" tickets, with nobody acting, matches nothing: say why.
+    if let Some(v) = args_view.as_deref()
+        && hd.agent_id().is_none()
+        && hd
+            .views
+            .iter()
+            .any(|w| w.id == v && w.condition.mentions(crate::rules::condition::ME))
+    {
+        ctx.out.warn(format!(
+            "the view `{v}` is about the acting agent (@me), and none is set: use --as AGENT or DESK_AGENT"
+        ));
     }
     let rows: Vec<&Summary> = listing.tickets.iter().collect();
     match args.format {

@@ -26,5 +26,10 @@ pub fn run(ctx: &Ctx, args: ReplyArgs) -> Result<()> {
     let body = super::read_body(args.message, args.stdin.is_some(), "reply")?;
     let outcome = hd.reply(&id, &body)?;
     super::report(ctx, &outcome, "replied to");
+    if outcome.ticket.requester.is_none() {
+        ctx.out.warn(format!(
+            "no mail was queued: ticket {id} has no requester; the reply is kept on the ticket (`desk set {id} requester=ADDRESS` gives it one)"
+        ));
+    }
     Ok(())
 }

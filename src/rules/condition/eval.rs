@@ -338,6 +338,17 @@ impl Condition {
         }
     }
 
+    /// Whether a test compares with `value`: `@me` makes a view about the acting agent.
+    pub fn mentions(&self, value: &str) -> bool {
+        match self {
+            Condition::All(cs) | Condition::Any(cs) => cs.iter().any(|c| c.mentions(value)),
+            Condition::Not(c) => c.mentions(value),
+            Condition::Test(t) => {
+                matches!(&t.value, Operand::Strings(ss) if ss.iter().any(|s| s == value))
+            }
+        }
+    }
+
     pub fn needs_customer(&self) -> bool {
         self.fields().iter().any(|f| f.needs_customer())
     }
