@@ -117,10 +117,11 @@ fn sort_of(q: &Query) -> Result<(bool, &str)> {
         None => (false, "id"),
     };
     if !SORT_FIELDS.contains(&field) {
-        return Err(Error::invalid(crate::error::Problem::near(
-            format!("cannot sort by `{field}`"),
+        return Err(Error::invalid(crate::error::Problem::near_or_list(
+            format!("cannot sort by `{}`", crate::error::one_line(field)),
             field,
             SORT_FIELDS,
+            "sort by one of",
         )));
     }
     Ok((desc, field))

@@ -46,7 +46,18 @@ impl Source {
     pub fn parse(&self) -> Result<Spanned<DeTable<'_>>, Vec<Diagnostic>> {
         DeTable::parse(&self.text).map_err(|e| {
             let span = e.span().unwrap_or(0..0);
-            let msg = e.message().trim().replace('\n', " ");
+            let mut msg = e.message().trim().replace('\n', " ");
+            // toml says "duplicate key" at the key: say which.
+            if msg == "duplicate key"
+                && let Some(key) = self
+                    .text
+                    .get(span.clone())
+                    .and_then(|line| line.split(['=', '\n']).next())
+                    .map(|k| k.trim().trim_matches(['[', ']', '"']).trim())
+                    .filter(|k| !k.is_empty())
+            {
+                msg = format!("duplicate key `{}`", crate::error::one_line(key));
+            }
             vec![self.diagnostic(span, msg)]
         })
     }

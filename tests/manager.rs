@@ -1,5 +1,6 @@
 //! The manager's day (issue 16), the parts done so far: a rule switched off without
-//! deleting it, and `desk init` that refuses to nest a helpdesk.
+//! deleting it, `desk init` that refuses to nest a helpdesk, ingest that lets the MTA
+//! retry, and errors that name what they are about.
 
 use crate::common::*;
 
@@ -134,4 +135,36 @@ fn a_reply_without_a_requester_and_my_view_without_an_agent_say_why() {
     let d = d.acting_as("alex");
     let out = d.run(["list", "--view", "mine"]);
     assert!(!out.stderr.contains("none is set"), "{out}");
+}
+
+#[test]
+fn a_missing_folder_and_an_unknown_sort_field_are_named() {
+    let d = Desk::new();
+    let out = d.run(["-C", "/nonexistent/helpdesk", "list"]);
+    assert_eq!(out.code, 1, "{out}");
+    assert_eq!(out.stderr, "desk: /nonexistent/helpdesk: no such folder\n");
+    let out = d.run(["list", "--sort", "nosuch"]);
+    assert_eq!(out.code, 1, "{out}");
+    assert!(
+        out.stderr
+            .contains("cannot sort by `nosuch` (sort by one of: id, sla, created_at,"),
+        "{out}"
+    );
+    let out = d.run(["list", "--sort", "prority"]);
+    assert_eq!(
+        out.stderr,
+        "desk: cannot sort by `prority`, did you mean `priority`?\n"
+    );
+}
+
+#[test]
+fn a_duplicate_key_is_named() {
+    let d = Desk::new();
+    d.write(
+        "desk.toml",
+        "[helpdesk]\nname = \"Nordlys\"\ntimezone = \"Europe/Oslo\"\nname = \"Nordlys Sko\"\n",
+    );
+    let out = d.run(["list"]);
+    assert_eq!(out.code, 1, "{out}");
+    assert_eq!(out.stderr, "desk.toml:4:1: duplicate key `name`\n");
 }

@@ -30,9 +30,14 @@ impl Store {
     pub fn discover(start: &Path) -> Result<Store> {
         let start = std::path::absolute(start).map_err(|e| Error::io(start, e))?;
         if !start.is_dir() {
+            let what = if start.exists() {
+                "is not a folder"
+            } else {
+                "no such folder"
+            };
             return Err(Error::io(
                 &start,
-                std::io::Error::from(std::io::ErrorKind::NotFound),
+                std::io::Error::new(std::io::ErrorKind::NotFound, what),
             ));
         }
         let mut dir = start.as_path();
