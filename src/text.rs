@@ -88,13 +88,6 @@ impl Lang {
         CODES.iter().map(|(c, _)| *c)
     }
 
-    pub fn code(self) -> &'static str {
-        CODES
-            .iter()
-            .find(|(_, l)| *l == self)
-            .map_or("?", |(c, _)| c)
-    }
-
     fn algorithm(self) -> Algorithm {
         match self {
             Lang::Danish => Algorithm::Danish,
@@ -485,6 +478,5 @@ mod tests {
         assert_eq!(Lang::parse("NB"), Some(Lang::Norwegian));
         assert_eq!(Lang::parse("sv"), Some(Lang::Swedish));
         assert_eq!(Lang::parse("xx"), None);
-        assert_eq!(Lang::Danish.code(), "da");
     }
 }

@@ -278,21 +278,7 @@ fn smtp_delivers_every_reply_to_the_requester_and_the_followers() {
 fn a_sendmail_client_delivers_to_the_followers_too() {
     let server = Server::start();
     let (d, id) = answered();
-    let sendmail = format!(
-        "python3 {} -t -i",
-        crate::outbox::smtp_dir().join("sendmail.py").display()
-    );
-    let out = d
-        .cmd()
-        .args(["outbox", "send", "--sendmail", &sendmail])
-        .env("DESK_TEST_SMTP_PORT", server.port().to_string())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::outbox::send_through_sendmail(&d, server.port());
     check_delivered(&d, &server, &id);
 }
 

@@ -270,10 +270,20 @@ fn mail_over_the_size_limit_is_kept_whole_and_the_ticket_says_so() {
     );
 }
 
-/// Peak resident memory of a child, in MiB, and its exit status: VmHWM, read until it
-/// exits. (getrusage would count the test binary's own pages, copied by fork before
-/// exec.)
-fn peak_mib(mut child: std::process::Child) -> (i32, u64) {
+/// Runs `desk ARGS` on `d` from `dir`: its exit status and peak resident memory in MiB
+/// (VmHWM, read until it exits; getrusage would count the test binary's own pages,
+/// copied by fork before exec).
+fn peak_mib(d: &Desk, dir: &std::path::Path, args: &[&str]) -> (i32, u64) {
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("desk"))
+        .arg("-C")
+        .arg(d.root())
+        .args(args)
+        .current_dir(dir)
+        .env("DESK_NOW", NOW)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
     let status_file = format!("/proc/{}/status", child.id());
     let mut peak = 0;
     loop {
@@ -298,16 +308,7 @@ fn a_200_mb_mail_costs_bounded_memory() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("huge.eml");
     fs::write(&file, big_mail("huge", 200)).unwrap();
-    let child = Command::new(assert_cmd::cargo::cargo_bin("desk"))
-        .args(["ingest", "email"])
-        .arg(&file)
-        .current_dir(d.root())
-        .env("DESK_NOW", NOW)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let (code, peak) = peak_mib(child);
+    let (code, peak) = peak_mib(&d, dir.path(), &["ingest", "email", "huge.eml"]);
     assert_eq!(code, 0);
     assert!(peak < 64, "peak {peak} MiB for a 200 MB mail");
     let id = d.ok(["list", "--format", "ids"]);
@@ -340,17 +341,7 @@ fn checking_a_big_batch_costs_the_memory_of_its_text_not_of_its_payloads() {
         ["ingest", "json", "batch.jsonl"],
         ["import", "csv", "rows.csv"],
     ] {
-        let child = Command::new(assert_cmd::cargo::cargo_bin("desk"))
-            .args(args)
-            .arg("-C")
-            .arg(d.root())
-            .current_dir(dir.path())
-            .env("DESK_NOW", NOW)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let (code, peak) = peak_mib(child);
+        let (code, peak) = peak_mib(&d, dir.path(), &args);
         assert_eq!(code, 1, "{args:?}: the last line is bad");
         // The text, read whole, and a few payloads at a time: before, every payload
         // was parsed and kept (about ten times the text).

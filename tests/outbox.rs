@@ -256,11 +256,18 @@ fn a_sendmail_compatible_client_delivers_the_same() {
     let server = Server::start();
     let d = Desk::example().at("2026-11-24T09:30:00Z");
     let people = tickets(&d);
+    send_through_sendmail(&d, server.port);
+    check_delivered(&d, &server, &people);
+}
+
+/// `desk outbox send` through the test sendmail client, which hands each message to
+/// the test server on `port`; it must succeed.
+pub(crate) fn send_through_sendmail(d: &Desk, port: u16) {
     let sendmail = format!("python3 {} -t -i", smtp_dir().join("sendmail.py").display());
     let out = d
         .cmd()
         .args(["outbox", "send", "--sendmail", &sendmail])
-        .env("DESK_TEST_SMTP_PORT", server.port.to_string())
+        .env("DESK_TEST_SMTP_PORT", port.to_string())
         .output()
         .unwrap();
     assert!(
@@ -268,7 +275,6 @@ fn a_sendmail_compatible_client_delivers_the_same() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    check_delivered(&d, &server, &people);
 }
 
 #[test]

@@ -253,33 +253,35 @@ pub fn exists(path: &Path) -> bool {
     batch().as_ref().is_some_and(|f| f.contains_key(path)) || path.exists()
 }
 
-/// Writes into the open batch; `Ok(false)` if no batch is open.
-fn write_deferred(path: &Path, bytes: &[u8], create_new: bool) -> Result<bool> {
+/// Puts `pending` into the open batch, or hands it back when no batch is open. A file
+/// created new stays so when rewritten in the batch; creating one that exists fails.
+fn defer(path: &Path, mut pending: Pending) -> Result<Option<Pending>> {
     let mut guard = batch();
     let Some(files) = guard.as_mut() else {
-        return Ok(false);
+        return Ok(Some(pending));
     };
-    let create_new = match files.get(path) {
-        Some(p) => p.create_new,
-        None => {
-            if create_new && path.exists() {
-                return Err(Error::io(
-                    path,
-                    std::io::Error::from(std::io::ErrorKind::AlreadyExists),
-                ));
-            }
-            create_new
+    match files.get(path) {
+        Some(p) => pending.create_new = p.create_new,
+        None if pending.create_new && path.exists() => {
+            return Err(Error::io(
+                path,
+                std::io::Error::from(std::io::ErrorKind::AlreadyExists),
+            ));
         }
+        None => {}
+    }
+    files.insert(path.to_path_buf(), pending);
+    Ok(None)
+}
+
+/// Writes into the open batch; `Ok(false)` if no batch is open.
+fn write_deferred(path: &Path, bytes: &[u8], create_new: bool) -> Result<bool> {
+    let pending = Pending {
+        bytes: bytes.to_vec(),
+        create_new,
+        ready: None,
     };
-    files.insert(
-        path.to_path_buf(),
-        Pending {
-            bytes: bytes.to_vec(),
-            create_new,
-            ready: None,
-        },
-    );
-    Ok(true)
+    Ok(defer(path, pending)?.is_none())
 }
 
 /// Writes `bytes` to `path` atomically. With `create_new`, fails if `path` exists.
@@ -312,33 +314,20 @@ pub fn copy_new(path: &Path, src: &Path) -> Result<u64> {
     let mut tmp = temp_in(dir, path)?;
     let mut from = File::open(src).map_err(|e| Error::io(src, e))?;
     let size = std::io::copy(&mut from, tmp.as_file_mut()).map_err(|e| Error::io(tmp.path(), e))?;
-    let exists = || {
-        Error::io(
-            path,
-            std::io::Error::from(std::io::ErrorKind::AlreadyExists),
-        )
-    };
-    {
-        let mut guard = batch();
-        if let Some(files) = guard.as_mut() {
-            if files.contains_key(path) || path.exists() {
-                return Err(exists());
-            }
-            files.insert(
-                path.to_path_buf(),
-                Pending {
-                    bytes: Vec::new(),
-                    create_new: true,
-                    ready: Some(tmp.into_temp_path()),
-                },
-            );
-            return Ok(size);
-        }
-    }
+    // Flushed here, batch or not: a copy this size is rare, and then it is ready.
     tmp.as_file()
         .sync_all()
         .map_err(|e| Error::io(tmp.path(), e))?;
-    tmp.persist_noclobber(path)
+    let pending = Pending {
+        bytes: Vec::new(),
+        create_new: true,
+        ready: Some(tmp.into_temp_path()),
+    };
+    let Some(ready) = defer(path, pending)?.and_then(|p| p.ready) else {
+        return Ok(size);
+    };
+    ready
+        .persist_noclobber(path)
         .map_err(|e| Error::io(path, e.error))?;
     sync_dir(dir)?;
     Ok(size)
