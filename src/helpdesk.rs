@@ -848,14 +848,20 @@ impl Helpdesk {
     pub(crate) fn save(&self, ticket: &Ticket, deleted: bool, new: bool) -> Result<()> {
         let loads = self.store.loads();
         let before = loads.dir_stamp();
-        if deleted {
+        let wrote = if deleted {
             if !new {
                 self.store.delete_ticket(&ticket.id)?;
             }
+            !new
         } else if new {
             self.store.create_ticket(ticket)?;
+            true
         } else {
-            self.store.save_ticket(ticket)?;
+            self.store.save_ticket(ticket)?
+        };
+        if wrote {
+            self.store
+                .noted(&ticket.id, Some(ticket).filter(|_| !deleted), before);
         }
         let open = !deleted
             && !self

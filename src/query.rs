@@ -28,6 +28,8 @@ pub struct Query {
     pub limit: Option<usize>,
     /// Solved and closed tickets too, even when no condition mentions the status.
     pub all: bool,
+    /// Look at every ticket file, trusting no shortcut of the listing cache.
+    pub rescan: bool,
 }
 
 /// The tickets a query found, in order, and the ticket files it could not read.
@@ -139,9 +141,11 @@ impl Helpdesk {
         let needs_customer = cond.needs_customer();
         let (desc, sort_field) = sort_of(q)?;
 
-        let scan = self
-            .store
-            .scan_where(&|kind, status| !hide_done || !settings.category(kind, status).is_done())?;
+        let scan = self.store.scan_with(&crate::store::cache::Options {
+            want: &|kind, status| !hide_done || !settings.category(kind, status).is_done(),
+            rescan: q.rescan,
+            updated_since: None,
+        })?;
         let mut problems: Vec<String> = scan
             .problems
             .iter()

@@ -27,6 +27,7 @@ mod outbox;
 mod report;
 mod rules;
 mod rules_check;
+mod scale;
 mod scripts;
 mod semantics;
 mod shell;

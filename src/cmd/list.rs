@@ -43,6 +43,11 @@ pub struct ListArgs {
     /// Include solved and closed tickets
     #[arg(long, short = 'a')]
     pub all: bool,
+
+    /// Look at every ticket file instead of trusting the listing cache's record of
+    /// what changed (after editing a done ticket in place, without renaming it)
+    #[arg(long)]
+    pub rescan: bool,
 }
 
 /// One row of `--format json|jsonl`: the ticket without messages and history.
@@ -109,6 +114,7 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
         sort: args.sort,
         limit: args.limit,
         all: args.all,
+        rescan: args.rescan,
     })?;
     for p in &listing.problems {
         eprintln!("desk: {p}");

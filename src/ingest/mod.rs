@@ -523,6 +523,7 @@ impl<'a> Inbox<'a> {
     /// After a batch is on disk (or failed to be): its mail goes to outbox/ (or is
     /// forgotten with the batch).
     pub fn batch_stored(&self, stored: bool) -> Result<()> {
+        self.hd.store.batch_noted(stored);
         if stored {
             self.hd.release_mail()
         } else {

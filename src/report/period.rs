@@ -72,7 +72,17 @@ impl Helpdesk {
         until: Option<&str>,
     ) -> Result<(Vec<Summary>, Context<'a>, Vec<String>)> {
         let (since, until) = period(since, until, self.now, self.settings.helpdesk.timezone)?;
-        let scan = self.store.scan()?;
+        // Whatever a report counts in the period (creation, status moves, replies, SLA
+        // events) updated the ticket then: done tickets last updated before the period
+        // have nothing in it and are not even decoded.
+        let settings = &self.settings;
+        let scan = self.store.scan_with(&crate::store::cache::Options {
+            want: &|_, _| true,
+            rescan: false,
+            updated_since: Some((since.timestamp(), &|kind, status| {
+                settings.category(kind, status).is_done()
+            })),
+        })?;
         let problems = scan
             .problems
             .iter()

@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use crate::error::{Error, Result};
+use crate::store::cache::Stamp;
 
 /// The helpdesk's root and its folder for temporary files.
 static TEMPS: Mutex<Option<(PathBuf, PathBuf)>> = Mutex::new(None);
@@ -118,6 +119,10 @@ pub fn begin() {
 /// Makes the batch's files durable and puts them in place; the batch stays open.
 /// Files are only created here, so a file rewritten ten times in a batch is written once.
 pub fn commit() -> Result<()> {
+    LAST_COMMIT
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clear();
     let mut pending: Vec<(PathBuf, Pending)> = match batch().as_mut() {
         Some(files) => files.drain().collect(),
         None => return Ok(()),
@@ -144,6 +149,14 @@ pub fn commit() -> Result<()> {
     File::open(first)
         .and_then(|d| rustix::fs::syncfs(&d).map_err(std::io::Error::from))
         .map_err(|e| Error::io(first, e))?;
+    // The stamps of each folder around the renames, for the listing cache's journal.
+    let mut around: Vec<(PathBuf, Option<Stamp>, Option<Stamp>)> = Vec::new();
+    for (path, _) in &pending {
+        let dir = parent_of(path);
+        if !around.iter().any(|(d, _, _)| d == dir) {
+            around.push((dir.to_path_buf(), Stamp::of_path(dir), None));
+        }
+    }
     let mut dirs = BTreeSet::new();
     for ((path, p), tmp) in pending.into_iter().zip(temps) {
         if p.create_new {
@@ -154,10 +167,29 @@ pub fn commit() -> Result<()> {
         }
         dirs.insert(parent_of(&path).to_path_buf());
     }
+    for (d, _, after) in &mut around {
+        *after = Stamp::of_path(d);
+    }
+    *LAST_COMMIT.lock().unwrap_or_else(|p| p.into_inner()) = around;
     for d in dirs {
         sync_dir(&d)?;
     }
     Ok(())
+}
+
+type Around = Vec<(PathBuf, Option<Stamp>, Option<Stamp>)>;
+
+static LAST_COMMIT: Mutex<Around> = Mutex::new(Vec::new());
+
+/// The stamps of `dir` just before and just after the last [`commit`] renamed files
+/// into it; `None` if it renamed none there.
+pub fn last_commit(dir: &Path) -> Option<(Option<Stamp>, Option<Stamp>)> {
+    LAST_COMMIT
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .iter()
+        .find(|(d, _, _)| d == dir)
+        .map(|(_, b, a)| (*b, *a))
 }
 
 /// Whether a batch is open: its files are not on disk until [`commit`].

@@ -1,12 +1,29 @@
-//! The listing cache, `.desk/cache/tickets.bin`: each ticket file's summary keyed by its
-//! name, size, modification time and inode. It is only ever a shortcut: every listing
-//! stats every file and re-reads any whose stamp differs, so a file edited by hand or
-//! changed by `git pull` is seen, and deleting `.desk/` loses nothing.
+//! The listing cache, `.desk/cache/`: each ticket file's summary, so listings, `tick` and
+//! reports read no ticket file they need not. It is only ever a shortcut: deleting
+//! `.desk/` loses nothing, and whatever it cannot vouch for is read again.
+//!
+//! **Partitions.** Summaries are kept in files of their own per (type, status, creation
+//! period — the first three characters of the ID, about twelve days), listed in
+//! `index.bin`. A listing of open tickets reads only the partitions of open statuses, so
+//! its cost follows the open work, not the archive. Done tickets may be kept *light*
+//! (name, stamp, last update, no summary) until something asks for them in full.
+//!
+//! **Knowing nothing changed without looking at every file.** `index.bin` records the
+//! stamp of `tickets/` when its scan began. desk, git (pull, checkout, merge) and
+//! editors that save by renaming all replace files by rename, which changes that stamp.
+//! desk's own writes are appended to `journal.bin` with the directory's stamp before and
+//! after, so a chain of them still accounts for every change. While the chain holds, a
+//! listing stats only the files it shows (an edit in place of those is seen too) and
+//! reads the partitions it wants; when it breaks (a `git pull`, a file added, removed or
+//! renamed by hand) the next listing stats every file and reads the ones that changed.
+//! What is not seen without that full scan: an edit *in place* (same file, not renamed)
+//! of a ticket the listing does not show — `desk list --rescan` forces the full scan.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -14,11 +31,6 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::model::{Priority, Ticket};
 use crate::store::atomic;
-
-const VERSION: u32 = 9;
-
-/// Wider than any file system's clock tick (Linux updates file times every 1–10 ms).
-const MARGIN_NS: i64 = 50_000_000;
 
 /// What a listing needs of a ticket: every field but messages, history and SLA details.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -197,7 +209,7 @@ impl Summary {
 }
 
 /// What identifies a file's version without reading it: size, modification time, inode.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stamp {
     len: u64,
     mtime: i64,
@@ -228,31 +240,127 @@ impl Stamp {
     }
 }
 
-/// The cache file. Summaries are kept as postcard bytes of their own, so a listing
-/// decodes only the summaries it shows: every entry's name, stamp, type and status are
-/// read in place (no copies), and open tickets are picked before anything is decoded.
-#[derive(Serialize, Deserialize)]
-struct CacheFile<'a> {
+const VERSION: u32 = 10;
+
+/// Wider than any file system's clock tick (Linux updates file times every 1–10 ms).
+const MARGIN_NS: i64 = 50_000_000;
+
+/// A journal longer than this is folded into the partitions by the next listing.
+const JOURNAL_MAX_ITEMS: usize = 20_000;
+const JOURNAL_MAX_BYTES: u64 = 32 << 20;
+
+/// `index.bin`: the partitions and what the last full scan saw.
+#[derive(Serialize, Deserialize, Default)]
+struct Index {
     version: u32,
-    /// When the scan that wrote it began, in nanoseconds. A file modified less than
+    /// When the full scan that wrote it began, in nanoseconds. A file modified less than
     /// [`MARGIN_NS`] before that may have changed again within the same tick of the
     /// file system's clock, unseen, so it is not trusted.
     started_ns: i64,
-    /// The stamp of tickets/ when the listing began: while it is unchanged, no file
-    /// was added, removed or renamed there (desk and git always replace files by rename).
+    /// The stamp of tickets/ when that scan began.
     dir: Option<Stamp>,
+    parts: Vec<PartInfo>,
+    /// Files that could not be read, reported by every listing until they change.
+    problems: Vec<Bad>,
+}
+
+#[derive(Serialize, Deserialize, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Key {
+    kind: String,
+    status: String,
+    /// The first three characters of the file name: about twelve days of IDs.
+    period: String,
+}
+
+impl Key {
+    fn of(name: &str, kind: &str, status: &str) -> Key {
+        let period: String = name
+            .chars()
+            .take(3)
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect();
+        Key {
+            kind: kind.into(),
+            status: status.into(),
+            period,
+        }
+    }
+
+    /// A file name for the partition: type and status may be any text a hand edit put
+    /// there, so they are hashed.
+    fn file(&self, generation: i64) -> String {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in self.kind.bytes().chain([0]).chain(self.status.bytes()) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        format!("p-{}-{h:016x}-{generation:x}.bin", self.period)
+    }
+}
+
+#[derive(Serialize, Deserialize, Clone)]
+struct PartInfo {
+    key: Key,
+    file: String,
+    count: u32,
+}
+
+#[derive(Serialize, Deserialize, Clone)]
+struct Bad {
+    name: String,
+    stamp: Stamp,
+    message: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct PartFile<'a> {
+    version: u32,
     /// Sorted by name.
     #[serde(borrow)]
     entries: Vec<Entry<'a>>,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, Clone, Copy)]
 struct Entry<'a> {
     name: &'a str,
     stamp: Stamp,
-    kind: &'a str,
-    status: &'a str,
+    updated: i64,
+    /// Postcard bytes of the [`Summary`]; empty for a light entry.
     summary: &'a [u8],
+}
+
+/// A journal record: files desk wrote, with the stamp of tickets/ just before and just
+/// after (both `None` for summaries a listing only read).
+#[derive(Serialize, Deserialize)]
+struct Record {
+    before: Option<Stamp>,
+    after: Option<Stamp>,
+    items: Vec<Item>,
+}
+
+/// A ticket file as desk left it: `None` when it was deleted.
+#[derive(Serialize, Deserialize, Clone)]
+pub struct Item {
+    name: String,
+    state: Option<State>,
+}
+
+#[derive(Serialize, Deserialize, Clone)]
+struct State {
+    stamp: Stamp,
+    kind: String,
+    status: String,
+    updated: i64,
+    summary: Vec<u8>,
+}
+
+/// An entry read or kept in this scan.
+struct Owned {
+    name: String,
+    stamp: Stamp,
+    key: Key,
+    updated: i64,
+    summary: Vec<u8>,
 }
 
 /// A ticket file that could not be read or parsed.
@@ -267,13 +375,25 @@ pub struct Scan {
     pub problems: Vec<Problem>,
 }
 
-/// A fresh entry, for a file read in this scan.
-struct Fresh {
-    name: String,
-    stamp: Stamp,
-    kind: String,
-    status: String,
-    bytes: Vec<u8>,
+/// Says whether a (type, status) pair is wanted, or done.
+pub type PairTest<'a> = &'a dyn Fn(&str, &str) -> bool;
+
+/// What a scan is asked for.
+pub struct Options<'a> {
+    /// The (type, status) pairs wanted.
+    pub want: PairTest<'a>,
+    /// Stat every file, trusting nothing but the files themselves.
+    pub rescan: bool,
+    /// Leave out tickets of a done (type, status) — the function says which are done —
+    /// last updated before this instant (seconds), for reports over a recent period.
+    pub updated_since: Option<(i64, PairTest<'a>)>,
+}
+
+impl Options<'_> {
+    fn keeps(&self, key: &Key, updated: i64) -> bool {
+        self.updated_since
+            .is_none_or(|(since, done)| updated >= since || !done(&key.kind, &key.status))
+    }
 }
 
 /// The names of the ticket files in `dir`, sorted.
@@ -297,25 +417,54 @@ fn names(dir: &Path) -> Result<Vec<String>> {
     Ok(out)
 }
 
-/// Stats every file, on as many threads as there are cores: a stat is a system call
-/// each, and 100,000 of them are most of a listing's time. Names are looked up relative
-/// to an open handle of the directory, so the kernel walks one path component, not all.
-pub(crate) fn stat_all(dir: &Path, names: &[String]) -> Vec<Option<Stamp>> {
-    use rustix::fs::{AtFlags, FileType, Mode, OFlags};
-    let threads = std::thread::available_parallelism()
+fn threads() -> usize {
+    std::thread::available_parallelism()
         .map_or(1, |n| n.get())
-        .min(4);
+        .min(4)
+}
+
+/// Runs `f` on chunks of `items` on as many threads as there are cores (up to four),
+/// keeping the order. A worker that died is redone here: a result missing from the list
+/// would pair every later item with the wrong result.
+fn parallel<T: Sync, R: Send>(
+    items: &[T],
+    min: usize,
+    f: impl Fn(&[T]) -> Vec<R> + Sync,
+) -> Vec<R> {
+    let n = threads();
+    if n < 2 || items.len() < min {
+        return f(items);
+    }
+    let size = items.len().div_ceil(n);
+    let f = &f;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(size)
+            .map(|c| (c, scope.spawn(move || f(c))))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|(c, h)| h.join().unwrap_or_else(|_| f(c)))
+            .collect()
+    })
+}
+
+/// Stats every file, in parallel: a stat is a system call each, and 100,000 of them are
+/// most of a full scan's time. Names are looked up relative to an open handle of the
+/// directory, so the kernel walks one path component, not all.
+pub(crate) fn stat_all<S: AsRef<str> + Sync>(dir: &Path, names: &[S]) -> Vec<Option<Stamp>> {
+    use rustix::fs::{AtFlags, FileType, Mode, OFlags};
     let handle = rustix::fs::open(
         dir,
         OFlags::DIRECTORY | OFlags::RDONLY | OFlags::CLOEXEC,
         Mode::empty(),
     )
     .ok();
-    let stat = |chunk: &[String]| -> Vec<Option<Stamp>> {
+    parallel(names, 2000, |chunk| {
         chunk
             .iter()
             .map(|n| match &handle {
-                Some(fd) => rustix::fs::statat(fd, n.as_str(), AtFlags::SYMLINK_NOFOLLOW)
+                Some(fd) => rustix::fs::statat(fd, n.as_ref(), AtFlags::SYMLINK_NOFOLLOW)
                     .ok()
                     .filter(|st| FileType::from_raw_mode(st.st_mode).is_file())
                     .map(|st| Stamp {
@@ -324,207 +473,686 @@ pub(crate) fn stat_all(dir: &Path, names: &[String]) -> Vec<Option<Stamp>> {
                         mtime_nsec: i64::try_from(st.st_mtime_nsec).unwrap_or(0),
                         ino: st.st_ino,
                     }),
-                None => match fs::symlink_metadata(dir.join(n)) {
+                None => match fs::symlink_metadata(dir.join(n.as_ref())) {
                     Ok(m) if m.is_file() => Some(Stamp::of(&m)),
                     _ => None,
                 },
             })
             .collect()
-    };
-    if threads < 2 || names.len() < 2000 {
-        return stat(names);
-    }
-    let size = names.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = names
-            .chunks(size)
-            .map(|c| (c, scope.spawn(move || stat(c))))
-            .collect();
-        // A worker that died is redone here: a stamp missing from the list would pair
-        // every later file with the wrong stamp.
-        handles
-            .into_iter()
-            .flat_map(|(c, h)| h.join().unwrap_or_else(|_| stat(c)))
-            .collect()
     })
 }
 
-/// Lists the tickets in `dir` for which `want(type, status)` holds, using and
-/// refreshing the cache at `cache_path`.
-pub fn scan(dir: &Path, cache_path: &Path, want: &dyn Fn(&str, &str) -> bool) -> Result<Scan> {
-    scan_with(dir, cache_path, want, false)
+/// The few fields that place a ticket in a partition. Everything else in the file is
+/// skipped without being kept, which is several times faster than reading a ticket.
+#[derive(Deserialize)]
+struct Head<'a> {
+    #[serde(borrow)]
+    id: std::borrow::Cow<'a, str>,
+    #[serde(rename = "type", borrow)]
+    kind: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    status: std::borrow::Cow<'a, str>,
+    updated_at: DateTime<Utc>,
 }
 
-/// As [`scan`], but when the directory is as the cache last saw it, only the wanted
-/// files are checked; the others are taken from the cache unchecked. For `desk tick`:
-/// a ticket the cache holds as done could only have changed by an edit in place that
-/// desk, git and renaming editors never make, and the next full listing sees it.
-pub fn scan_wanted(
+/// Reads a ticket file into an entry: light unless `full` or the file does not read
+/// as a ticket's head (then the full parse says why).
+fn read_entry(
     dir: &Path,
-    cache_path: &Path,
-    want: &dyn Fn(&str, &str) -> bool,
-) -> Result<Scan> {
-    scan_with(dir, cache_path, want, true)
+    name: &str,
+    stamp: Stamp,
+    full: bool,
+) -> std::result::Result<Owned, String> {
+    let text = fs::read_to_string(dir.join(name)).map_err(|e| e.to_string())?;
+    let wrong_name = |id: &str| format!("holds ticket `{id}`, not the one its name says");
+    if !full
+        && let Ok(h) = serde_json::from_str::<Head<'_>>(&text)
+        && !h.id.is_empty()
+    {
+        if format!("{}.json", h.id) != name {
+            return Err(wrong_name(&h.id));
+        }
+        return Ok(Owned {
+            name: name.to_string(),
+            stamp,
+            key: Key::of(name, &h.kind, &h.status),
+            updated: h.updated_at.timestamp(),
+            summary: Vec::new(),
+        });
+    }
+    let t = Ticket::from_json(&text)?;
+    if format!("{}.json", t.id) != name {
+        return Err(wrong_name(&t.id));
+    }
+    let sum = Summary::of(&t);
+    Ok(Owned {
+        name: name.to_string(),
+        stamp,
+        key: Key::of(name, &sum.kind, &sum.status),
+        updated: sum.updated_at,
+        summary: postcard::to_stdvec(&sum).unwrap_or_default(),
+    })
 }
 
-fn scan_with(
+/// Reads files in parallel: light first, then in full those whose (type, status) `want`
+/// holds. Reading only a ticket's head is several times cheaper than reading it whole,
+/// and most of an archive is never listed.
+fn read_all(
     dir: &Path,
-    cache_path: &Path,
-    want: &dyn Fn(&str, &str) -> bool,
-    quick: bool,
-) -> Result<Scan> {
+    files: &[(String, Stamp)],
+    want: &dyn Fn(&Key, i64) -> bool,
+) -> Vec<std::result::Result<Owned, Bad>> {
+    let read = |chunk: &[(String, Stamp)], full: bool| -> Vec<std::result::Result<Owned, Bad>> {
+        chunk
+            .iter()
+            .map(|(name, stamp)| {
+                read_entry(dir, name, *stamp, full).map_err(|message| Bad {
+                    name: name.clone(),
+                    stamp: *stamp,
+                    message,
+                })
+            })
+            .collect()
+    };
+    let mut out = parallel(files, 64, |chunk| read(chunk, false));
+    let again: Vec<usize> = out
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| {
+            r.as_ref()
+                .is_ok_and(|o| o.summary.is_empty() && want(&o.key, o.updated))
+        })
+        .map(|(i, _)| i)
+        .collect();
+    let files_again: Vec<(String, Stamp)> = again.iter().map(|&i| files[i].clone()).collect();
+    for (i, r) in again
+        .into_iter()
+        .zip(parallel(&files_again, 64, |c| read(c, true)))
+    {
+        out[i] = r;
+    }
+    out
+}
+
+struct Cache<'p> {
+    dir: &'p Path,
+    path: &'p Path,
+}
+
+impl Cache<'_> {
+    fn index_path(&self) -> PathBuf {
+        self.path.join("index.bin")
+    }
+
+    fn journal_path(&self) -> PathBuf {
+        self.path.join("journal.bin")
+    }
+
+    fn read_index(&self) -> Option<Index> {
+        let bytes = fs::read(self.index_path()).ok()?;
+        postcard::from_bytes::<Index>(&bytes)
+            .ok()
+            .filter(|i| i.version == VERSION)
+    }
+
+    fn read_part(&self, file: &str) -> Option<Vec<u8>> {
+        fs::read(self.path.join(file)).ok()
+    }
+
+    /// The journal's records, and its size; `None` if it cannot be read whole (a record
+    /// cut short by a kill), which only costs a full scan.
+    fn read_journal(&self) -> Option<(Vec<Record>, u64)> {
+        let bytes = match fs::read(self.journal_path()) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Some((Vec::new(), 0)),
+            Err(_) => return None,
+        };
+        let mut records = Vec::new();
+        let mut rest = bytes.as_slice();
+        while !rest.is_empty() {
+            let (len, tail) = rest.split_first_chunk::<4>()?;
+            let len = usize::try_from(u32::from_le_bytes(*len)).ok()?;
+            let body = tail.get(..len)?;
+            records.push(postcard::from_bytes::<Record>(body).ok()?);
+            rest = &tail[len..];
+        }
+        Some((records, bytes.len() as u64))
+    }
+
+    fn append(&self, record: &Record) {
+        use std::io::Write;
+        let Ok(body) = postcard::to_stdvec(record) else {
+            return;
+        };
+        let Ok(len) = u32::try_from(body.len()) else {
+            return;
+        };
+        let mut buf = Vec::with_capacity(body.len() + 4);
+        buf.extend_from_slice(&len.to_le_bytes());
+        buf.extend_from_slice(&body);
+        // One write with O_APPEND: records of concurrent writers do not interleave.
+        if fs::create_dir_all(self.path).is_ok()
+            && let Ok(mut f) = fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(self.journal_path())
+        {
+            let _ = f.write_all(&buf);
+        }
+    }
+
+    /// Whether the journal's chain of directory stamps leads from the index's scan to
+    /// the directory as it is: then every change since is in the index or the journal.
+    fn chain_holds(index: &Index, records: &[Record], now: Option<Stamp>) -> bool {
+        let Some(mut head) = index.dir else {
+            return false;
+        };
+        if head.mtime_ns() >= index.started_ns.saturating_sub(MARGIN_NS) {
+            return false;
+        }
+        for r in records {
+            match (r.before, r.after) {
+                (Some(b), Some(a)) => {
+                    if b != head {
+                        return false;
+                    }
+                    head = a;
+                }
+                (None, None) => {}
+                _ => return false,
+            }
+        }
+        now == Some(head)
+    }
+}
+
+/// The latest journal item per name.
+///
+/// A listing's record of what it read does not override a write of desk's unless its
+/// file is newer: a listing that read the old version while desk wrote the new one
+/// appends after desk did.
+fn overlay(records: Vec<Record>) -> HashMap<String, Item> {
+    let mut out: HashMap<String, Item> = HashMap::new();
+    let mtime = |i: &Item| i.state.as_ref().map(|s| s.stamp.mtime_ns());
+    for r in records {
+        let read_only = r.before.is_none() && r.after.is_none();
+        for i in r.items {
+            if read_only
+                && let Some(old) = out.get(&i.name)
+                && mtime(old).is_none_or(|m| mtime(&i).is_none_or(|n| n <= m))
+            {
+                continue;
+            }
+            out.insert(i.name.clone(), i);
+        }
+    }
+    out
+}
+
+/// Lists the tickets in `dir` whose (type, status) `opts.want` holds, using and
+/// refreshing the cache in the folder `cache`.
+pub fn scan(dir: &Path, cache: &Path, opts: &Options<'_>) -> Result<Scan> {
+    let c = Cache { dir, path: cache };
     // Taken first: a change during the scan makes the saved stamp stale, never wrong.
     let dir_stamp = Stamp::of_path(dir);
-    let bytes = fs::read(cache_path).unwrap_or_default();
-    let cache = postcard::from_bytes::<CacheFile<'_>>(&bytes)
-        .ok()
-        .filter(|c| c.version == VERSION);
-    let started_ns = Utc::now().timestamp_nanos_opt().unwrap_or(0);
-    let (written_ns, cached_dir) = cache
-        .as_ref()
-        .map_or((i64::MIN, None), |c| (c.started_ns, c.dir));
-    let trusted_before = written_ns.saturating_sub(MARGIN_NS);
-    let dir_unchanged = cached_dir.is_some()
-        && cached_dir == dir_stamp
-        && dir_stamp.is_some_and(|d| d.mtime_ns() < trusted_before);
-    if quick
-        && dir_unchanged
-        && let Some(c) = &cache
-        && let Some(scan) = scan_known(dir, &c.entries, trusted_before, want)
+    let index = c.read_index();
+    let journal = c.read_journal();
+    if !opts.rescan
+        && let Some(index) = &index
+        && let Some((records, size)) = journal
+        && Cache::chain_holds(index, &records, dir_stamp)
     {
-        return Ok(scan);
+        let items: usize = records.iter().map(|r| r.items.len()).sum();
+        if items <= JOURNAL_MAX_ITEMS
+            && size <= JOURNAL_MAX_BYTES
+            && let Some(scan) = quick(&c, index, overlay(records), opts)
+        {
+            trace(|| format!("quick, {} listed", scan.tickets.len()));
+            return Ok(scan);
+        }
     }
-    let names = names(dir)?;
-    let stamps = stat_all(dir, &names);
-    let old: Vec<Entry<'_>> = cache
-        .map(|c| {
-            c.entries
-                .into_iter()
-                .filter(|e| e.stamp.mtime_ns() < trusted_before)
-                .collect()
-        })
-        .unwrap_or_default();
+    let scan = full(&c, index, dir_stamp, opts)?;
+    trace(|| format!("full, {} listed", scan.tickets.len()));
+    Ok(scan)
+}
 
-    // Record the directory's stamp once it can be trusted.
-    let mut dirty = !dir_unchanged;
-    let mut tickets = Vec::new();
-    let mut problems = Vec::new();
-    // Index into `old` (reused, borrowed) or into `fresh` (read now).
-    let mut keep: Vec<std::result::Result<usize, usize>> = Vec::with_capacity(names.len());
-    let mut fresh: Vec<Fresh> = Vec::new();
-    let mut j = 0;
-    for (name, stamp) in names.iter().zip(stamps) {
-        // Removed between readdir and stat: it is simply gone.
-        let Some(stamp) = stamp else { continue };
-        while j < old.len() && old[j].name < name.as_str() {
-            j += 1;
-            dirty = true;
+/// With `DESK_CACHE_TRACE` set, says on stderr which way a listing went: for tests
+/// that prove the shortcut is taken, and for people wondering why a listing was slow.
+fn trace(what: impl FnOnce() -> String) {
+    if std::env::var_os("DESK_CACHE_TRACE").is_some() {
+        eprintln!("desk: listing cache: {}", what());
+    }
+}
+
+/// A candidate for the listing: a summary the cache holds, to be checked against its file.
+struct Candidate {
+    name: String,
+    stamp: Stamp,
+    trusted: bool,
+    summary: Vec<u8>,
+}
+
+/// The listing from the index, the wanted partitions and the journal, statting only the
+/// files it lists; `None` if a partition file is missing (a concurrent rebuild), so the
+/// caller does a full scan.
+fn quick(
+    c: &Cache<'_>,
+    index: &Index,
+    journal: HashMap<String, Item>,
+    opts: &Options<'_>,
+) -> Option<Scan> {
+    let trusted_before = index.started_ns.saturating_sub(MARGIN_NS);
+    let mut cands: Vec<Candidate> = Vec::new();
+    for part in &index.parts {
+        if !(opts.want)(&part.key.kind, &part.key.status) {
+            continue;
         }
-        if j < old.len() && old[j].name == name && old[j].stamp == stamp {
-            let e = &old[j];
-            j += 1;
-            if !want(e.kind, e.status) {
-                keep.push(Ok(j - 1));
+        let bytes = c.read_part(&part.file)?;
+        let file = postcard::from_bytes::<PartFile<'_>>(&bytes)
+            .ok()
+            .filter(|f| f.version == VERSION)?;
+        for e in file.entries {
+            if journal.contains_key(e.name) || !opts.keeps(&part.key, e.updated) {
                 continue;
             }
-            if let Ok(sum) = postcard::from_bytes::<Summary>(e.summary) {
-                tickets.push(sum);
-                keep.push(Ok(j - 1));
-                continue;
-            }
+            cands.push(Candidate {
+                name: e.name.to_string(),
+                stamp: e.stamp,
+                trusted: e.stamp.mtime_ns() < trusted_before,
+                summary: e.summary.to_vec(),
+            });
         }
-        dirty = true;
-        let path = dir.join(name);
-        match read_summary(&path, name) {
-            Ok(sum) => {
-                let bytes = postcard::to_stdvec(&sum).unwrap_or_default();
-                keep.push(Err(fresh.len()));
-                fresh.push(Fresh {
-                    name: name.clone(),
-                    stamp,
-                    kind: sum.kind.clone(),
-                    status: sum.status.clone(),
-                    bytes,
+    }
+    for item in journal.into_values() {
+        if let Some(s) = item.state {
+            let key = Key::of(&item.name, &s.kind, &s.status);
+            if (opts.want)(&s.kind, &s.status) && opts.keeps(&key, s.updated) {
+                cands.push(Candidate {
+                    name: item.name,
+                    stamp: s.stamp,
+                    trusted: true,
+                    summary: s.summary,
                 });
-                if want(&sum.kind, &sum.status) {
+            }
+        }
+    }
+    // Files that could not be read are looked at again each time: they are few.
+    let bad_names: Vec<&str> = index.problems.iter().map(|b| b.name.as_str()).collect();
+    let bad_stamps = stat_all(c.dir, &bad_names);
+    let names: Vec<&str> = cands.iter().map(|c| c.name.as_str()).collect();
+    let stamps = stat_all(c.dir, &names);
+
+    let mut tickets = Vec::with_capacity(cands.len());
+    let mut problems = Vec::new();
+    let mut reread: Vec<(String, Stamp)> = Vec::new();
+    for (cand, stamp) in cands.into_iter().zip(stamps) {
+        // Removed since (a concurrent delete): gone.
+        let Some(stamp) = stamp else { continue };
+        if stamp == cand.stamp
+            && cand.trusted
+            && !cand.summary.is_empty()
+            && let Ok(sum) = postcard::from_bytes::<Summary>(&cand.summary)
+        {
+            tickets.push(sum);
+            continue;
+        }
+        reread.push((cand.name, stamp));
+    }
+    for (bad, stamp) in index.problems.iter().zip(bad_stamps) {
+        match stamp {
+            Some(s) if s == bad.stamp => problems.push(Problem {
+                path: c.dir.join(&bad.name),
+                message: bad.message.clone(),
+            }),
+            Some(s) => reread.push((bad.name.clone(), s)),
+            None => {}
+        }
+    }
+    let mut fills = Vec::new();
+    let read_at = Utc::now().timestamp_nanos_opt().unwrap_or(0);
+    for r in read_all(c.dir, &reread, &|_, _| true) {
+        match r {
+            Ok(o) => {
+                if (opts.want)(&o.key.kind, &o.key.status)
+                    && opts.keeps(&o.key, o.updated)
+                    && let Ok(sum) = postcard::from_bytes::<Summary>(&o.summary)
+                {
+                    tickets.push(sum);
+                }
+                // Remembered unless it may change again unseen within the clock's tick.
+                if o.stamp.mtime_ns() < read_at.saturating_sub(MARGIN_NS) {
+                    fills.push(Item {
+                        name: o.name,
+                        state: Some(State {
+                            stamp: o.stamp,
+                            kind: o.key.kind,
+                            status: o.key.status,
+                            updated: o.updated,
+                            summary: o.summary,
+                        }),
+                    });
+                }
+            }
+            Err(bad) => problems.push(Problem {
+                path: c.dir.join(&bad.name),
+                message: bad.message,
+            }),
+        }
+    }
+    if !fills.is_empty() {
+        c.append(&Record {
+            before: None,
+            after: None,
+            items: fills,
+        });
+    }
+    tickets.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+    Some(Scan { tickets, problems })
+}
+
+/// Stats every file and reads those the cache cannot vouch for, rewrites the partitions
+/// that changed and starts a new journal. Partitions are taken one at a time, so memory
+/// follows the largest partition and the files read, not the archive.
+fn full(
+    c: &Cache<'_>,
+    index: Option<Index>,
+    dir_stamp: Option<Stamp>,
+    opts: &Options<'_>,
+) -> Result<Scan> {
+    let started_ns = Utc::now().timestamp_nanos_opt().unwrap_or(0);
+    let generation = started_ns;
+    let names = names(c.dir)?;
+    let stamps = stat_all(c.dir, &names);
+    let present: Vec<(String, Stamp)> = names
+        .into_iter()
+        .zip(stamps)
+        .filter_map(|(n, s)| Some((n, s?)))
+        .collect();
+    let find = |name: &str| present.binary_search_by(|(n, _)| n.as_str().cmp(name)).ok();
+
+    let index = index.unwrap_or_default();
+    let trusted_before = index.started_ns.saturating_sub(MARGIN_NS);
+    let journal = c
+        .read_journal()
+        .map(|(r, _)| overlay(r))
+        .unwrap_or_default();
+    // Whether each present file is vouched for by a kept entry.
+    let mut known = vec![false; present.len()];
+    let wanted_key = |k: &Key| (opts.want)(&k.kind, &k.status);
+    // Whether an entry must be held in full: it is listed.
+    let needs_full = |k: &Key, updated: i64| wanted_key(k) && opts.keeps(k, updated);
+    // A journal item stands if its file is as desk left it.
+    let mut journal_kept: Vec<Owned> = Vec::new();
+    for item in journal.values() {
+        let (Some(s), Some(i)) = (&item.state, find(&item.name)) else {
+            continue;
+        };
+        let key = Key::of(&item.name, &s.kind, &s.status);
+        if present[i].1 == s.stamp && !(s.summary.is_empty() && needs_full(&key, s.updated)) {
+            known[i] = true;
+            journal_kept.push(Owned {
+                name: item.name.clone(),
+                stamp: s.stamp,
+                key,
+                updated: s.updated,
+                summary: s.summary.clone(),
+            });
+        }
+    }
+    // First pass over the old partitions: which entries still stand.
+    let mut unchanged_parts: Vec<bool> = Vec::with_capacity(index.parts.len());
+    for part in &index.parts {
+        let mut all = true;
+        let bytes = c.read_part(&part.file).unwrap_or_default();
+        let entries = postcard::from_bytes::<PartFile<'_>>(&bytes)
+            .ok()
+            .filter(|f| f.version == VERSION)
+            .map(|f| f.entries);
+        let Some(entries) = entries else {
+            unchanged_parts.push(false);
+            continue;
+        };
+        for e in &entries {
+            let stands = !journal.contains_key(e.name)
+                && e.stamp.mtime_ns() < trusted_before
+                && !(e.summary.is_empty() && needs_full(&part.key, e.updated))
+                && find(e.name).is_some_and(|i| {
+                    let ok = present[i].1 == e.stamp && !known[i];
+                    if ok {
+                        known[i] = true;
+                    }
+                    ok
+                });
+            all &= stands;
+        }
+        unchanged_parts.push(all && entries.len() == part.count as usize);
+    }
+    // Read what nothing vouches for.
+    let unknown: Vec<(String, Stamp)> = present
+        .iter()
+        .zip(&known)
+        .filter(|(_, k)| !**k)
+        .map(|(p, _)| p.clone())
+        .collect();
+    let mut fresh: BTreeMap<Key, Vec<Owned>> = BTreeMap::new();
+    for o in journal_kept {
+        fresh.entry(o.key.clone()).or_default().push(o);
+    }
+    let mut bad = Vec::new();
+    for r in read_all(c.dir, &unknown, &needs_full) {
+        match r {
+            Ok(o) => fresh.entry(o.key.clone()).or_default().push(o),
+            Err(b) => bad.push(b),
+        }
+    }
+    drop(unknown);
+
+    // Second pass: each partition, old entries that stand plus the fresh ones.
+    let mut tickets = Vec::new();
+    let mut parts: Vec<PartInfo> = Vec::new();
+    let mut keep_files: Vec<String> = Vec::new();
+    let mut seen = vec![false; present.len()];
+    let emit = |key: &Key, entries: &[Entry<'_>], tickets: &mut Vec<Summary>| {
+        if wanted_key(key) {
+            for e in entries {
+                if opts.keeps(key, e.updated)
+                    && let Ok(sum) = postcard::from_bytes::<Summary>(e.summary)
+                {
                     tickets.push(sum);
                 }
             }
-            Err(message) => problems.push(Problem { path, message }),
         }
+    };
+    let mut old_parts: BTreeMap<&Key, (usize, &PartInfo)> = BTreeMap::new();
+    for (i, p) in index.parts.iter().enumerate() {
+        old_parts.insert(&p.key, (i, p));
     }
-    if j < old.len() {
-        dirty = true;
-    }
-    if dirty {
-        let entries = keep
+    let keys: std::collections::BTreeSet<Key> = old_parts
+        .keys()
+        .map(|k| (*k).clone())
+        .chain(fresh.keys().cloned())
+        .collect();
+    for key in keys {
+        let old = old_parts.get(&key).copied();
+        let new = fresh.remove(&key).unwrap_or_default();
+        let bytes = old
+            .and_then(|(_, p)| c.read_part(&p.file))
+            .unwrap_or_default();
+        let old_entries: Vec<Entry<'_>> = postcard::from_bytes::<PartFile<'_>>(&bytes)
+            .ok()
+            .filter(|f| f.version == VERSION)
+            .map(|f| f.entries)
+            .unwrap_or_default();
+        if let Some((i, p)) = old
+            && new.is_empty()
+            && unchanged_parts[i]
+        {
+            for e in &old_entries {
+                if let Some(j) = find(e.name) {
+                    seen[j] = true;
+                }
+            }
+            emit(&key, &old_entries, &mut tickets);
+            keep_files.push(p.file.clone());
+            parts.push(p.clone());
+            continue;
+        }
+        let mut entries: Vec<Entry<'_>> = old_entries
             .iter()
-            .map(|k| match k {
-                Ok(i) => Entry {
-                    name: old[*i].name,
-                    stamp: old[*i].stamp,
-                    kind: old[*i].kind,
-                    status: old[*i].status,
-                    summary: old[*i].summary,
-                },
-                Err(i) => Entry {
-                    name: &fresh[*i].name,
-                    stamp: fresh[*i].stamp,
-                    kind: &fresh[*i].kind,
-                    status: &fresh[*i].status,
-                    summary: &fresh[*i].bytes,
-                },
+            .filter(|e| {
+                !journal.contains_key(e.name)
+                    && e.stamp.mtime_ns() < trusted_before
+                    && find(e.name).is_some_and(|j| present[j].1 == e.stamp && !seen[j])
+                    && !(e.summary.is_empty() && needs_full(&key, e.updated))
             })
+            .copied()
             .collect();
-        let cache = CacheFile {
+        entries.extend(new.iter().map(|o| Entry {
+            name: &o.name,
+            stamp: o.stamp,
+            updated: o.updated,
+            summary: &o.summary,
+        }));
+        entries.sort_unstable_by(|a, b| a.name.cmp(b.name));
+        entries.dedup_by(|a, b| a.name == b.name);
+        // A file counted in two partitions (an old entry and a fresh read) counts once.
+        entries.retain(|e| {
+            find(e.name).is_some_and(|j| {
+                let first = !seen[j];
+                seen[j] = true;
+                first
+            })
+        });
+        if entries.is_empty() {
+            continue;
+        }
+        emit(&key, &entries, &mut tickets);
+        let file = key.file(generation);
+        let part = PartFile {
             version: VERSION,
-            started_ns,
-            dir: dir_stamp,
             entries,
         };
-        // The cache is a shortcut: failing to write it must not fail the listing.
-        if let Ok(bytes) = postcard::to_stdvec(&cache)
-            && let Some(parent) = cache_path.parent()
-            && fs::create_dir_all(parent).is_ok()
+        if let Ok(bytes) = postcard::to_stdvec(&part)
+            && fs::create_dir_all(c.path).is_ok()
+            && atomic::replace_unsynced(&c.path.join(&file), &bytes).is_ok()
         {
-            let _ = atomic::replace_unsynced(cache_path, &bytes);
+            keep_files.push(file.clone());
+            parts.push(PartInfo {
+                count: u32::try_from(part.entries.len()).unwrap_or(u32::MAX),
+                key,
+                file,
+            });
         }
     }
+    let problems = bad
+        .iter()
+        .map(|b| Problem {
+            path: c.dir.join(&b.name),
+            message: b.message.clone(),
+        })
+        .collect();
+    let new_index = Index {
+        version: VERSION,
+        started_ns,
+        dir: dir_stamp,
+        parts,
+        problems: bad,
+    };
+    // The cache is a shortcut: failing to write it must not fail the listing.
+    if let Ok(bytes) = postcard::to_stdvec(&new_index)
+        && fs::create_dir_all(c.path).is_ok()
+        && atomic::replace_unsynced(&c.index_path(), &bytes).is_ok()
+    {
+        let _ = fs::remove_file(c.journal_path());
+        collect_garbage(c.path, &keep_files);
+    }
+    tickets.sort_unstable_by(|a, b| a.id.cmp(&b.id));
     Ok(Scan { tickets, problems })
 }
 
-/// The wanted tickets from cache entries whose files are checked one by one; `None` if
-/// any of them changed, so the caller does a full scan.
-fn scan_known(
-    dir: &Path,
-    entries: &[Entry<'_>],
-    trusted_before: i64,
-    want: &dyn Fn(&str, &str) -> bool,
-) -> Option<Scan> {
-    let wanted: Vec<&Entry<'_>> = entries.iter().filter(|e| want(e.kind, e.status)).collect();
-    let names: Vec<String> = wanted.iter().map(|e| e.name.to_string()).collect();
-    let stamps = stat_all(dir, &names);
-    let mut tickets = Vec::with_capacity(wanted.len());
-    for (e, stamp) in wanted.iter().zip(stamps) {
-        if stamp != Some(e.stamp) || e.stamp.mtime_ns() >= trusted_before {
-            return None;
+/// Removes partition files the index no longer names, and the cache of older versions.
+fn collect_garbage(dir: &Path, keep: &[String]) {
+    let keep: std::collections::HashSet<&str> = keep.iter().map(String::as_str).collect();
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let ours = name.starts_with("p-") && name.ends_with(".bin");
+        if (ours && !keep.contains(name)) || name == "tickets.bin" {
+            let _ = fs::remove_file(e.path());
         }
-        tickets.push(postcard::from_bytes::<Summary>(e.summary).ok()?);
     }
-    Some(Scan {
-        tickets,
-        problems: Vec::new(),
-    })
 }
 
-fn read_summary(path: &Path, name: &str) -> Result<Summary, String> {
-    let text = fs::read_to_string(path).map_err(|e| e.to_string())?;
-    let t = Ticket::from_json(&text)?;
-    if format!("{}.json", t.id) != name {
-        return Err(format!(
-            "holds ticket `{}`, not the one its name says",
-            t.id
-        ));
+/// Items of tickets desk wrote in a batch, kept until the batch is on disk.
+static PENDING: Mutex<Vec<(String, Option<Summary>)>> = Mutex::new(Vec::new());
+
+fn pending() -> std::sync::MutexGuard<'static, Vec<(String, Option<Summary>)>> {
+    PENDING.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn item_of(dir: &Path, name: String, summary: Option<&Summary>) -> Option<Item> {
+    let state = match summary {
+        None => None,
+        Some(sum) => Some(State {
+            stamp: Stamp::of_path(&dir.join(&name))?,
+            kind: sum.kind.clone(),
+            status: sum.status.clone(),
+            updated: sum.updated_at,
+            summary: postcard::to_stdvec(sum).ok()?,
+        }),
+    };
+    Some(Item { name, state })
+}
+
+/// Records a ticket file desk just wrote (`Some`) or deleted (`None`), with the stamps of
+/// tickets/ before and after. In a batch, the record waits for [`batch_stored`].
+pub fn note(dir: &Path, cache: &Path, id: &str, ticket: Option<&Ticket>, before: Option<Stamp>) {
+    let name = format!("{id}.json");
+    let summary = ticket.map(Summary::of);
+    if atomic::in_batch() {
+        pending().push((name, summary));
+        return;
     }
-    Ok(Summary::of(&t))
+    let after = Stamp::of_path(dir);
+    let c = Cache { dir, path: cache };
+    // A record without its file's stamp cannot vouch for anything: the chain is broken
+    // on purpose (no `after`), so the next listing looks at every file.
+    let items: Vec<Item> = item_of(dir, name, summary.as_ref()).into_iter().collect();
+    let after = if items.is_empty() { None } else { after };
+    c.append(&Record {
+        before,
+        after,
+        items,
+    });
+}
+
+/// Records the tickets of a batch once it is on disk (`stored`), with the stamps of
+/// tickets/ around its renames; forgets them if it failed.
+pub fn batch_stored(dir: &Path, cache: &Path, stored: bool) {
+    let items = std::mem::take(&mut *pending());
+    if !stored || items.is_empty() {
+        return;
+    }
+    let (before, after) = atomic::last_commit(dir).unwrap_or((None, None));
+    let c = Cache { dir, path: cache };
+    let mut out = Vec::with_capacity(items.len());
+    for (name, summary) in items {
+        match item_of(dir, name, summary.as_ref()) {
+            Some(i) => out.push(i),
+            // Not where desk put it: let the next listing look at every file.
+            None => {
+                out.clear();
+                break;
+            }
+        }
+    }
+    let ok = !out.is_empty() && before.is_some() && after.is_some();
+    c.append(&Record {
+        before: if ok { before } else { None },
+        after: if ok { after } else { Some(Stamp::default()) },
+        items: out,
+    });
 }

@@ -321,23 +321,15 @@ impl Store {
 
     /// The summaries of tickets whose (type, status) passes `want`; only those are decoded.
     pub fn scan_where(&self, want: &dyn Fn(&str, &str) -> bool) -> Result<Scan> {
-        let dir = self.tickets_dir();
-        if !dir.is_dir() {
-            return Ok(Scan {
-                tickets: Vec::new(),
-                problems: Vec::new(),
-            });
-        }
-        cache::scan(
-            &dir,
-            &self.local_dir().join("cache").join("tickets.bin"),
+        self.scan_with(&cache::Options {
             want,
-        )
+            rescan: false,
+            updated_since: None,
+        })
     }
 
-    /// For `desk tick`: like [`Store::scan_where`], but trusts the cache for the tickets
-    /// not wanted while the tickets directory is as the cache last saw it.
-    pub fn scan_wanted(&self, want: &dyn Fn(&str, &str) -> bool) -> Result<Scan> {
+    /// A listing as [`cache::Options`] say.
+    pub fn scan_with(&self, opts: &cache::Options<'_>) -> Result<Scan> {
         let dir = self.tickets_dir();
         if !dir.is_dir() {
             return Ok(Scan {
@@ -345,11 +337,27 @@ impl Store {
                 problems: Vec::new(),
             });
         }
-        cache::scan_wanted(
-            &dir,
-            &self.local_dir().join("cache").join("tickets.bin"),
-            want,
-        )
+        cache::scan(&dir, &self.cache_dir(), opts)
+    }
+
+    fn cache_dir(&self) -> PathBuf {
+        self.local_dir().join("cache")
+    }
+
+    /// The stamp of tickets/, taken before a write so the listing cache can tell desk's
+    /// own changes from others'.
+    pub fn tickets_stamp(&self) -> Option<cache::Stamp> {
+        cache::Stamp::of_path(&self.tickets_dir())
+    }
+
+    /// Tells the listing cache that desk wrote (`Some`) or deleted (`None`) a ticket.
+    pub fn noted(&self, id: &str, ticket: Option<&Ticket>, before: Option<cache::Stamp>) {
+        cache::note(&self.tickets_dir(), &self.cache_dir(), id, ticket, before);
+    }
+
+    /// Tells the listing cache that a batch of writes is on disk (or failed).
+    pub fn batch_noted(&self, stored: bool) {
+        cache::batch_stored(&self.tickets_dir(), &self.cache_dir(), stored);
     }
 
     /// The index of open tickets per agent.

@@ -1,0 +1,330 @@
+//! The listing cache's shortcuts are safe: whatever changes a ticket behind desk's back —
+//! `git pull`, `git checkout` of an older commit, an editor that saves by renaming, an
+//! edit in place — is seen by the next `list` and `tick` (an edit in place of a ticket the
+//! listing does not show, with `--rescan`).
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::common::Desk;
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_AUTHOR_NAME", "Desk Test")
+        .env("GIT_AUTHOR_EMAIL", "test@desk.example")
+        .env("GIT_COMMITTER_NAME", "Desk Test")
+        .env("GIT_COMMITTER_EMAIL", "test@desk.example")
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?} in {}:\n{}{}",
+        dir.display(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn commit(dir: &Path, msg: &str) {
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "--allow-empty", "-m", msg]);
+}
+
+fn open_ids(d: &Desk, dir: &Path) -> Vec<String> {
+    let dir = dir.to_str().expect("UTF-8 path");
+    d.ok(["-C", dir, "list", "--format", "ids"])
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// Saves a ticket as editors that write a new file and rename it over the old one do.
+fn save_by_rename(d: &Desk, id: &str, edit: impl Fn(&mut Value)) {
+    let mut t = d.ticket(id);
+    edit(&mut t);
+    let tmp = d.path(&format!("tickets/.{id}.json.swp"));
+    std::fs::write(&tmp, serde_json::to_string_pretty(&t).unwrap() + "\n").unwrap();
+    std::fs::rename(tmp, d.path(&format!("tickets/{id}.json"))).unwrap();
+}
+
+/// Rewrites a ticket file in place: same file, same inode.
+fn save_in_place(d: &Desk, id: &str, edit: impl Fn(&mut Value)) {
+    use std::io::{Seek, Write};
+    let mut t = d.ticket(id);
+    edit(&mut t);
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .open(d.path(&format!("tickets/{id}.json")))
+        .unwrap();
+    f.set_len(0).unwrap();
+    f.rewind().unwrap();
+    f.write_all((serde_json::to_string_pretty(&t).unwrap() + "\n").as_bytes())
+        .unwrap();
+}
+
+#[test]
+fn a_ticket_changed_by_git_pull_is_seen_by_the_next_list_and_tick() {
+    let d = Desk::new();
+    let here = d.root().to_path_buf();
+    let a = d.new_ticket("Snoozed elsewhere", &[]);
+    let b = d.new_ticket("Closed elsewhere", &[]);
+    let c = d.new_ticket("Reopened elsewhere", &[]);
+    d.ok(["close", &c]);
+    git(&here, &["init", "-q", "-b", "main"]);
+    commit(&here, "a helpdesk");
+    let remote = tempfile::tempdir().unwrap();
+    let bare = remote.path().join("remote.git");
+    git(
+        remote.path(),
+        &["init", "-q", "--bare", "-b", "main", "remote.git"],
+    );
+    git(&here, &["remote", "add", "origin", bare.to_str().unwrap()]);
+    git(&here, &["push", "-q", "origin", "main"]);
+    let other = remote.path().join("other");
+    git(remote.path(), &["clone", "-q", "remote.git", "other"]);
+
+    // Both clones know their tickets: their caches are warm.
+    assert_eq!(open_ids(&d, &here), [a.as_str(), b.as_str()]);
+    assert_eq!(open_ids(&d, &other), [a.as_str(), b.as_str()]);
+    d.ok(["tick"]);
+    settle(&d);
+
+    let o = other.to_str().unwrap();
+    d.ok(["-C", o, "snooze", &a, "--until", "2026-11-24T09:30:00Z"]);
+    d.ok(["-C", o, "close", &b]);
+    d.ok(["-C", o, "reopen", &c]);
+    commit(&other, "work elsewhere");
+    git(&other, &["push", "-q", "origin", "HEAD:main"]);
+
+    git(&here, &["pull", "-q", "--no-rebase", "origin", "main"]);
+    assert_eq!(open_ids(&d, &here), [a.as_str(), c.as_str()]);
+    let out = d.run(["tick", "--now", "2026-11-24T10:00:00Z"]);
+    assert_eq!(out.code, 0, "{out}");
+    assert!(
+        out.stderr.contains(&a) && out.stderr.contains("woke"),
+        "{out}"
+    );
+}
+
+#[test]
+fn git_checkout_of_an_older_commit_is_seen_by_the_next_list_and_tick() {
+    let d = Desk::new();
+    let here = d.root().to_path_buf();
+    let x = d.new_ticket("Snoozed at first", &[]);
+    d.ok(["snooze", &x, "--until", "2026-11-24T09:30:00Z"]);
+    git(&here, &["init", "-q", "-b", "main"]);
+    commit(&here, "one");
+    d.ok(["close", &x]);
+    let y = d.new_ticket("Made later", &[]);
+    commit(&here, "two");
+    assert_eq!(open_ids(&d, &here), [y.as_str()]);
+    d.ok(["tick"]);
+    settle(&d);
+
+    git(&here, &["checkout", "-q", "HEAD~1"]);
+    assert_eq!(open_ids(&d, &here), [x.as_str()]);
+    let out = d.run(["tick", "--now", "2026-11-24T10:00:00Z"]);
+    assert_eq!(out.code, 0, "{out}");
+    assert!(
+        out.stderr.contains(&x) && out.stderr.contains("woke"),
+        "{out}"
+    );
+}
+
+#[test]
+fn an_editor_that_saves_by_renaming_is_seen_by_the_next_list_and_tick() {
+    let d = Desk::new();
+    let x = d.new_ticket("Closed, then reopened by hand", &[]);
+    let y = d.new_ticket("Renamed subject", &[]);
+    d.ok(["close", &x]);
+    assert_eq!(open_ids(&d, d.root()), [y.as_str()]);
+    d.ok(["tick"]);
+    settle(&d);
+
+    save_by_rename(&d, &x, |t| {
+        t["status"] = "pending".into();
+        t["snoozed_until"] = "2026-11-24T09:30:00Z".into();
+    });
+    // Same length, same second: only the file's identity tells.
+    save_by_rename(&d, &y, |t| t["subject"] = "Renamed subjecT".into());
+    let json: Value = serde_json::from_str(&d.ok(["list", "--format", "json"])).unwrap();
+    let subjects: Vec<&str> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["subject"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        subjects,
+        ["Closed, then reopened by hand", "Renamed subjecT"]
+    );
+    let out = d.run(["tick", "--now", "2026-11-24T10:00:00Z"]);
+    assert!(
+        out.stderr.contains(&x) && out.stderr.contains("woke"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_change_behind_desks_back_between_two_desk_writes_is_seen() {
+    let d = Desk::new();
+    let x = d.new_ticket("Closed", &[]);
+    d.ok(["close", &x]);
+    settle(&d);
+    assert!(open_ids(&d, d.root()).is_empty());
+    save_by_rename(&d, &x, |t| t["status"] = "open".into());
+    // desk's own write right after must not hide the one before it.
+    let y = d.new_ticket("After the hand edit", &[]);
+    assert_eq!(open_ids(&d, d.root()), [x.as_str(), y.as_str()]);
+}
+
+#[test]
+fn an_edit_in_place_is_seen_for_listed_tickets_and_with_rescan_for_the_others() {
+    let d = Desk::new();
+    let x = d.new_ticket("Listed", &[]);
+    let y = d.new_ticket("Done", &[]);
+    d.ok(["solve", &y]);
+    settle(&d);
+    assert_eq!(open_ids(&d, d.root()), [x.as_str()]);
+    save_in_place(&d, &x, |t| t["subject"] = "Listed, edited in place".into());
+    assert!(
+        d.ok(["list", "--format", "json"])
+            .contains("Listed, edited in place"),
+        "an open ticket edited in place is seen"
+    );
+    save_in_place(&d, &y, |t| t["status"] = "open".into());
+    assert_eq!(
+        d.ok(["list", "--rescan", "--format", "ids"])
+            .lines()
+            .collect::<Vec<_>>(),
+        [x.as_str(), y.as_str()]
+    );
+    // The rescan brought the cache up to date.
+    assert_eq!(open_ids(&d, d.root()), [x.as_str(), y.as_str()]);
+}
+
+/// Whatever mix of desk commands, hand edits and deletions, the listing through the
+/// cache is what a listing of every file says.
+#[test]
+fn the_cached_listing_always_equals_a_rescan() {
+    let d = Desk::new();
+    let mut ids: Vec<String> = (0..6)
+        .map(|i| d.new_ticket(&format!("Ticket {i}"), &[]))
+        .collect();
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        usize::try_from(seed % n as u64).unwrap()
+    };
+    for step in 0..40 {
+        let id = ids[next(ids.len())].clone();
+        match next(8) {
+            0 => ids.push(d.new_ticket(&format!("New at step {step}"), &[])),
+            1 => {
+                d.ok(["close", &id]);
+            }
+            2 => {
+                d.ok(["reopen", &id]);
+            }
+            3 => save_by_rename(&d, &id, |t| t["status"] = "solved".into()),
+            4 => save_by_rename(&d, &id, |t| t["status"] = "open".into()),
+            5 => save_in_place(&d, &id, |t| t["priority"] = "high".into()),
+            6 => {
+                d.ok(["set", &id, &format!("+step{step}")]);
+            }
+            _ => {
+                if ids.len() > 3 {
+                    std::fs::remove_file(d.path(&format!("tickets/{id}.json"))).unwrap();
+                    ids.retain(|i| *i != id);
+                }
+            }
+        }
+        if step % 3 == 0 {
+            settle(&d);
+        }
+        let cached = d.ok(["list", "--all", "--format", "json"]);
+        let open = d.ok(["list", "--format", "json"]);
+        let rescanned = d.ok(["list", "--all", "--rescan", "--format", "json"]);
+        assert_eq!(cached, rescanned, "step {step}: --all");
+        let open_rescanned = d.ok(["list", "--rescan", "--format", "json"]);
+        assert_eq!(open, open_rescanned, "step {step}: open");
+    }
+}
+
+/// Which way a listing went (`DESK_CACHE_TRACE`), and the IDs it listed.
+fn way(d: &Desk, args: &[&str]) -> (String, Vec<String>) {
+    let out = d
+        .cmd()
+        .env("DESK_CACHE_TRACE", "1")
+        .args(args)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let way = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("desk: listing cache: "))
+        .and_then(|l| l.split(',').next())
+        .unwrap_or("none")
+        .to_string();
+    let ids = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    (way, ids)
+}
+
+/// A full scan the next listing can trust: the directory's last change is older than
+/// the file system's clock tick when it begins.
+fn settle(d: &Desk) {
+    std::thread::sleep(std::time::Duration::from_millis(80));
+    way(d, &["list", "--format", "ids"]);
+}
+
+#[test]
+fn desks_own_writes_keep_the_shortcut_and_changes_behind_its_back_end_it() {
+    let d = Desk::new();
+    let x = d.new_ticket("First", &[]);
+    settle(&d);
+    assert_eq!(
+        way(&d, &["list", "--format", "ids"]),
+        ("quick".into(), vec![x.clone()])
+    );
+
+    // desk's own writes: journaled, the shortcut holds.
+    let y = d.new_ticket("Second", &[]);
+    assert_eq!(
+        way(&d, &["list", "--format", "ids"]),
+        ("quick".into(), vec![x.clone(), y.clone()])
+    );
+    d.ok(["close", &x]);
+    d.ok(["set", &y, "+vip"]);
+    assert_eq!(
+        way(&d, &["list", "--format", "ids"]),
+        ("quick".into(), vec![y.clone()])
+    );
+    let mail = "From: kari@example.no\nTo: support@example.com\nSubject: By mail\nMessage-ID: <m1@example.no>\n\nHello\n";
+    d.write("m1.eml", mail);
+    d.ok(["ingest", "email", "m1.eml"]);
+    let (w, ids) = way(&d, &["list", "--format", "ids"]);
+    assert_eq!((w.as_str(), ids.len()), ("quick", 2));
+    let (w, ids) = way(&d, &["tick"]);
+    assert_eq!(w, "quick", "{ids:?}");
+
+    // A change behind desk's back ends it: the next listing looks at every file.
+    save_by_rename(&d, &x, |t| t["status"] = "open".into());
+    let (w, ids) = way(&d, &["list", "--format", "ids"]);
+    assert_eq!((w.as_str(), ids.len()), ("full", 3));
+    settle(&d);
+    assert_eq!(way(&d, &["list", "--format", "ids"]).0, "quick");
+    assert_eq!(way(&d, &["list", "--rescan", "--format", "ids"]).0, "full");
+}
