@@ -145,6 +145,7 @@ impl Helpdesk {
             want: &|kind, status| !hide_done || !settings.category(kind, status).is_done(),
             rescan: q.rescan,
             updated_since: None,
+            lean: true,
         })?;
         let mut problems: Vec<String> = scan
             .problems

@@ -186,13 +186,16 @@ impl Helpdesk {
         // Without a local record (a fresh clone, `.desk/` deleted), the tickets tell:
         // a recurring ticket's ID is derived from its schedule and occurrence.
         if rules.schedules.iter().any(|s| !state.contains_key(&s.name)) {
-            let made = self.store.scan_where(&|_, _| true)?;
-            for s in made.tickets.iter().filter(|s| s.channel == "schedule") {
+            // The file names are enough: no ticket is read.
+            for id in self.store.ticket_ids()? {
+                let Some(secs) = crate::model::id::time_of(&id) else {
+                    continue;
+                };
                 for sched in &rules.schedules {
-                    if crate::model::id::for_occurrence(&sched.name, s.created_at).as_deref()
-                        == Some(s.id.as_str())
+                    if crate::model::id::for_occurrence(&sched.name, secs).as_deref()
+                        == Some(id.as_str())
                     {
-                        let at = DateTime::from_timestamp(s.created_at, 0).unwrap_or_default();
+                        let at = DateTime::from_timestamp(secs, 0).unwrap_or_default();
                         let last = state.entry(sched.name.clone()).or_insert(at);
                         *last = (*last).max(at);
                     }

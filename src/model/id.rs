@@ -76,6 +76,19 @@ pub fn for_occurrence(schedule: &str, unix_secs: i64) -> Option<String> {
     Some(format(secs, 0, h))
 }
 
+/// The second (Unix time) an ID's time part holds; `None` for a string that is not an ID.
+pub fn time_of(id: &str) -> Option<i64> {
+    if !is_full_id(id) {
+        return None;
+    }
+    let mut secs: i64 = 0;
+    for b in id.bytes().take(7) {
+        let digit = ALPHABET.iter().position(|a| *a == b)?;
+        secs = secs * 32 + i64::try_from(digit).ok()?;
+    }
+    Some(secs + EPOCH)
+}
+
 /// The ID of a ticket opened by a mail: the same on every clone that ingests that mail
 /// (by its Message-ID) at the same instant, so two clones make one ticket between them.
 pub fn for_message(message_id: &str, unix_secs: i64) -> Option<String> {
@@ -154,6 +167,14 @@ mod tests {
         for w in ids.windows(2) {
             assert!(w[0] < w[1], "{} then {}", w[0], w[1]);
         }
+    }
+
+    #[test]
+    fn the_time_part_reads_back() {
+        let t = 1_764_000_000;
+        let id = for_occurrence("monthly", t).unwrap();
+        assert_eq!(time_of(&id), Some(t));
+        assert_eq!(time_of("not an id"), None);
     }
 
     #[test]

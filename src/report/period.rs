@@ -82,6 +82,7 @@ impl Helpdesk {
             updated_since: Some((since.timestamp(), &|kind, status| {
                 settings.category(kind, status).is_done()
             })),
+            lean: false,
         })?;
         let problems = scan
             .problems

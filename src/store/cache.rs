@@ -387,6 +387,28 @@ pub struct Options<'a> {
     /// Leave out tickets of a done (type, status) — the function says which are done —
     /// last updated before this instant (seconds), for reports over a recent period.
     pub updated_since: Option<(i64, PairTest<'a>)>,
+    /// The caller needs no threading keys and no history of status changes and
+    /// transfers (a listing for people): they are dropped as each summary is decoded,
+    /// so a listing of a hundred thousand tickets holds a third of the memory.
+    pub lean: bool,
+}
+
+impl Options<'_> {
+    fn decode(&self, bytes: &[u8]) -> Option<Summary> {
+        decode(bytes, self.lean)
+    }
+}
+
+fn decode(bytes: &[u8], lean: bool) -> Option<Summary> {
+    {
+        let mut s = postcard::from_bytes::<Summary>(bytes).ok()?;
+        if lean {
+            s.mail_keys = Vec::new();
+            s.trail.statuses = Vec::new();
+            s.trail.transfers = Vec::new();
+        }
+        Some(s)
+    }
 }
 
 impl Options<'_> {
@@ -725,11 +747,12 @@ fn trace(what: impl FnOnce() -> String) {
 }
 
 /// A candidate for the listing: a summary the cache holds, to be checked against its file.
-struct Candidate {
-    name: String,
+/// Borrowed from the partition files read, which stay in memory for the listing.
+struct Candidate<'a> {
+    name: std::borrow::Cow<'a, str>,
     stamp: Stamp,
     trusted: bool,
-    summary: Vec<u8>,
+    summary: std::borrow::Cow<'a, [u8]>,
 }
 
 /// The listing from the index, the wanted partitions and the journal, statting only the
@@ -741,25 +764,28 @@ fn quick(
     journal: HashMap<String, Item>,
     opts: &Options<'_>,
 ) -> Option<Scan> {
+    use std::borrow::Cow;
     let trusted_before = index.started_ns.saturating_sub(MARGIN_NS);
-    let mut cands: Vec<Candidate> = Vec::new();
+    let mut buffers: Vec<(&Key, Vec<u8>)> = Vec::new();
     for part in &index.parts {
-        if !(opts.want)(&part.key.kind, &part.key.status) {
-            continue;
+        if (opts.want)(&part.key.kind, &part.key.status) {
+            buffers.push((&part.key, c.read_part(&part.file)?));
         }
-        let bytes = c.read_part(&part.file)?;
-        let file = postcard::from_bytes::<PartFile<'_>>(&bytes)
+    }
+    let mut cands: Vec<Candidate<'_>> = Vec::new();
+    for (key, bytes) in &buffers {
+        let file = postcard::from_bytes::<PartFile<'_>>(bytes)
             .ok()
             .filter(|f| f.version == VERSION)?;
         for e in file.entries {
-            if journal.contains_key(e.name) || !opts.keeps(&part.key, e.updated) {
+            if journal.contains_key(e.name) || !opts.keeps(key, e.updated) {
                 continue;
             }
             cands.push(Candidate {
-                name: e.name.to_string(),
+                name: Cow::Borrowed(e.name),
                 stamp: e.stamp,
                 trusted: e.stamp.mtime_ns() < trusted_before,
-                summary: e.summary.to_vec(),
+                summary: Cow::Borrowed(e.summary),
             });
         }
     }
@@ -768,10 +794,10 @@ fn quick(
             let key = Key::of(&item.name, &s.kind, &s.status);
             if (opts.want)(&s.kind, &s.status) && opts.keeps(&key, s.updated) {
                 cands.push(Candidate {
-                    name: item.name,
+                    name: Cow::Owned(item.name),
                     stamp: s.stamp,
                     trusted: true,
-                    summary: s.summary,
+                    summary: Cow::Owned(s.summary),
                 });
             }
         }
@@ -779,25 +805,52 @@ fn quick(
     // Files that could not be read are looked at again each time: they are few.
     let bad_names: Vec<&str> = index.problems.iter().map(|b| b.name.as_str()).collect();
     let bad_stamps = stat_all(c.dir, &bad_names);
-    let names: Vec<&str> = cands.iter().map(|c| c.name.as_str()).collect();
+    let names: Vec<&str> = cands.iter().map(|c| c.name.as_ref()).collect();
     let stamps = stat_all(c.dir, &names);
+    drop(names);
 
-    let mut tickets = Vec::with_capacity(cands.len());
     let mut problems = Vec::new();
     let mut reread: Vec<(String, Stamp)> = Vec::new();
-    for (cand, stamp) in cands.into_iter().zip(stamps) {
+    let mut good: Vec<usize> = Vec::with_capacity(cands.len());
+    for (i, (cand, stamp)) in cands.iter().zip(stamps).enumerate() {
         // Removed since (a concurrent delete): gone.
         let Some(stamp) = stamp else { continue };
-        if stamp == cand.stamp
-            && cand.trusted
-            && !cand.summary.is_empty()
-            && let Ok(sum) = postcard::from_bytes::<Summary>(&cand.summary)
-        {
-            tickets.push(sum);
-            continue;
+        if stamp == cand.stamp && cand.trusted && !cand.summary.is_empty() {
+            good.push(i);
+        } else {
+            reread.push((cand.name.to_string(), stamp));
         }
-        reread.push((cand.name, stamp));
     }
+    // Decoding is most of a large listing's work: on every core, each into a list of
+    // its own, joined by growing the first (which moves no summary).
+    let lean = opts.lean;
+    let cands_ref = &cands;
+    let parts = parallel(&good, 4096, |chunk| {
+        let mut ok = Vec::with_capacity(chunk.len());
+        let mut failed = Vec::new();
+        for &i in chunk {
+            match decode(&cands_ref[i].summary, lean) {
+                Some(s) => ok.push(s),
+                None => failed.push(i),
+            }
+        }
+        vec![(ok, failed)]
+    });
+    let mut tickets: Vec<Summary> = Vec::new();
+    for (ok, failed) in parts {
+        if tickets.is_empty() {
+            tickets = ok;
+        } else {
+            tickets.extend(ok);
+        }
+        // Not readable: the file says what it holds.
+        for i in failed {
+            reread.push((cands[i].name.to_string(), cands[i].stamp));
+        }
+    }
+    drop(good);
+    drop(cands);
+    drop(buffers);
     for (bad, stamp) in index.problems.iter().zip(bad_stamps) {
         match stamp {
             Some(s) if s == bad.stamp => problems.push(Problem {
@@ -815,7 +868,7 @@ fn quick(
             Ok(o) => {
                 if (opts.want)(&o.key.kind, &o.key.status)
                     && opts.keeps(&o.key, o.updated)
-                    && let Ok(sum) = postcard::from_bytes::<Summary>(&o.summary)
+                    && let Some(sum) = opts.decode(&o.summary)
                 {
                     tickets.push(sum);
                 }
@@ -956,7 +1009,7 @@ fn full(
         if wanted_key(key) {
             for e in entries {
                 if opts.keeps(key, e.updated)
-                    && let Ok(sum) = postcard::from_bytes::<Summary>(e.summary)
+                    && let Some(sum) = opts.decode(e.summary)
                 {
                     tickets.push(sum);
                 }

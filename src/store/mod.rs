@@ -325,6 +325,7 @@ impl Store {
             want,
             rescan: false,
             updated_since: None,
+            lean: false,
         })
     }
 
@@ -338,6 +339,28 @@ impl Store {
             });
         }
         cache::scan(&dir, &self.cache_dir(), opts)
+    }
+
+    /// The IDs of the ticket files, from their names alone, unsorted.
+    pub fn ticket_ids(&self) -> Result<Vec<String>> {
+        let dir = self.tickets_dir();
+        let mut out = Vec::new();
+        let entries = match fs::read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+            Err(e) => return Err(Error::io(&dir, e)),
+        };
+        for entry in entries {
+            let entry = entry.map_err(|e| Error::io(&dir, e))?;
+            if let Some(id) = entry
+                .file_name()
+                .to_str()
+                .and_then(|n| n.strip_suffix(".json"))
+            {
+                out.push(id.to_string());
+            }
+        }
+        Ok(out)
     }
 
     fn cache_dir(&self) -> PathBuf {
