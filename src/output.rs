@@ -454,3 +454,77 @@ pub fn plural(n: usize, word: &str) -> String {
         format!("{n} {word}s")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn out(width: Option<usize>, color: bool) -> Out {
+        Out {
+            color,
+            quiet: false,
+            tty: false,
+            width,
+        }
+    }
+
+    #[test]
+    fn truncates_by_display_width_and_whole_graphemes() {
+        assert_eq!(truncate("Printer on fire", 20), "Printer on fire");
+        assert_eq!(truncate("Printer on fire", 8), "Printer…");
+        assert_eq!(truncate("返品について", 5), "返品…");
+        assert_eq!(truncate("e\u{301}e\u{301}e\u{301}", 2), "e\u{301}…");
+        assert_eq!(truncate("abc", 0), "");
+    }
+
+    #[test]
+    fn text_gives_way_then_columns_are_left_out() {
+        let cols = [
+            Column::keep("ID"),
+            Column::cut("NAME", 4),
+            Column::keep("WHEN").droppable(1),
+            Column::cut("SUBJECT", 6),
+        ];
+        let rows = vec![vec![
+            Styled::plain("06fjw8g000044j"),
+            Styled::plain("Kari Nordmann"),
+            Styled::plain("2026-11-24 10:00"),
+            Styled::plain("A subject long enough to be cut somewhere"),
+        ]];
+        let wide = out(None, false).fit_table(&cols, &rows);
+        assert!(wide.contains("A subject long enough to be cut somewhere"));
+        assert!(wide.contains("2026-11-24 10:00"));
+        let fit = out(Some(60), false).fit_table(&cols, &rows);
+        for l in fit.lines() {
+            assert!(l.width() <= 60, "{l:?}");
+        }
+        assert!(fit.contains("06fjw8g000044j") && fit.contains("2026-11-24 10:00"));
+        assert!(fit.contains('…'), "{fit}");
+        let narrow = out(Some(40), false).fit_table(&cols, &rows);
+        assert!(!narrow.contains("WHEN"), "left out: {narrow}");
+        assert!(narrow.contains("06fjw8g000044j"), "{narrow}");
+        for l in narrow.lines() {
+            assert!(l.width() <= 40, "{l:?}");
+        }
+    }
+
+    #[test]
+    fn colour_paints_after_fitting() {
+        let cols = [Column::keep("ID"), Column::cut("SUBJECT", 4)];
+        let rows = vec![vec![
+            Styled {
+                text: "06fjw8g000044j".into(),
+                style: Some("90"),
+                lead: Some((5, "1;35")),
+            },
+            Styled::painted("Printer on fire", Some("31")),
+        ]];
+        let t = out(Some(26), true).fit_table(&cols, &rows);
+        assert_eq!(
+            t.lines().nth(1).unwrap(),
+            "\x1b[1;35m06fjw\x1b[0m\x1b[90m8g000044j\x1b[0m  \x1b[31mPrinter o…\x1b[0m"
+        );
+        let plain = out(Some(26), false).fit_table(&cols, &rows);
+        assert_eq!(plain.lines().nth(1).unwrap(), "06fjw8g000044j  Printer o…");
+    }
+}
