@@ -111,18 +111,19 @@ enum Filter {
 
 impl Filter {
     fn parse(f: &str) -> Result<Filter> {
-        let (name, value, negate) = match f.split_once("!=") {
-            Some((n, v)) => (n, v, true),
-            None => match f.split_once('=') {
-                Some((n, v)) => (n, v, false),
-                None => {
-                    let word = f.trim().to_lowercase();
-                    if word.is_empty() {
-                        return Err(Error::Usage("an empty filter".into()));
-                    }
-                    return Ok(Filter::Word(word));
-                }
+        // The first `=` splits: a value may hold `=` and `!=` itself.
+        let (name, value, negate) = match f.split_once('=') {
+            Some((n, v)) => match n.strip_suffix('!') {
+                Some(n) => (n, v, true),
+                None => (n, v, false),
             },
+            None => {
+                let word = f.trim().to_lowercase();
+                if word.is_empty() {
+                    return Err(Error::Usage("an empty filter".into()));
+                }
+                return Ok(Filter::Word(word));
+            }
         };
         let key = Key::parse(name.trim())?;
         let values: Vec<String> = value

@@ -151,6 +151,7 @@ fn list_filters_sorts_and_limits() {
     );
     assert_eq!(ids(&["tromsø"]), "innkjop@skobutikken-tromso.no\n");
     assert_eq!(ids(&["example.no", "group="]), "per@example.no\n");
+    assert_eq!(ids(&["name=a!=b"]), "", "a value may hold `!=`");
     assert_eq!(
         ids(&["--sort", "-tickets"]),
         "per@example.no\nkari@example.no\ninnkjop@skobutikken-tromso.no\n",
