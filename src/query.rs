@@ -28,6 +28,8 @@ pub struct Query {
     pub limit: Option<usize>,
     /// Solved and closed tickets too, even when no condition mentions the status.
     pub all: bool,
+    /// Only the tickets of this requester (an address as stored: lowercase).
+    pub requester: Option<String>,
     /// Look at every ticket file, trusting no shortcut of the listing cache.
     pub rescan: bool,
 }
@@ -66,12 +68,79 @@ pub const SORT_FIELDS: [&str; 13] = [
     "channel",
 ];
 
-fn sort_key<'a>(s: &'a Summary, field: &str) -> (Option<i64>, Option<&'a str>) {
+/// A ticket's SLA at a glance, from its summary alone: what `desk list` shows, sorts
+/// by and prints for programs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SlaGlance<'a> {
+    pub policy: Option<&'a str>,
+    /// The target due next (not met, not breached, due after now) and its due time.
+    pub next: Option<(&'a str, i64)>,
+    /// `desk tick` has warned that the next target is near.
+    pub warned: bool,
+    /// Targets not met and breached, with their due times, longest overdue first: those
+    /// `desk tick` recorded as breached, and those whose due time has passed though no
+    /// tick has recorded it yet. Nothing is due on a solved or closed ticket, so there
+    /// only recorded breaches count.
+    pub breached: Vec<(&'a str, i64)>,
+    /// A target not met has no due time: its clock is paused while the ticket waits.
+    pub paused: bool,
+}
+
+impl<'a> SlaGlance<'a> {
+    /// `done`: the ticket is solved or closed (its targets are stopped).
+    pub fn of(s: &'a Summary, now: i64, done: bool) -> SlaGlance<'a> {
+        let mut g = SlaGlance {
+            policy: s.trail.sla_policy.as_deref(),
+            ..SlaGlance::default()
+        };
+        for t in s.trail.sla.iter().filter(|t| t.met.is_none()) {
+            let overdue = !done && t.due.is_some_and(|d| d <= now);
+            if t.breached.is_some() || overdue {
+                let due = t.due.or(t.breached).unwrap_or(now);
+                g.breached.push((t.target.as_str(), due));
+            } else if let Some(due) = t.due.filter(|_| !done) {
+                if g.next.is_none_or(|(_, d)| due < d) {
+                    g.next = Some((t.target.as_str(), due));
+                    g.warned = t.warned.is_some();
+                }
+            } else if t.due.is_none() && !done {
+                g.paused = true;
+            }
+        }
+        g.breached.sort_by_key(|(name, due)| (*due, *name));
+        g
+    }
+
+    /// How urgent it is, smaller first: breached (longest overdue first), then due
+    /// (soonest first), then nothing due.
+    pub fn urgency(&self) -> (u8, i64) {
+        match (self.breached.first(), self.next) {
+            (Some((_, due)), _) => (0, *due),
+            (None, Some((_, due))) => (1, due),
+            (None, None) => (2, 0),
+        }
+    }
+}
+
+/// The sort key of `field`; `sla` is [`SlaGlance::urgency`] at `now`.
+fn sort_key<'a>(
+    s: &'a Summary,
+    field: &str,
+    settings: &Settings,
+    now: i64,
+) -> (Option<i64>, Option<&'a str>) {
     match field {
         "created_at" => (Some(s.created_at), None),
         "updated_at" => (Some(s.updated_at), None),
-        // Tickets with the nearest SLA due time first; those without last.
-        "sla" => (Some(s.sla_due.unwrap_or(i64::MAX)), None),
+        "sla" => {
+            let done = settings.category(&s.kind, &s.status).is_done();
+            let (rank, at) = SlaGlance::of(s, now, done).urgency();
+            // Rank and time in one number: times are Unix seconds, far below 2^61.
+            (
+                Some((i64::from(rank) << 61) + at.clamp(-(1 << 60), 1 << 60)),
+                None,
+            )
+        }
         "priority" => (Some(s.priority as i64), None),
         "status" => (None, Some(&s.status)),
         "subject" => (None, Some(&s.subject)),
@@ -156,6 +225,11 @@ impl Helpdesk {
         let mut customers: HashMap<String, Option<Customer>> = HashMap::new();
         let mut tickets: Vec<Summary> = Vec::new();
         for s in scan.tickets {
+            if let Some(r) = &q.requester
+                && s.requester.as_deref() != Some(r.as_str())
+            {
+                continue;
+            }
             if let Err(p) = settings.check_state(&s.kind, &s.status) {
                 problems.push(format!(
                     "{}: {p} (counted as open)",
@@ -189,16 +263,51 @@ impl Helpdesk {
                 tickets.push(s);
             }
         }
-        tickets.sort_by(|a, b| {
-            let o = sort_key(a, sort_field)
-                .cmp(&sort_key(b, sort_field))
-                .then_with(|| a.id.cmp(&b.id));
-            if desc { o.reverse() } else { o }
-        });
+        let now = self.now.timestamp();
+        if sort_field == "sla" {
+            // The glance costs a little: once per ticket, not per comparison.
+            let mut keyed: Vec<(Option<i64>, Summary)> = tickets
+                .into_iter()
+                .map(|s| (sort_key(&s, sort_field, settings, now).0, s))
+                .collect();
+            keyed.sort_by(|(ka, a), (kb, b)| {
+                let o = ka.cmp(kb).then_with(|| a.id.cmp(&b.id));
+                if desc { o.reverse() } else { o }
+            });
+            tickets = keyed.into_iter().map(|(_, s)| s).collect();
+        } else {
+            tickets.sort_by(|a, b| {
+                let o = sort_key(a, sort_field, settings, now)
+                    .cmp(&sort_key(b, sort_field, settings, now))
+                    .then_with(|| a.id.cmp(&b.id));
+                if desc { o.reverse() } else { o }
+            });
+        }
         if let Some(n) = q.limit {
             tickets.truncate(n);
         }
         Ok(Listing { tickets, problems })
+    }
+
+    /// Every ticket's ID, done ones too, sorted: what a short ID must be unique among.
+    /// Only the names in tickets/ are read, no file.
+    pub fn ticket_ids(&self) -> Result<Vec<String>> {
+        let dir = self.store.tickets_dir();
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(Error::io(&dir, e)),
+        };
+        let mut ids: Vec<String> = entries
+            .filter_map(|e| e.ok())
+            .filter_map(|e| {
+                let name = e.file_name();
+                let stem = name.to_str()?.strip_suffix(".json")?;
+                crate::model::id::is_full_id(stem).then(|| stem.to_string())
+            })
+            .collect();
+        ids.sort_unstable();
+        Ok(ids)
     }
 
     /// One ticket (its ID or a unique prefix) with its requester's name and its SLA

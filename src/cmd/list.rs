@@ -6,10 +6,12 @@ use serde::Serialize;
 
 use crate::cli::Ctx;
 use crate::error::{Error, Result};
-use crate::model::Priority;
-use crate::output::{Format, plural, print};
-use crate::query::Query;
+use crate::helpdesk::Helpdesk;
+use crate::model::{Priority, Settings, id};
+use crate::output::{Column, Format, Styled, json, jsonl, plural, print};
+use crate::query::{Query, SlaGlance};
 use crate::store::Summary;
+use crate::time::Duration;
 
 /// List tickets: by default those not solved or closed
 ///
@@ -31,8 +33,8 @@ pub struct ListArgs {
     pub format: Format,
 
     /// Sort by a field (id, created_at, updated_at, priority, status, subject, department,
-    /// assignee, requester, shop, type, channel, sla: nearest SLA due time first); prefix `-`
-    /// for descending [default: id]
+    /// assignee, requester, shop, type, channel, sla: breached first, then the soonest
+    /// due, those without last); prefix `-` for descending [default: id]
     #[arg(long, value_name = "FIELD", allow_hyphen_values = true)]
     pub sort: Option<String>,
 
@@ -50,9 +52,10 @@ pub struct ListArgs {
     pub rescan: bool,
 }
 
-/// One row of `--format json|jsonl`: the ticket without messages and history.
+/// One row of `--format json|jsonl`: the ticket without messages and history, with its
+/// status category, message count and SLA at a glance.
 #[derive(Serialize)]
-struct Row<'a> {
+pub struct Row<'a> {
     id: &'a str,
     subject: &'a str,
     #[serde(rename = "type")]
@@ -74,20 +77,38 @@ struct Row<'a> {
     updated_at: String,
     snoozed_until: Option<String>,
     messages: u32,
+    /// The SLA policy that applies, if any.
+    sla_policy: Option<&'a str>,
+    /// The target due next (not met, not breached) and when.
+    sla_next: Option<&'a str>,
+    sla_due: Option<String>,
+    /// Targets not met and breached, or past their due time (longest overdue first).
+    sla_breached: Vec<&'a str>,
 }
+
+/// The CSV columns: the ticket's own, then the message count and the SLA.
+const CSV_EXTRA: [&str; 5] = [
+    "messages",
+    "sla_policy",
+    "sla_next",
+    "sla_due",
+    "sla_breached",
+];
 
 fn rfc(secs: i64) -> String {
     crate::time::format_utc(DateTime::from_timestamp(secs, 0).unwrap_or_default())
 }
 
-/// The row of a summary, with its status category from desk.toml.
-fn row<'a>(s: &'a Summary, settings: &'a crate::model::Settings) -> Row<'a> {
+/// The row of a summary, with its status category from desk.toml and its SLA at `now`.
+pub fn row<'a>(s: &'a Summary, settings: &'a Settings, now: i64) -> Row<'a> {
+    let category = settings.category(&s.kind, &s.status);
+    let sla = SlaGlance::of(s, now, category.is_done());
     Row {
         id: &s.id,
         subject: &s.subject,
         kind: &s.kind,
         status: &s.status,
-        status_category: settings.category(&s.kind, &s.status).as_str(),
+        status_category: category.as_str(),
         priority: s.priority,
         department: s.department.as_deref(),
         assignee: s.assignee.as_deref(),
@@ -101,12 +122,164 @@ fn row<'a>(s: &'a Summary, settings: &'a crate::model::Settings) -> Row<'a> {
         updated_at: rfc(s.updated_at),
         snoozed_until: s.snoozed_until.map(rfc),
         messages: s.messages,
+        sla_policy: sla.policy,
+        sla_next: sla.next.map(|(t, _)| t),
+        sla_due: sla.next.map(|(_, d)| rfc(d)),
+        sla_breached: sla.breached.iter().map(|(t, _)| *t).collect(),
     }
+}
+
+/// The SLA cell: `first_reply in 2h10m`, `resolution 3h ago ✗` (the longest overdue of
+/// the breached targets), `paused`, `-`; red when breached, yellow once warned.
+fn sla_cell(g: &SlaGlance, now: i64) -> Styled {
+    let ago = |due: i64| Duration::from_secs(now - due).approx();
+    match (g.breached.first(), g.next) {
+        (Some((target, due)), _) => {
+            Styled::painted(format!("{target} {} ago ✗", ago(*due)), Some("31"))
+        }
+        (None, Some((target, due))) => Styled::painted(
+            format!("{target} in {}", Duration::from_secs(due - now).approx()),
+            g.warned.then_some("33"),
+        ),
+        (None, None) if g.paused => Styled::plain("paused"),
+        (None, None) => Styled::plain("-"),
+    }
+}
+
+/// Prints tickets as `desk list` does, in any format: `desk customer show` lists a
+/// customer's tickets with it.
+pub fn print_tickets(ctx: &Ctx, hd: &Helpdesk, rows: &[Summary], format: Format) -> Result<()> {
+    let settings = &hd.settings;
+    let now = hd.now.timestamp();
+    match format {
+        Format::Ids => {
+            let mut out = String::with_capacity(rows.len() * 16);
+            for s in rows {
+                out.push_str(&s.id);
+                out.push('\n');
+            }
+            print(&out)?;
+        }
+        Format::Json => {
+            let all: Vec<Row> = rows.iter().map(|s| row(s, settings, now)).collect();
+            print(&json(&all)?)?;
+        }
+        Format::Jsonl => {
+            let all: Vec<Row> = rows.iter().map(|s| row(s, settings, now)).collect();
+            print(&jsonl(&all)?)?;
+        }
+        Format::Csv => {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            let csv_err = |e: csv::Error| Error::invalid(e.to_string());
+            w.write_record(
+                crate::model::ticket::SUMMARY_FIELDS
+                    .iter()
+                    .chain(CSV_EXTRA.iter()),
+            )
+            .map_err(csv_err)?;
+            for s in rows {
+                let r = row(s, settings, now);
+                w.write_record([
+                    r.id,
+                    r.subject,
+                    r.kind,
+                    r.status,
+                    r.status_category,
+                    r.priority.as_str(),
+                    r.department.unwrap_or(""),
+                    r.assignee.unwrap_or(""),
+                    r.requester.unwrap_or(""),
+                    r.shop.unwrap_or(""),
+                    r.channel,
+                    &r.tags.join(" "),
+                    &r.created_at,
+                    &r.updated_at,
+                    r.snoozed_until.as_deref().unwrap_or(""),
+                    &r.messages.to_string(),
+                    r.sla_policy.unwrap_or(""),
+                    r.sla_next.unwrap_or(""),
+                    r.sla_due.as_deref().unwrap_or(""),
+                    &r.sla_breached.join(" "),
+                ])
+                .map_err(csv_err)?;
+            }
+            let bytes = w.into_inner().map_err(|e| Error::invalid(e.to_string()))?;
+            print(&String::from_utf8_lossy(&bytes))?;
+        }
+        Format::Table => {
+            if rows.is_empty() {
+                ctx.out.status("no tickets");
+            } else {
+                print(&ticket_table(ctx, hd, rows)?)?;
+                ctx.out.status(plural(rows.len(), "ticket"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The table for people. With colour, each ID's shortest unique prefix (among every
+/// ticket, done ones too) is highlighted, as jj does; without, IDs are printed whole
+/// and plain, to copy.
+pub fn ticket_table(ctx: &Ctx, hd: &Helpdesk, rows: &[Summary]) -> Result<String> {
+    let settings = &hd.settings;
+    let now = hd.now.timestamp();
+    let tz = settings.helpdesk.timezone;
+    let all_ids = if ctx.out.color {
+        hd.ticket_ids()?
+    } else {
+        Vec::new()
+    };
+    let cells: Vec<Vec<Styled>> = rows
+        .iter()
+        .map(|s| {
+            let updated = DateTime::from_timestamp(s.updated_at, 0)
+                .unwrap_or_default()
+                .with_timezone(&tz)
+                .format("%Y-%m-%d %H:%M")
+                .to_string();
+            let id = if ctx.out.color {
+                Styled {
+                    text: s.id.clone(),
+                    style: Some("90"),
+                    lead: Some((id::unique_prefix_len(&all_ids, &s.id, 4), "1;35")),
+                }
+            } else {
+                Styled::plain(s.id.clone())
+            };
+            let priority = match s.priority {
+                Priority::Urgent => Some("1;31"),
+                Priority::High => Some("33"),
+                _ => None,
+            };
+            let done = settings.category(&s.kind, &s.status).is_done();
+            vec![
+                id,
+                Styled::plain(s.status.clone()),
+                Styled::painted(s.priority.to_string(), priority),
+                Styled::plain(s.department.clone().unwrap_or_else(|| "-".into())),
+                Styled::plain(s.assignee.clone().unwrap_or_else(|| "-".into())),
+                Styled::plain(updated),
+                sla_cell(&SlaGlance::of(s, now, done), now),
+                Styled::plain(s.subject.clone()),
+            ]
+        })
+        .collect();
+    let columns = [
+        Column::keep("ID"),
+        Column::cut("STATUS", 6),
+        Column::keep("PRIORITY"),
+        Column::cut("DEPARTMENT", 8).droppable(1),
+        Column::cut("ASSIGNEE", 6),
+        Column::keep("UPDATED").droppable(2),
+        Column::keep("SLA"),
+        Column::cut("SUBJECT", 10),
+    ];
+    Ok(ctx.out.fit_table(&columns, &cells))
 }
 
 pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
     let hd = ctx.helpdesk()?;
-    let settings = &hd.settings;
     let args_view = args.view.clone();
     let listing = hd.list(&Query {
         filters: args.filters,
@@ -114,6 +287,7 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
         sort: args.sort,
         limit: args.limit,
         all: args.all,
+        requester: None,
         rescan: args.rescan,
     })?;
     for p in &listing.problems {
@@ -131,101 +305,7 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
             "the view `{v}` is about the acting agent (@me), and none is set: use --as AGENT or DESK_AGENT"
         ));
     }
-    let rows: Vec<&Summary> = listing.tickets.iter().collect();
-    match args.format {
-        Format::Ids => {
-            let mut out = String::with_capacity(rows.len() * 16);
-            for s in &rows {
-                out.push_str(&s.id);
-                out.push('\n');
-            }
-            print(&out)?;
-        }
-        Format::Json => {
-            let all: Vec<Row> = rows.iter().map(|s| row(s, settings)).collect();
-            let mut text =
-                serde_json::to_string_pretty(&all).map_err(|e| Error::invalid(e.to_string()))?;
-            text.push('\n');
-            print(&text)?;
-        }
-        Format::Jsonl => {
-            let mut out = String::new();
-            for s in &rows {
-                out.push_str(
-                    &serde_json::to_string(&row(s, settings))
-                        .map_err(|e| Error::invalid(e.to_string()))?,
-                );
-                out.push('\n');
-            }
-            print(&out)?;
-        }
-        Format::Csv => {
-            let mut w = csv::Writer::from_writer(Vec::new());
-            let header = crate::model::ticket::SUMMARY_FIELDS;
-            let csv_err = |e: csv::Error| Error::invalid(e.to_string());
-            w.write_record(header).map_err(csv_err)?;
-            for s in &rows {
-                let r = row(s, settings);
-                w.write_record([
-                    r.id,
-                    r.subject,
-                    r.kind,
-                    r.status,
-                    r.status_category,
-                    r.priority.as_str(),
-                    r.department.unwrap_or(""),
-                    r.assignee.unwrap_or(""),
-                    r.requester.unwrap_or(""),
-                    r.shop.unwrap_or(""),
-                    r.channel,
-                    &r.tags.join(" "),
-                    &r.created_at,
-                    &r.updated_at,
-                    r.snoozed_until.as_deref().unwrap_or(""),
-                ])
-                .map_err(csv_err)?;
-            }
-            let bytes = w.into_inner().map_err(|e| Error::invalid(e.to_string()))?;
-            print(&String::from_utf8_lossy(&bytes))?;
-        }
-        Format::Table => {
-            if rows.is_empty() {
-                ctx.out.status("no tickets");
-            } else {
-                let tz = settings.helpdesk.timezone;
-                let cells: Vec<Vec<String>> = rows
-                    .iter()
-                    .map(|s| {
-                        let updated = DateTime::from_timestamp(s.updated_at, 0)
-                            .unwrap_or_default()
-                            .with_timezone(&tz)
-                            .format("%Y-%m-%d %H:%M")
-                            .to_string();
-                        vec![
-                            s.id.clone(),
-                            s.status.clone(),
-                            s.priority.to_string(),
-                            s.department.clone().unwrap_or_else(|| "-".into()),
-                            s.assignee.clone().unwrap_or_else(|| "-".into()),
-                            updated,
-                            s.subject.clone(),
-                        ]
-                    })
-                    .collect();
-                let headers = [
-                    "ID",
-                    "STATUS",
-                    "PRIORITY",
-                    "DEPARTMENT",
-                    "ASSIGNEE",
-                    "UPDATED",
-                    "SUBJECT",
-                ];
-                print(&ctx.out.render_table(&headers, &cells))?;
-                ctx.out.status(plural(rows.len(), "ticket"));
-            }
-        }
-    }
+    print_tickets(ctx, &hd, &listing.tickets, args.format)?;
     if !listing.problems.is_empty() {
         return Err(Error::Partial(format!(
             "{} could not be read or {} wrong (listed above)",

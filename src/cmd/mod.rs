@@ -2,6 +2,7 @@
 
 pub mod assign;
 pub mod completions;
+pub mod customer;
 pub mod import;
 pub mod ingest;
 pub mod init;

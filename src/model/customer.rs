@@ -47,6 +47,97 @@ impl Customer {
     }
 }
 
+/// A customer field that `desk customer set` changes; `email` names the file and is
+/// never changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CustomerField {
+    Name,
+    Group,
+    Organization,
+    /// `fields.NAME`: a custom field.
+    Custom(String),
+}
+
+/// The names, as people write them; `fields.NAME` stands for every custom field.
+pub const FIELD_NAMES: [&str; 4] = ["name", "group", "organization", "fields.NAME"];
+
+impl CustomerField {
+    /// Reads a field name; the error says why it cannot be set and what can.
+    pub fn parse(name: &str) -> Result<CustomerField, crate::error::Problem> {
+        match name {
+            "name" => return Ok(CustomerField::Name),
+            "group" => return Ok(CustomerField::Group),
+            "organization" => return Ok(CustomerField::Organization),
+            "email" => {
+                return Err(
+                    "`email` names the customer's file and cannot be set: copy the file to the new address instead".into(),
+                );
+            }
+            "created_at" => return Err("`created_at` cannot be set by hand".into()),
+            _ => {}
+        }
+        if let Some(custom) = name.strip_prefix("fields.") {
+            if custom.is_empty() || custom.chars().any(|c| c.is_whitespace() || c == '=') {
+                return Err(
+                    format!("`{}` is not a field name", crate::error::one_line(custom)).into(),
+                );
+            }
+            return Ok(CustomerField::Custom(custom.to_string()));
+        }
+        Err(crate::error::Problem::near_or_list(
+            format!("unknown customer field `{}`", crate::error::one_line(name)),
+            name,
+            FIELD_NAMES,
+            "settable",
+        ))
+    }
+
+    pub fn name(&self) -> String {
+        match self {
+            CustomerField::Name => "name".into(),
+            CustomerField::Group => "group".into(),
+            CustomerField::Organization => "organization".into(),
+            CustomerField::Custom(n) => format!("fields.{n}"),
+        }
+    }
+}
+
+impl Customer {
+    /// The field's value, if it has one.
+    pub fn get(&self, field: &CustomerField) -> Option<&str> {
+        match field {
+            CustomerField::Name => self.name.as_deref(),
+            CustomerField::Group => self.group.as_deref(),
+            CustomerField::Organization => self.organization.as_deref(),
+            CustomerField::Custom(n) => self.fields.get(n).map(String::as_str),
+        }
+    }
+
+    /// Sets a field (trimmed; empty clears it). Returns the old value when it changed.
+    pub fn set(&mut self, field: &CustomerField, value: &str) -> Option<Option<String>> {
+        let value = value.trim();
+        let new = (!value.is_empty()).then(|| value.to_string());
+        let old = self.get(field).map(str::to_string);
+        if old == new {
+            return None;
+        }
+        match field {
+            CustomerField::Name => self.name = new,
+            CustomerField::Group => self.group = new,
+            CustomerField::Organization => self.organization = new,
+            CustomerField::Custom(n) => match new {
+                Some(v) => {
+                    self.fields.insert(n.clone(), v);
+                }
+                None => {
+                    self.fields.remove(n);
+                }
+            },
+        }
+        Some(old)
+    }
+}
+
 /// Emails are compared and stored lowercase and trimmed.
 pub fn normalize_email(email: &str) -> String {
     email.trim().to_lowercase()
@@ -196,6 +287,23 @@ mod tests {
         ] {
             assert!(validate_email(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn fields_set_clear_and_say_what_was_meant() {
+        let mut c = Customer::new("kari@example.no", Some("Kari"), Utc::now());
+        let group = CustomerField::parse("group").unwrap();
+        assert_eq!(c.set(&group, " vip "), Some(None));
+        assert_eq!(c.group.as_deref(), Some("vip"));
+        assert_eq!(c.set(&group, "vip"), None, "unchanged");
+        let plan = CustomerField::parse("fields.plan").unwrap();
+        assert_eq!(c.set(&plan, "gold"), Some(None));
+        assert_eq!(c.set(&plan, ""), Some(Some("gold".into())));
+        assert!(c.fields.is_empty());
+        let typo = CustomerField::parse("gruop").unwrap_err();
+        assert_eq!(typo.hint.as_deref(), Some("group"));
+        assert!(CustomerField::parse("email").is_err());
+        assert!(CustomerField::parse("fields.").is_err());
     }
 
     #[test]

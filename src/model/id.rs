@@ -105,6 +105,26 @@ pub fn is_id_prefix(s: &str) -> bool {
     !s.is_empty() && s.len() <= LEN && s.bytes().all(|b| ALPHABET.contains(&b))
 }
 
+/// The length of the shortest prefix of `id` that no other ID in `sorted` starts with,
+/// at least `min` (and at most the ID): what a person needs to type. `sorted` holds
+/// every ticket's ID in order (with or without `id` itself); only `id`'s neighbours
+/// there are compared.
+pub fn unique_prefix_len(sorted: &[String], id: &str, min: usize) -> usize {
+    let common = |other: &str| {
+        id.bytes()
+            .zip(other.bytes())
+            .take_while(|(a, b)| a == b)
+            .count()
+    };
+    let at = sorted.partition_point(|x| x.as_str() < id);
+    let before = at.checked_sub(1).map_or(0, |i| common(&sorted[i]));
+    let after = sorted[at..]
+        .iter()
+        .find(|x| x.as_str() != id)
+        .map_or(0, |x| common(x));
+    (before.max(after) + 1).max(min).min(id.len())
+}
+
 /// Per-clone generator state, stored in `.desk/ids.json` under the helpdesk lock.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct IdState {
@@ -228,6 +248,26 @@ mod tests {
         assert_eq!(st.next(253_402_300_740), None);
         assert_eq!(st.next(EPOCH), None, "never goes back");
         assert!(all.last().unwrap().starts_with("zzzzzzz"));
+    }
+
+    #[test]
+    fn unique_prefixes_compare_neighbours() {
+        let ids: Vec<String> = [
+            "06aa0000000001",
+            "06aa0000000002",
+            "06ab1000000000",
+            "07zz0000000000",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        assert_eq!(unique_prefix_len(&ids, "06aa0000000001", 4), 14);
+        assert_eq!(unique_prefix_len(&ids, "06ab1000000000", 4), 4);
+        assert_eq!(unique_prefix_len(&ids, "07zz0000000000", 2), 2);
+        assert_eq!(unique_prefix_len(&ids, "06ab1000000000", 2), 4);
+        assert_eq!(unique_prefix_len(&[], "06ab1000000000", 4), 4);
+        // An ID not among them is compared with where it would be.
+        assert_eq!(unique_prefix_len(&ids, "06ab0000000000", 4), 5);
     }
 
     #[test]

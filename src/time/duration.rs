@@ -115,6 +115,18 @@ impl Duration {
         })
     }
 
+    /// The span as a glance needs it, to be printed: whole minutes from a minute on,
+    /// whole hours from a day on (`2h10m`, `1d3h`, `45s`), towards zero.
+    pub fn approx(self) -> Self {
+        let abs = self.seconds.abs();
+        let unit = match abs {
+            ..60 => 1,
+            60..86_400 => 60,
+            _ => 3_600,
+        };
+        Duration::from_secs(self.seconds.signum() * (abs / unit) * unit)
+    }
+
     /// As chrono's duration; saturates instead of panicking on spans chrono cannot hold.
     pub fn to_chrono(self) -> chrono::Duration {
         chrono::Duration::try_seconds(self.seconds).unwrap_or(if self.seconds < 0 {
@@ -208,6 +220,16 @@ mod tests {
             Duration::parse("521775w").map(|d| d.seconds),
             Ok(521_775 * 604_800)
         );
+    }
+
+    #[test]
+    fn approximates_for_a_glance() {
+        let shown = |s: i64| Duration::from_secs(s).approx().to_string();
+        assert_eq!(shown(45), "45s");
+        assert_eq!(shown(7_835), "2h10m");
+        assert_eq!(shown(97_300), "1d3h");
+        assert_eq!(shown(-7_835), "-2h10m");
+        assert_eq!(shown(0), "0s");
     }
 
     #[test]
