@@ -23,6 +23,7 @@ mod instants;
 mod language;
 mod mail_robust;
 mod manager;
+mod manager_tools;
 mod outbox;
 mod report;
 mod rules;
