@@ -223,6 +223,9 @@ _desk() {
             desk__subcmd__help__subcmd__rules,list)
                 cmd="desk__subcmd__help__subcmd__rules__subcmd__list"
                 ;;
+            desk__subcmd__help__subcmd__rules,stats)
+                cmd="desk__subcmd__help__subcmd__rules__subcmd__stats"
+                ;;
             desk__subcmd__help__subcmd__rules,test)
                 cmd="desk__subcmd__help__subcmd__rules__subcmd__test"
                 ;;
@@ -295,6 +298,9 @@ _desk() {
             desk__subcmd__rules,list)
                 cmd="desk__subcmd__rules__subcmd__list"
                 ;;
+            desk__subcmd__rules,stats)
+                cmd="desk__subcmd__rules__subcmd__stats"
+                ;;
             desk__subcmd__rules,test)
                 cmd="desk__subcmd__rules__subcmd__test"
                 ;;
@@ -306,6 +312,9 @@ _desk() {
                 ;;
             desk__subcmd__rules__subcmd__help,list)
                 cmd="desk__subcmd__rules__subcmd__help__subcmd__list"
+                ;;
+            desk__subcmd__rules__subcmd__help,stats)
+                cmd="desk__subcmd__rules__subcmd__help__subcmd__stats"
                 ;;
             desk__subcmd__rules__subcmd__help,test)
                 cmd="desk__subcmd__rules__subcmd__help__subcmd__test"
@@ -1053,7 +1062,7 @@ _desk() {
             return 0
             ;;
         desk__subcmd__help__subcmd__rules)
-            opts="check list test"
+            opts="check list test stats"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1081,6 +1090,20 @@ _desk() {
             return 0
             ;;
         desk__subcmd__help__subcmd__rules__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        desk__subcmd__help__subcmd__rules__subcmd__stats)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2151,7 +2174,7 @@ _desk() {
             return 0
             ;;
         desk__subcmd__rules)
-            opts="-C -q -h -V --dir --as --now --color --quiet --help --version check list test help"
+            opts="-C -q -h -V --dir --as --now --color --quiet --help --version check list test stats help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2219,7 +2242,7 @@ _desk() {
             return 0
             ;;
         desk__subcmd__rules__subcmd__help)
-            opts="check list test help"
+            opts="check list test stats help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2274,6 +2297,20 @@ _desk() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        desk__subcmd__rules__subcmd__help__subcmd__stats)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         desk__subcmd__rules__subcmd__help__subcmd__test)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -2297,6 +2334,52 @@ _desk() {
             case "${prev}" in
                 --format)
                     COMPREPLY=($(compgen -W "table json jsonl csv ids" -- "${cur}"))
+                    return 0
+                    ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        desk__subcmd__rules__subcmd__stats)
+            opts="-C -q -h -V --since --until --format --dir --as --now --color --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --until)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
                     return 0
                     ;;
                 --dir)

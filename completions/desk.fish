@@ -372,8 +372,8 @@ complete -c desk -n "__fish_desk_using_subcommand report; and not __fish_seen_su
 agent\t''
 shop\t''
 type\t''"
-complete -c desk -n "__fish_desk_using_subcommand report; and not __fish_seen_subcommand_from sla help" -l since -d 'Start: a duration back from --until (`30d`, `12w`), a date or a time [default: 30d]' -r
-complete -c desk -n "__fish_desk_using_subcommand report; and not __fish_seen_subcommand_from sla help" -l until -d 'End, not included: a date or a time [default: now]' -r
+complete -c desk -n "__fish_desk_using_subcommand report; and not __fish_seen_subcommand_from sla help" -l since -d 'Start: a duration back from --until or now (`30d`, `12w`), a date or a time [default: 30d]' -r
+complete -c desk -n "__fish_desk_using_subcommand report; and not __fish_seen_subcommand_from sla help" -l until -d 'End, not included, to the second: a date or a time [default: now, this second included]' -r
 complete -c desk -n "__fish_desk_using_subcommand report; and not __fish_seen_subcommand_from sla help" -l format -r -f -a "table\t''
 json\t''
 csv\t''"
@@ -389,8 +389,8 @@ complete -c desk -n "__fish_desk_using_subcommand report; and not __fish_seen_su
 complete -c desk -n "__fish_desk_using_subcommand report; and not __fish_seen_subcommand_from sla help" -s V -l version -d 'Print version'
 complete -c desk -n "__fish_desk_using_subcommand report; and not __fish_seen_subcommand_from sla help" -f -a "sla" -d 'SLA results per policy and target: met %, breaches, the worst tickets'
 complete -c desk -n "__fish_desk_using_subcommand report; and not __fish_seen_subcommand_from sla help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c desk -n "__fish_desk_using_subcommand report; and __fish_seen_subcommand_from sla" -l since -d 'Start: a duration back from --until (`30d`, `12w`), a date or a time [default: 30d]' -r
-complete -c desk -n "__fish_desk_using_subcommand report; and __fish_seen_subcommand_from sla" -l until -d 'End, not included: a date or a time [default: now]' -r
+complete -c desk -n "__fish_desk_using_subcommand report; and __fish_seen_subcommand_from sla" -l since -d 'Start: a duration back from --until or now (`30d`, `12w`), a date or a time [default: 30d]' -r
+complete -c desk -n "__fish_desk_using_subcommand report; and __fish_seen_subcommand_from sla" -l until -d 'End, not included, to the second: a date or a time [default: now, this second included]' -r
 complete -c desk -n "__fish_desk_using_subcommand report; and __fish_seen_subcommand_from sla" -l format -r -f -a "table\t''
 json\t''
 csv\t''"
@@ -405,19 +405,20 @@ complete -c desk -n "__fish_desk_using_subcommand report; and __fish_seen_subcom
 complete -c desk -n "__fish_desk_using_subcommand report; and __fish_seen_subcommand_from sla" -s V -l version -d 'Print version'
 complete -c desk -n "__fish_desk_using_subcommand report; and __fish_seen_subcommand_from help" -f -a "sla" -d 'SLA results per policy and target: met %, breaches, the worst tickets'
 complete -c desk -n "__fish_desk_using_subcommand report; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c desk -n "__fish_desk_using_subcommand rules; and not __fish_seen_subcommand_from check list test help" -s C -l dir -d 'Run as if started in DIR (the helpdesk is DIR or its nearest ancestor with desk.toml)' -r -F
-complete -c desk -n "__fish_desk_using_subcommand rules; and not __fish_seen_subcommand_from check list test help" -l as -d 'Act as this agent: the actor recorded in history for manual changes [default: system]' -r
-complete -c desk -n "__fish_desk_using_subcommand rules; and not __fish_seen_subcommand_from check list test help" -l now -d 'Pin the clock to this instant (RFC 3339), for tests and what-if runs' -r
-complete -c desk -n "__fish_desk_using_subcommand rules; and not __fish_seen_subcommand_from check list test help" -l color -d 'When to use color (NO_COLOR turns it off)' -r -f -a "auto\t''
+complete -c desk -n "__fish_desk_using_subcommand rules; and not __fish_seen_subcommand_from check list test stats help" -s C -l dir -d 'Run as if started in DIR (the helpdesk is DIR or its nearest ancestor with desk.toml)' -r -F
+complete -c desk -n "__fish_desk_using_subcommand rules; and not __fish_seen_subcommand_from check list test stats help" -l as -d 'Act as this agent: the actor recorded in history for manual changes [default: system]' -r
+complete -c desk -n "__fish_desk_using_subcommand rules; and not __fish_seen_subcommand_from check list test stats help" -l now -d 'Pin the clock to this instant (RFC 3339), for tests and what-if runs' -r
+complete -c desk -n "__fish_desk_using_subcommand rules; and not __fish_seen_subcommand_from check list test stats help" -l color -d 'When to use color (NO_COLOR turns it off)' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c desk -n "__fish_desk_using_subcommand rules; and not __fish_seen_subcommand_from check list test help" -s q -l quiet -d 'Print no status messages, only data and errors'
-complete -c desk -n "__fish_desk_using_subcommand rules; and not __fish_seen_subcommand_from check list test help" -s h -l help -d 'Print help'
-complete -c desk -n "__fish_desk_using_subcommand rules; and not __fish_seen_subcommand_from check list test help" -s V -l version -d 'Print version'
-complete -c desk -n "__fish_desk_using_subcommand rules; and not __fish_seen_subcommand_from check list test help" -f -a "check" -d 'Validate desk.toml, rules.toml and every template; list every mistake'
-complete -c desk -n "__fish_desk_using_subcommand rules; and not __fish_seen_subcommand_from check list test help" -f -a "list" -d 'List the rules, one line each'
-complete -c desk -n "__fish_desk_using_subcommand rules; and not __fish_seen_subcommand_from check list test help" -f -a "test" -d 'Show which rules would fire on a ticket and why, changing nothing'
-complete -c desk -n "__fish_desk_using_subcommand rules; and not __fish_seen_subcommand_from check list test help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c desk -n "__fish_desk_using_subcommand rules; and not __fish_seen_subcommand_from check list test stats help" -s q -l quiet -d 'Print no status messages, only data and errors'
+complete -c desk -n "__fish_desk_using_subcommand rules; and not __fish_seen_subcommand_from check list test stats help" -s h -l help -d 'Print help'
+complete -c desk -n "__fish_desk_using_subcommand rules; and not __fish_seen_subcommand_from check list test stats help" -s V -l version -d 'Print version'
+complete -c desk -n "__fish_desk_using_subcommand rules; and not __fish_seen_subcommand_from check list test stats help" -f -a "check" -d 'Validate desk.toml, rules.toml and every template; list every mistake'
+complete -c desk -n "__fish_desk_using_subcommand rules; and not __fish_seen_subcommand_from check list test stats help" -f -a "list" -d 'List the rules, one line each'
+complete -c desk -n "__fish_desk_using_subcommand rules; and not __fish_seen_subcommand_from check list test stats help" -f -a "test" -d 'Show which rules would fire on a ticket and why, changing nothing'
+complete -c desk -n "__fish_desk_using_subcommand rules; and not __fish_seen_subcommand_from check list test stats help" -f -a "stats" -d 'Count how often each rule, SLA policy and schedule fired in a period'
+complete -c desk -n "__fish_desk_using_subcommand rules; and not __fish_seen_subcommand_from check list test stats help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c desk -n "__fish_desk_using_subcommand rules; and __fish_seen_subcommand_from check" -s C -l dir -d 'Run as if started in DIR (the helpdesk is DIR or its nearest ancestor with desk.toml)' -r -F
 complete -c desk -n "__fish_desk_using_subcommand rules; and __fish_seen_subcommand_from check" -l as -d 'Act as this agent: the actor recorded in history for manual changes [default: system]' -r
 complete -c desk -n "__fish_desk_using_subcommand rules; and __fish_seen_subcommand_from check" -l now -d 'Pin the clock to this instant (RFC 3339), for tests and what-if runs' -r
@@ -457,9 +458,24 @@ never\t''"
 complete -c desk -n "__fish_desk_using_subcommand rules; and __fish_seen_subcommand_from test" -s q -l quiet -d 'Print no status messages, only data and errors'
 complete -c desk -n "__fish_desk_using_subcommand rules; and __fish_seen_subcommand_from test" -s h -l help -d 'Print help'
 complete -c desk -n "__fish_desk_using_subcommand rules; and __fish_seen_subcommand_from test" -s V -l version -d 'Print version'
+complete -c desk -n "__fish_desk_using_subcommand rules; and __fish_seen_subcommand_from stats" -l since -d 'Start: a duration back from --until or now (`30d`, `12w`), a date or a time [default: 30d]' -r
+complete -c desk -n "__fish_desk_using_subcommand rules; and __fish_seen_subcommand_from stats" -l until -d 'End, not included, to the second: a date or a time [default: now, this second included]' -r
+complete -c desk -n "__fish_desk_using_subcommand rules; and __fish_seen_subcommand_from stats" -l format -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c desk -n "__fish_desk_using_subcommand rules; and __fish_seen_subcommand_from stats" -s C -l dir -d 'Run as if started in DIR (the helpdesk is DIR or its nearest ancestor with desk.toml)' -r -F
+complete -c desk -n "__fish_desk_using_subcommand rules; and __fish_seen_subcommand_from stats" -l as -d 'Act as this agent: the actor recorded in history for manual changes [default: system]' -r
+complete -c desk -n "__fish_desk_using_subcommand rules; and __fish_seen_subcommand_from stats" -l now -d 'Pin the clock to this instant (RFC 3339), for tests and what-if runs' -r
+complete -c desk -n "__fish_desk_using_subcommand rules; and __fish_seen_subcommand_from stats" -l color -d 'When to use color (NO_COLOR turns it off)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c desk -n "__fish_desk_using_subcommand rules; and __fish_seen_subcommand_from stats" -s q -l quiet -d 'Print no status messages, only data and errors'
+complete -c desk -n "__fish_desk_using_subcommand rules; and __fish_seen_subcommand_from stats" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c desk -n "__fish_desk_using_subcommand rules; and __fish_seen_subcommand_from stats" -s V -l version -d 'Print version'
 complete -c desk -n "__fish_desk_using_subcommand rules; and __fish_seen_subcommand_from help" -f -a "check" -d 'Validate desk.toml, rules.toml and every template; list every mistake'
 complete -c desk -n "__fish_desk_using_subcommand rules; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the rules, one line each'
 complete -c desk -n "__fish_desk_using_subcommand rules; and __fish_seen_subcommand_from help" -f -a "test" -d 'Show which rules would fire on a ticket and why, changing nothing'
+complete -c desk -n "__fish_desk_using_subcommand rules; and __fish_seen_subcommand_from help" -f -a "stats" -d 'Count how often each rule, SLA policy and schedule fired in a period'
 complete -c desk -n "__fish_desk_using_subcommand rules; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c desk -n "__fish_desk_using_subcommand sync" -s C -l dir -d 'Run as if started in DIR (the helpdesk is DIR or its nearest ancestor with desk.toml)' -r -F
 complete -c desk -n "__fish_desk_using_subcommand sync" -l as -d 'Act as this agent: the actor recorded in history for manual changes [default: system]' -r
@@ -534,3 +550,4 @@ complete -c desk -n "__fish_desk_using_subcommand help; and __fish_seen_subcomma
 complete -c desk -n "__fish_desk_using_subcommand help; and __fish_seen_subcommand_from rules" -f -a "check" -d 'Validate desk.toml, rules.toml and every template; list every mistake'
 complete -c desk -n "__fish_desk_using_subcommand help; and __fish_seen_subcommand_from rules" -f -a "list" -d 'List the rules, one line each'
 complete -c desk -n "__fish_desk_using_subcommand help; and __fish_seen_subcommand_from rules" -f -a "test" -d 'Show which rules would fire on a ticket and why, changing nothing'
+complete -c desk -n "__fish_desk_using_subcommand help; and __fish_seen_subcommand_from rules" -f -a "stats" -d 'Count how often each rule, SLA policy and schedule fired in a period'

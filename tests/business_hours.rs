@@ -172,13 +172,14 @@ fn agree_with_pandas(cases: &[Case]) {
         env!("CARGO_MANIFEST_DIR"),
         "/tests/oracle/business_hours.py"
     );
-    let mut child = Command::new("python3")
+    let python = crate::common::python();
+    let mut child = Command::new(&python)
         .arg(script)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("python3 is needed for this test (see the README's set-up)");
+        .unwrap_or_else(|e| panic!("{} does not run: {e}", python.display()));
     child
         .stdin
         .take()
@@ -188,7 +189,7 @@ fn agree_with_pandas(cases: &[Case]) {
     let out = child.wait_with_output().unwrap();
     assert!(
         out.status.success(),
-        "the pandas oracle failed (install it with `python3 -m pip install pandas`):\n{}",
+        "the pandas oracle failed:\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
     let expected: Vec<String> = serde_json::from_slice(&out.stdout).unwrap();

@@ -30,7 +30,8 @@ impl Server {
             .map(|a| a.port())
             .expect("a free port");
         let dir = tempfile::tempdir().expect("temp dir");
-        let mut child = Command::new("python3")
+        let python = crate::common::python();
+        let mut child = Command::new(&python)
             .arg(smtp_dir().join("server.py"))
             .args(["--port", &port.to_string(), "--dir"])
             .arg(dir.path())
@@ -38,7 +39,7 @@ impl Server {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .expect("python3 runs");
+            .unwrap_or_else(|e| panic!("{} does not run: {e}", python.display()));
         let mut line = String::new();
         let out = child.stdout.take().expect("stdout");
         BufReader::new(out).read_line(&mut line).expect("read");
@@ -47,9 +48,7 @@ impl Server {
             if let Some(mut e) = child.stderr.take() {
                 let _ = std::io::Read::read_to_string(&mut e, &mut err);
             }
-            panic!(
-                "the test SMTP server did not start (install its package: `python3 -m pip install aiosmtpd`, see README):\n{err}"
-            );
+            panic!("the test SMTP server did not start:\n{err}");
         }
         Server { child, port, dir }
     }
@@ -64,7 +63,7 @@ impl Server {
 
     /// Every message received, parsed by Python's email package in strict mode.
     pub(crate) fn received(&self) -> Vec<Value> {
-        let out = Command::new("python3")
+        let out = Command::new(crate::common::python())
             .arg(smtp_dir().join("check.py"))
             .arg(self.dir.path())
             .output()
@@ -263,7 +262,11 @@ fn a_sendmail_compatible_client_delivers_the_same() {
 /// `desk outbox send` through the test sendmail client, which hands each message to
 /// the test server on `port`; it must succeed.
 pub(crate) fn send_through_sendmail(d: &Desk, port: u16) {
-    let sendmail = format!("python3 {} -t -i", smtp_dir().join("sendmail.py").display());
+    let sendmail = format!(
+        "'{}' '{}' -t -i",
+        crate::common::python().display(),
+        smtp_dir().join("sendmail.py").display()
+    );
     let out = d
         .cmd()
         .args(["outbox", "send", "--sendmail", &sendmail])

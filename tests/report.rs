@@ -371,8 +371,10 @@ fn csv_has_one_row_per_group_and_the_total() {
     ]);
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 4, "{out}");
-    assert!(lines[0].starts_with("group,open_now,created,solved,reopened,"));
-    assert!(lines[3].starts_with("all,6,7,3,1,1,1,"), "{}", lines[3]);
+    assert!(lines[0].starts_with(
+        "group,open_now,created,solved_tickets,solved_moves,reopened_tickets,reopened_moves,"
+    ));
+    assert!(lines[3].starts_with("all,6,7,3,3,1,1,1,1,"), "{}", lines[3]);
 }
 
 #[test]

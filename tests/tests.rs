@@ -25,6 +25,7 @@ mod language;
 mod listing;
 mod mail_robust;
 mod manager;
+mod manager_tools;
 mod outbox;
 mod report;
 mod rules;

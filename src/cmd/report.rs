@@ -10,6 +10,8 @@ use crate::error::Result;
 use crate::helpdesk::Helpdesk;
 use crate::output::{self, print};
 use crate::report::{self, By, Group, Times, chart};
+use crate::time::Duration;
+use chrono_tz::Tz;
 
 /// Workload and performance by department, agent, shop or type, for any period
 ///
@@ -54,11 +56,11 @@ pub struct SlaArgs {
 
 #[derive(Debug, Args)]
 pub struct Period {
-    /// Start: a duration back from --until (`30d`, `12w`), a date or a time [default: 30d]
+    /// Start: a duration back from --until or now (`30d`, `12w`), a date or a time [default: 30d]
     #[arg(long, value_name = "WHEN")]
     pub since: Option<String>,
 
-    /// End, not included: a date or a time [default: now]
+    /// End, not included, to the second: a date or a time [default: now, this second included]
     #[arg(long, value_name = "WHEN")]
     pub until: Option<String>,
 }
@@ -98,20 +100,16 @@ pub fn run(ctx: &Ctx, args: ReportArgs) -> Result<()> {
     }
 }
 
-/// `42m`, `3h05m`, `2d4h`; `-` for nothing.
+/// A duration as desk prints durations everywhere (`42m`, `3h5m`, `1w2d`), rounded as
+/// [`Duration::rounded`] says; `-` for none. JSON and CSV keep the seconds.
 fn span(secs: Option<i64>) -> String {
-    let Some(secs) = secs else {
-        return "-".into();
-    };
-    let m = secs.max(0) / 60;
-    match m {
-        0 => format!("{}s", secs.max(0)),
-        1..60 => format!("{m}m"),
-        60..1440 => format!("{}h{:02}m", m / 60, m % 60),
-        _ => format!("{}d{}h", m / 1440, (m % 1440) / 60),
-    }
+    secs.map_or_else(
+        || "-".into(),
+        |s| Duration::from_secs(s.max(0)).rounded().to_string(),
+    )
 }
 
+/// Median / 90th percentile in business time, `-` when nothing was measured.
 fn times(t: &Times) -> String {
     if t.count == 0 {
         return "-".into();
@@ -123,17 +121,22 @@ fn times(t: &Times) -> String {
     )
 }
 
+/// Tickets, with the moves in brackets: `12 (14)`.
+fn tickets_moves(tickets: usize, moves: usize) -> String {
+    format!("{tickets} ({moves})")
+}
+
 const HEADERS: [&str; 12] = [
     "GROUP",
     "OPEN",
     "CREATED",
-    "SOLVED",
-    "REOPENED",
+    "SOLVED tickets (moves)",
+    "REOPENED tickets (moves)",
     "WAITING",
     "UNASSIGNED",
     "OLDEST",
     "1ST REPLY (med / p90)",
-    "RESOLUTION (med)",
+    "RESOLUTION (med / p90)",
     "SLA met/breached/risk",
     "TRANSFERS in/out",
 ];
@@ -143,69 +146,118 @@ fn row(g: &Group) -> Vec<String> {
         g.group.clone(),
         g.open_now.to_string(),
         g.created.to_string(),
-        g.solved.to_string(),
-        g.reopened.to_string(),
+        tickets_moves(g.solved_tickets, g.solved_moves),
+        tickets_moves(g.reopened_tickets, g.reopened_moves),
         g.waiting_on_customer.to_string(),
         g.unassigned.to_string(),
         span(g.oldest_open_seconds),
         times(&g.first_reply),
-        span(g.resolution.median_business_seconds),
+        times(&g.resolution),
         format!("{}/{}/{}", g.sla_met, g.sla_breached, g.sla_at_risk),
         format!("{}/{}", g.transfers_in, g.transfers_out),
     ]
 }
 
-const CSV_HEADERS: [&str; 22] = [
-    "group",
-    "open_now",
-    "created",
-    "solved",
-    "reopened",
-    "waiting_on_customer",
-    "unassigned",
-    "oldest_open_seconds",
-    "first_reply_count",
-    "first_reply_median_seconds",
-    "first_reply_p90_seconds",
-    "first_reply_median_business_seconds",
-    "first_reply_p90_business_seconds",
-    "resolution_count",
-    "resolution_median_seconds",
-    "resolution_median_business_seconds",
-    "resolution_p90_business_seconds",
-    "sla_met",
-    "sla_breached",
-    "sla_at_risk",
-    "transfers_in",
-    "transfers_out",
+/// The columns of a set of durations: its count and every figure [`Times`] computes,
+/// so no percentile is left out of the CSV.
+const TIMES_COLUMNS: [&str; 5] = [
+    "count",
+    "median_seconds",
+    "p90_seconds",
+    "median_business_seconds",
+    "p90_business_seconds",
 ];
 
-fn csv_row(g: &Group) -> Vec<String> {
+fn times_cells(t: &Times) -> [String; 5] {
     let o = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
-    vec![
+    [
+        t.count.to_string(),
+        o(t.median_seconds),
+        o(t.p90_seconds),
+        o(t.median_business_seconds),
+        o(t.p90_business_seconds),
+    ]
+}
+
+fn csv_headers() -> Vec<String> {
+    let mut h: Vec<String> = [
+        "group",
+        "open_now",
+        "created",
+        "solved_tickets",
+        "solved_moves",
+        "reopened_tickets",
+        "reopened_moves",
+        "waiting_on_customer",
+        "unassigned",
+        "oldest_open_seconds",
+    ]
+    .map(String::from)
+    .to_vec();
+    for what in ["first_reply", "resolution"] {
+        h.extend(TIMES_COLUMNS.iter().map(|c| format!("{what}_{c}")));
+    }
+    h.extend(
+        [
+            "sla_met",
+            "sla_breached",
+            "sla_breached_unrecorded",
+            "sla_at_risk",
+            "transfers_in",
+            "transfers_out",
+        ]
+        .map(String::from),
+    );
+    h
+}
+
+fn csv_row(g: &Group) -> Vec<String> {
+    let mut r = vec![
         g.group.clone(),
         g.open_now.to_string(),
         g.created.to_string(),
-        g.solved.to_string(),
-        g.reopened.to_string(),
+        g.solved_tickets.to_string(),
+        g.solved_moves.to_string(),
+        g.reopened_tickets.to_string(),
+        g.reopened_moves.to_string(),
         g.waiting_on_customer.to_string(),
         g.unassigned.to_string(),
-        o(g.oldest_open_seconds),
-        g.first_reply.count.to_string(),
-        o(g.first_reply.median_seconds),
-        o(g.first_reply.p90_seconds),
-        o(g.first_reply.median_business_seconds),
-        o(g.first_reply.p90_business_seconds),
-        g.resolution.count.to_string(),
-        o(g.resolution.median_seconds),
-        o(g.resolution.median_business_seconds),
-        o(g.resolution.p90_business_seconds),
+        g.oldest_open_seconds
+            .map(|v| v.to_string())
+            .unwrap_or_default(),
+    ];
+    r.extend(times_cells(&g.first_reply));
+    r.extend(times_cells(&g.resolution));
+    r.extend([
         g.sla_met.to_string(),
         g.sla_breached.to_string(),
+        g.sla_breached_unrecorded.to_string(),
         g.sla_at_risk.to_string(),
         g.transfers_in.to_string(),
         g.transfers_out.to_string(),
-    ]
+    ]);
+    r
+}
+
+/// A report's period for people: both ends to the second, in the helpdesk's time zone;
+/// the end shown is the last second the period includes.
+pub(crate) fn period_text(since: DateTime<Utc>, until: DateTime<Utc>, tz: Tz) -> String {
+    let last = until - chrono::Duration::seconds(1);
+    format!("{} to {}", local_time(since, tz), local_time(last, tz))
+}
+
+pub(crate) fn local_time(t: DateTime<Utc>, tz: Tz) -> String {
+    t.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+/// The line under a table when breaches passed that no `desk tick` recorded yet.
+fn unrecorded(breached: usize, unrecorded: usize) -> String {
+    if unrecorded == 0 {
+        return String::new();
+    }
+    format!(
+        "SLA: {breached} breached, {unrecorded} of them not yet recorded by tick (their due time passed and no `desk tick` has run since: is cron running it?)\n"
+    )
 }
 
 fn groups(ctx: &Ctx, hd: &Helpdesk, args: ReportArgs) -> Result<()> {
@@ -228,25 +280,28 @@ fn groups(ctx: &Ctx, hd: &Helpdesk, args: ReportArgs) -> Result<()> {
         ReportFormat::Csv => {
             let mut rows: Vec<Vec<String>> = r.groups.iter().map(csv_row).collect();
             rows.push(csv_row(&r.total));
-            print(&output::csv(&CSV_HEADERS, &rows)?)
+            let headers = csv_headers();
+            let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+            print(&output::csv(&headers, &rows)?)
         }
         ReportFormat::Table => {
             let tz = hd.settings.helpdesk.timezone;
-            let local =
-                |t: DateTime<Utc>| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string();
             let mut s = String::new();
             let _ = writeln!(
                 s,
-                "By {}, {} to {} ({}); open, waiting, unassigned, oldest and at risk as of {}",
+                "By {}, {} ({}); open, waiting, unassigned, oldest and at risk as of {}",
                 by.name(),
-                local(since),
-                local(until),
+                period_text(since, until, tz),
                 r.timezone,
-                local(r.now)
+                local_time(r.now, tz)
             );
             let mut rows: Vec<Vec<String>> = r.groups.iter().map(row).collect();
             rows.push(row(&r.total));
             s.push_str(&ctx.out.render_table(&HEADERS, &rows));
+            s.push_str(&unrecorded(
+                r.total.sla_breached,
+                r.total.sla_breached_unrecorded,
+            ));
             s.push_str(&charts_text(&r, by));
             print(&s)
         }
@@ -330,7 +385,10 @@ fn sla(ctx: &Ctx, hd: &Helpdesk, args: SlaArgs) -> Result<()> {
                 x.policy.clone(),
                 x.target.clone(),
                 x.met.to_string(),
-                x.breached.to_string(),
+                match x.breached_unrecorded {
+                    0 => x.breached.to_string(),
+                    n => format!("{} ({n} not recorded)", x.breached),
+                },
                 x.met_percent.map_or("-".into(), |p| format!("{p:.1}")),
                 x.at_risk_now.to_string(),
                 worst(&x.worst),
@@ -339,27 +397,43 @@ fn sla(ctx: &Ctx, hd: &Helpdesk, args: SlaArgs) -> Result<()> {
         .collect();
     match args.format {
         ReportFormat::Json => print(&output::json(&r)?),
-        ReportFormat::Csv => print(&output::csv(
-            &[
-                "policy",
-                "target",
-                "met",
-                "breached",
-                "met_percent",
-                "at_risk_now",
-                "worst",
-            ],
-            &rows,
-        )?),
+        ReportFormat::Csv => {
+            let rows: Vec<Vec<String>> = r
+                .rows
+                .iter()
+                .map(|x| {
+                    vec![
+                        x.policy.clone(),
+                        x.target.clone(),
+                        x.met.to_string(),
+                        x.breached.to_string(),
+                        x.breached_unrecorded.to_string(),
+                        x.met_percent.map(|p| format!("{p:.1}")).unwrap_or_default(),
+                        x.at_risk_now.to_string(),
+                        worst(&x.worst),
+                    ]
+                })
+                .collect();
+            print(&output::csv(
+                &[
+                    "policy",
+                    "target",
+                    "met",
+                    "breached",
+                    "breached_unrecorded",
+                    "met_percent",
+                    "at_risk_now",
+                    "worst",
+                ],
+                &rows,
+            )?)
+        }
         ReportFormat::Table => {
             let tz = hd.settings.helpdesk.timezone;
-            let local =
-                |t: DateTime<Utc>| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string();
             let mut s = format!(
-                "SLA targets decided from {} to {}; at risk as of {}\n",
-                local(since),
-                local(until),
-                local(r.now)
+                "SLA targets decided from {}; at risk as of {}\n",
+                period_text(since, until, tz),
+                local_time(r.now, tz)
             );
             if rows.is_empty() {
                 s.push_str("no SLA targets in the period\n");
@@ -370,6 +444,10 @@ fn sla(ctx: &Ctx, hd: &Helpdesk, args: SlaArgs) -> Result<()> {
                     ],
                     &rows,
                 ));
+                let (b, u) = r.rows.iter().fold((0, 0), |(b, u), x| {
+                    (b + x.breached, u + x.breached_unrecorded)
+                });
+                s.push_str(&unrecorded(b, u));
             }
             print(&s)
         }

@@ -34,6 +34,22 @@ pub enum RulesCommand {
     },
     /// Show which rules would fire on a ticket and why, changing nothing
     Test(TestArgs),
+    /// Count how often each rule, SLA policy and schedule fired in a period
+    ///
+    /// Counted from the tickets' histories: the entries each one made, on how many
+    /// tickets, and the last. Every rule, policy and schedule of rules.toml is listed,
+    /// those that never fired and those switched off included; names in history that
+    /// rules.toml no longer has (renamed or deleted) are listed apart.
+    Stats(StatsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    #[command(flatten)]
+    pub period: super::report::Period,
+
+    #[arg(long, value_enum, default_value_t = super::report::ReportFormat::Table)]
+    pub format: super::report::ReportFormat,
 }
 
 #[derive(Debug, Args)]
@@ -61,6 +77,7 @@ pub fn run(ctx: &Ctx, args: RulesArgs) -> Result<()> {
         RulesCommand::Check => check(ctx),
         RulesCommand::List { format } => list(ctx, format),
         RulesCommand::Test(a) => test(ctx, a),
+        RulesCommand::Stats(a) => stats(ctx, a),
     }
 }
 
@@ -170,6 +187,133 @@ fn list(ctx: &Ctx, format: Format) -> Result<()> {
             Ok(())
         }
     }
+}
+
+fn stats(ctx: &Ctx, args: StatsArgs) -> Result<()> {
+    use super::report::{ReportFormat, local_time, period_text};
+    use crate::report::rule_stats::Row;
+
+    let hd = ctx.helpdesk()?;
+    let (r, problems) =
+        hd.rule_stats(args.period.since.as_deref(), args.period.until.as_deref())?;
+    for p in &problems {
+        ctx.out.warn(format!("{p} (skipped)"));
+    }
+    let tz = hd.settings.helpdesk.timezone;
+    let time = |t: Option<chrono::DateTime<chrono::Utc>>| {
+        t.map_or_else(
+            || "-".to_string(),
+            |t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(),
+        )
+    };
+    match args.format {
+        ReportFormat::Json => print(&crate::output::json(&r)?)?,
+        ReportFormat::Csv => {
+            let utc = |t: Option<chrono::DateTime<chrono::Utc>>| {
+                t.map(crate::time::format_utc).unwrap_or_default()
+            };
+            let row = |x: &Row| {
+                vec![
+                    x.kind.name().to_string(),
+                    x.name.clone(),
+                    x.enabled.to_string(),
+                    x.in_rules_toml.to_string(),
+                    x.fired.to_string(),
+                    x.tickets.to_string(),
+                    utc(x.last),
+                    utc(x.last_ever),
+                    x.events
+                        .iter()
+                        .map(|(e, n)| format!("{e}={n}"))
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                ]
+            };
+            let rows: Vec<Vec<String>> = r
+                .rows
+                .iter()
+                .chain(&r.no_longer_in_rules_toml)
+                .map(row)
+                .collect();
+            print(&crate::output::csv(
+                &[
+                    "kind",
+                    "name",
+                    "enabled",
+                    "in_rules_toml",
+                    "fired",
+                    "tickets",
+                    "last",
+                    "last_ever",
+                    "events",
+                ],
+                &rows,
+            )?)?;
+        }
+        ReportFormat::Table => {
+            let note = |x: &Row| {
+                let mut n = Vec::new();
+                if !x.enabled {
+                    n.push("switched off".to_string());
+                }
+                if x.fired == 0 {
+                    n.push(match x.last_ever {
+                        None => "never fired".to_string(),
+                        Some(t) => format!("not in the period (last {})", time(Some(t))),
+                    });
+                }
+                n.join("; ")
+            };
+            let cells = |rows: &[Row]| -> Vec<Vec<String>> {
+                rows.iter()
+                    .map(|x| {
+                        vec![
+                            x.kind.name().to_string(),
+                            x.name.clone(),
+                            x.fired.to_string(),
+                            x.tickets.to_string(),
+                            time(x.last),
+                            note(x),
+                        ]
+                    })
+                    .collect()
+            };
+            const HEADERS: [&str; 6] = ["KIND", "NAME", "FIRED", "TICKETS", "LAST", "NOTE"];
+            let mut s = format!(
+                "Rules, SLA policies and schedules fired from {} ({}); as of {}\n",
+                period_text(r.since, r.until, tz),
+                r.timezone,
+                local_time(r.now, tz)
+            );
+            if r.rows.is_empty() {
+                s.push_str("rules.toml has no rules, SLA policies or schedules\n");
+            } else {
+                s.push_str(&ctx.out.render_table(&HEADERS, &cells(&r.rows)));
+            }
+            if !r.no_longer_in_rules_toml.is_empty() {
+                s.push_str("\nNo longer in rules.toml (renamed or deleted), found in history:\n");
+                s.push_str(
+                    &ctx.out
+                        .render_table(&HEADERS, &cells(&r.no_longer_in_rules_toml)),
+                );
+            }
+            print(&s)?;
+            let never = r.rows.iter().filter(|x| x.fired == 0).count();
+            ctx.out.status(format!(
+                "{} of the {} in rules.toml fired in the period",
+                r.rows.len() - never,
+                r.rows.len()
+            ));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Error::Partial(format!(
+            "{} could not be read (listed above); the figures leave {} out",
+            plural(problems.len(), "ticket file"),
+            if problems.len() == 1 { "it" } else { "them" }
+        )));
+    }
+    Ok(())
 }
 
 fn json<T: Serialize>(v: &T) -> Result<String> {

@@ -5,6 +5,7 @@
 
 pub mod chart;
 pub mod period;
+pub mod rule_stats;
 
 use std::collections::BTreeMap;
 
@@ -13,7 +14,7 @@ use serde::Serialize;
 
 use crate::model::Settings;
 use crate::rules::RuleSet;
-use crate::store::cache::{Summary, Trail};
+use crate::store::cache::{SlaFacts, Summary, Trail};
 use crate::time::calendar::Calendar;
 
 /// What the groups are.
@@ -79,9 +80,19 @@ pub struct Group {
     /// Not solved or closed, now.
     pub open_now: usize,
     pub created: usize,
-    /// Times a ticket went to solved or closed in the period.
+    /// Tickets that went to solved or closed in the period, each counted once.
+    pub solved_tickets: usize,
+    /// Moves into solved or closed in the period: a ticket solved, reopened and solved
+    /// again is one ticket and two moves.
+    pub solved_moves: usize,
+    /// Tickets opened again after being solved or closed, in the period, each once.
+    pub reopened_tickets: usize,
+    /// Moves out of solved or closed in the period.
+    pub reopened_moves: usize,
+    /// The same as `solved_moves`: the key reports had before tickets were counted too,
+    /// kept for scripts that read it.
     pub solved: usize,
-    /// Times a solved or closed ticket was opened again in the period.
+    /// The same as `reopened_moves`, kept for scripts that read it.
     pub reopened: usize,
     /// In status `pending`, now.
     pub waiting_on_customer: usize,
@@ -90,12 +101,16 @@ pub struct Group {
     pub oldest_open_seconds: Option<i64>,
     /// From opening to the first agent reply, for first replies in the period.
     pub first_reply: Times,
-    /// From opening to solved, for tickets solved in the period.
+    /// From opening to solved, for tickets solved in the period: one time per ticket,
+    /// to its last solve in the period.
     pub resolution: Times,
     /// SLA targets met in the period (before their due time).
     pub sla_met: usize,
-    /// SLA targets breached in the period.
+    /// SLA targets breached in the period, whether or not `desk tick` recorded it yet.
     pub sla_breached: usize,
+    /// Of `sla_breached`: targets due in the period and before now, not met, with no
+    /// breach recorded (no `desk tick` has run since they passed).
+    pub sla_breached_unrecorded: usize,
     /// Open targets, now, within their policy's warning time of being due (or warned).
     pub sla_at_risk: usize,
     /// Department changes into and out of the group in the period (by department; by
@@ -174,6 +189,26 @@ impl Context<'_> {
         }
     }
 
+    /// What one SLA target counts as in the period: met in it, breached in it (recorded
+    /// by `tick`, or due in it and before now, unmet and not recorded yet), or at risk
+    /// now (open, not yet due, within its policy's warning time or warned).
+    fn sla_state(&self, t: &SlaFacts, open: bool, warn: i64) -> Option<SlaState> {
+        let now = self.now.timestamp();
+        match (t.met, t.breached, t.due) {
+            (Some(m), None, _) if self.within(m) => Some(SlaState::Met),
+            (_, Some(b), _) if self.within(b) => Some(SlaState::Breached { recorded: true }),
+            (None, None, Some(due)) if due <= now && self.within(due) => {
+                Some(SlaState::Breached { recorded: false })
+            }
+            (None, None, Some(due))
+                if open && due > now && (t.warned.is_some() || due - now <= warn) =>
+            {
+                Some(SlaState::AtRisk)
+            }
+            _ => None,
+        }
+    }
+
     fn warn_before(&self, trail: &Trail) -> i64 {
         trail
             .sla_policy
@@ -182,6 +217,13 @@ impl Context<'_> {
             .and_then(|p| p.warn_before.as_ref())
             .map_or(0, |d| d.seconds)
     }
+}
+
+/// An SLA target as the period sees it (see [`Context::sla_state`]).
+enum SlaState {
+    Met,
+    Breached { recorded: bool },
+    AtRisk,
 }
 
 /// Durations collected per group before they become [`Times`].
@@ -221,18 +263,28 @@ fn count(a: &mut Acc, s: &Summary, cx: &Context<'_>) {
     if cx.within(s.created_at) {
         a.g.created += 1;
     }
+    let (mut solved, mut reopened, mut last_solve) = (0, 0, None);
     for (at, from, to) in &tr.statuses {
         if !cx.within(*at) {
             continue;
         }
         let (was, is) = (cx.done(&s.kind, from), cx.done(&s.kind, to));
         if is && !was {
-            a.g.solved += 1;
-            a.res_wall.push(at - s.created_at);
-            a.res_business.push(cx.business(tr, s.created_at, *at));
+            solved += 1;
+            last_solve = Some(*at);
         } else if was && !is {
-            a.g.reopened += 1;
+            reopened += 1;
         }
+    }
+    a.g.solved_moves += solved;
+    a.g.solved_tickets += usize::from(solved > 0);
+    a.g.reopened_moves += reopened;
+    a.g.reopened_tickets += usize::from(reopened > 0);
+    a.g.solved = a.g.solved_moves;
+    a.g.reopened = a.g.reopened_moves;
+    if let Some(at) = last_solve {
+        a.res_wall.push(at - s.created_at);
+        a.res_business.push(cx.business(tr, s.created_at, at));
     }
     if let Some(first) = tr.first_reply
         && cx.within(first)
@@ -242,18 +294,14 @@ fn count(a: &mut Acc, s: &Summary, cx: &Context<'_>) {
     }
     let warn = cx.warn_before(tr);
     for t in &tr.sla {
-        match (t.met, t.breached) {
-            (Some(m), None) if cx.within(m) => a.g.sla_met += 1,
-            (_, Some(b)) if cx.within(b) => a.g.sla_breached += 1,
-            (None, None) if open => {
-                if let Some(due) = t.due
-                    && due > now
-                    && (t.warned.is_some() || due - now <= warn)
-                {
-                    a.g.sla_at_risk += 1;
-                }
+        match cx.sla_state(t, open, warn) {
+            Some(SlaState::Met) => a.g.sla_met += 1,
+            Some(SlaState::Breached { recorded }) => {
+                a.g.sla_breached += 1;
+                a.g.sla_breached_unrecorded += usize::from(!recorded);
             }
-            _ => {}
+            Some(SlaState::AtRisk) => a.g.sla_at_risk += 1,
+            None => {}
         }
     }
 }
@@ -350,6 +398,9 @@ pub struct SlaRow {
     pub target: String,
     pub met: usize,
     pub breached: usize,
+    /// Of `breached`: due in the period and before now, not met, no breach recorded by
+    /// `desk tick` yet.
+    pub breached_unrecorded: usize,
     /// Met as a share of met and breached, in percent with one decimal.
     pub met_percent: Option<f64>,
     pub at_risk_now: usize,
@@ -390,25 +441,19 @@ pub fn sla(tickets: &[Summary], cx: &Context<'_>) -> SlaReport {
                     target: t.target.clone(),
                     ..SlaRow::default()
                 });
-            match (t.met, t.breached) {
-                (Some(m), None) if cx.within(m) => row.met += 1,
-                (met, Some(b)) if cx.within(b) => {
+            match cx.sla_state(t, open, warn) {
+                Some(SlaState::Met) => row.met += 1,
+                Some(SlaState::Breached { recorded }) => {
                     row.breached += 1;
-                    let end = met.unwrap_or(now);
+                    row.breached_unrecorded += usize::from(!recorded);
+                    let end = t.met.unwrap_or(now);
                     row.worst.push(Worst {
                         ticket: s.id.clone(),
-                        late_seconds: end - t.due.unwrap_or(b),
+                        late_seconds: end - t.due.or(t.breached).unwrap_or(now),
                     });
                 }
-                (None, None) if open => {
-                    if let Some(due) = t.due
-                        && due > now
-                        && (t.warned.is_some() || due - now <= warn)
-                    {
-                        row.at_risk_now += 1;
-                    }
-                }
-                _ => {}
+                Some(SlaState::AtRisk) => row.at_risk_now += 1,
+                None => {}
             }
         }
     }

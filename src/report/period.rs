@@ -12,7 +12,8 @@ use crate::store::cache::Summary;
 use crate::time::{Duration, parse_instant};
 
 /// The period's bounds: `until` (default: up to now, this second included), and
-/// `since` a duration before it or an instant (default 30 days before). Errors name
+/// `since` an instant or a duration before `until` (or before now, without `until`;
+/// default 30 days). Errors name
 /// the flags `--since` and `--until`.
 pub fn period(
     since: Option<&str>,
@@ -32,14 +33,19 @@ pub fn period(
             })
         })
     };
-    let until = match until {
-        Some(s) => instant("--until", s)?,
+    // A duration counts back from --until, or without it from now: `--since 14d` is
+    // from this second 14 days ago.
+    let (until, from) = match until {
+        Some(s) => {
+            let t = instant("--until", s)?;
+            (t, t)
+        }
         // Up to now, this second included.
-        None => now + chrono::Duration::seconds(1),
+        None => (now + chrono::Duration::seconds(1), now),
     };
     // A period reaching back before 1970 starts there: no ticket is older.
     let back = |d: Duration| {
-        let secs = until.timestamp().saturating_sub(d.seconds);
+        let secs = from.timestamp().saturating_sub(d.seconds);
         DateTime::from_timestamp(secs.max(crate::time::FIRST), 0).unwrap_or_default()
     };
     let since = match since {

@@ -127,6 +127,21 @@ impl Duration {
         Duration::from_secs(self.seconds.signum() * (abs / unit) * unit)
     }
 
+    /// The span as people read a figure: to the second under an hour, to the nearest
+    /// minute under a day, to the nearest hour beyond (`1h10m32s` is `1h11m`, `11d1h47m`
+    /// is `1w4d2h`). Printed, it still reads back as a duration.
+    pub fn rounded(self) -> Duration {
+        let unit = match self.seconds.unsigned_abs() {
+            0..3_600 => 1,
+            3_600..86_400 => 60,
+            _ => 3_600,
+        };
+        let half = unit / 2;
+        let n = self.seconds.signum()
+            * ((self.seconds.abs().saturating_add(half)) / unit).saturating_mul(unit);
+        Duration::from_secs(n)
+    }
+
     /// As chrono's duration; saturates instead of panicking on spans chrono cannot hold.
     pub fn to_chrono(self) -> chrono::Duration {
         chrono::Duration::try_seconds(self.seconds).unwrap_or(if self.seconds < 0 {
@@ -230,6 +245,18 @@ mod tests {
         assert_eq!(shown(97_300), "1d3h");
         assert_eq!(shown(-7_835), "-2h10m");
         assert_eq!(shown(0), "0s");
+    }
+
+    fn rounds_for_people() {
+        let r = |s: i64| Duration::from_secs(s).rounded().to_string();
+        assert_eq!(r(0), "0s");
+        assert_eq!(r(1708), "28m28s");
+        assert_eq!(r(3599), "59m59s");
+        assert_eq!(r(4232), "1h11m");
+        assert_eq!(r(4229), "1h10m");
+        assert_eq!(r(86_399), "1d");
+        assert_eq!(r(956_843), "1w4d2h");
+        assert_eq!(r(-4232), "-1h11m");
     }
 
     #[test]

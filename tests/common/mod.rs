@@ -10,6 +10,9 @@ use assert_cmd::cargo::CommandCargoExt;
 use serde_json::Value;
 use tempfile::TempDir;
 
+mod python;
+pub use python::python;
+
 pub const NOW: &str = "2026-11-24T09:00:00Z";
 
 pub struct Desk {
