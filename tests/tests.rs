@@ -29,6 +29,6 @@ mod rules;
 mod rules_check;
 mod scripts;
 mod semantics;
-mod shell;
+mod shell_ux;
 mod team;
 mod tick;

@@ -111,7 +111,7 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
         all: args.all,
     })?;
     for p in &listing.problems {
-        eprintln!("desk: {p}");
+        crate::error::print_error(p);
     }
     // A view about "my" tickets, with nobody acting, matches nothing: say why.
     if let Some(v) = args_view.as_deref()

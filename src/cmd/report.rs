@@ -29,6 +29,7 @@ pub struct ReportArgs {
     #[command(flatten)]
     pub period: Period,
 
+    /// Output format
     #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
     pub format: ReportFormat,
 
@@ -48,6 +49,7 @@ pub struct SlaArgs {
     #[command(flatten)]
     pub period: Period,
 
+    /// Output format
     #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
     pub format: ReportFormat,
 }
@@ -65,17 +67,24 @@ pub struct Period {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ReportFormat {
+    /// Tables and charts for people
     Table,
+    /// One JSON document with every figure
     Json,
+    /// One row per group (or per SLA target), every figure a column
     Csv,
 }
 
 /// What the groups are (see [`By`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ByArg {
+    /// One group per department
     Department,
+    /// One group per assignee
     Agent,
+    /// One group per shop
     Shop,
+    /// One group per ticket type
     Type,
 }
 
@@ -98,18 +107,9 @@ pub fn run(ctx: &Ctx, args: ReportArgs) -> Result<()> {
     }
 }
 
-/// `42m`, `3h05m`, `2d4h`; `-` for nothing.
+/// `42m`, `3h5m`, `2d4h`; `-` for nothing.
 fn span(secs: Option<i64>) -> String {
-    let Some(secs) = secs else {
-        return "-".into();
-    };
-    let m = secs.max(0) / 60;
-    match m {
-        0 => format!("{}s", secs.max(0)),
-        1..60 => format!("{m}m"),
-        60..1440 => format!("{}h{:02}m", m / 60, m % 60),
-        _ => format!("{}d{}h", m / 1440, (m % 1440) / 60),
-    }
+    secs.map_or_else(|| "-".into(), |s| crate::time::duration::rounded(s.max(0)))
 }
 
 fn times(t: &Times) -> String {

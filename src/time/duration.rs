@@ -125,6 +125,38 @@ impl Duration {
     }
 }
 
+impl Duration {
+    /// The span for people, in the notation rules use and rounded down to its two
+    /// largest units, seconds only under a minute: `45s`, `42m`, `1h5m`, `3d4h`,
+    /// `2w3d`. Every command that shows a span of time (SLA targets, report figures,
+    /// timeouts) prints it with this; the exact form is [`Display`](fmt::Display).
+    pub fn rounded(self) -> String {
+        let abs = self.seconds.unsigned_abs();
+        let sign = if self.seconds < 0 { "-" } else { "" };
+        if abs < 60 {
+            return format!("{sign}{abs}s");
+        }
+        let Some(i) = UNITS.iter().position(|(_, size)| abs >= *size as u64) else {
+            return "0s".into();
+        };
+        let (unit, size) = UNITS[i];
+        let size = size as u64;
+        let mut s = format!("{sign}{}{unit}", abs / size);
+        if let Some((next, next_size)) = UNITS.get(i + 1).filter(|(u, _)| *u != 's') {
+            let n = (abs % size) / *next_size as u64;
+            if n > 0 {
+                s.push_str(&format!("{n}{next}"));
+            }
+        }
+        s
+    }
+}
+
+/// [`Duration::rounded`] of a number of seconds.
+pub fn rounded(seconds: i64) -> String {
+    Duration::from_secs(seconds).rounded()
+}
+
 impl PartialEq for Duration {
     fn eq(&self, other: &Self) -> bool {
         self.seconds == other.seconds
@@ -208,6 +240,22 @@ mod tests {
             Duration::parse("521775w").map(|d| d.seconds),
             Ok(521_775 * 604_800)
         );
+    }
+
+    #[test]
+    fn rounds_to_two_units() {
+        for (secs, shown) in [
+            (0, "0s"),
+            (45, "45s"),
+            (42 * 60 + 10, "42m"),
+            (3600, "1h"),
+            (3900 + 59, "1h5m"),
+            (3 * 86_400 + 4 * 3600 + 59 * 60, "3d4h"),
+            (10 * 86_400, "1w3d"),
+            (-90, "-1m"),
+        ] {
+            assert_eq!(super::rounded(secs), shown, "{secs}");
+        }
     }
 
     #[test]
