@@ -168,10 +168,10 @@ fn helpdesk_dir(words: &[OsString]) -> PathBuf {
             if let Some(d) = it.next() {
                 dir = Some(PathBuf::from(d.as_ref()));
             }
-        } else if let Some(d) = w.strip_prefix("--dir=").or_else(|| w.strip_prefix("-C")) {
-            if !d.is_empty() {
-                dir = Some(PathBuf::from(d));
-            }
+        } else if let Some(d) = w.strip_prefix("--dir=").or_else(|| w.strip_prefix("-C"))
+            && !d.is_empty()
+        {
+            dir = Some(PathBuf::from(d));
         }
     }
     dir.unwrap_or_else(|| PathBuf::from("."))
