@@ -305,9 +305,10 @@ fn overflowing_durations_are_one_line_errors_not_panics() {
     let id = d.new_ticket("x", &[]);
     let before = d.snapshot_files();
     for (code, args) in [
-        (1, vec!["snooze", id.as_str(), "--until", "99999999999d"]),
+        // A WHEN that is not one is a usage error, for snooze as for report.
+        (2, vec!["snooze", id.as_str(), "--until", "99999999999d"]),
         (
-            1,
+            2,
             vec!["snooze", id.as_str(), "--until", "99999999999999999999w"],
         ),
         (1, vec!["list", "since.created>99999999999d"]),

@@ -24,7 +24,7 @@ pub fn run(ctx: &Ctx, args: SnoozeArgs) -> Result<()> {
     // A WHEN that is not one is a mistake on the command line (exit 2).
     let until = crate::time::parse_when(&args.until, hd.now, hd.settings.helpdesk.timezone)
         .map_err(|e| match e {
-            Error::Invalid(p) => Error::Usage(format!("--until: {p}")),
+            Error::Usage(m) => Error::Usage(format!("--until: {m}")),
             other => other,
         })?;
     let outcome = hd.update(&args.id, event::STATUS_CHANGED, |e| e.snooze(until))?;
