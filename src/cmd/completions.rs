@@ -288,9 +288,10 @@ fn kind_of(path: &str, key: &str) -> Option<Kind> {
         "EVENT" => Kind::Events,
         "EMAIL" | "CUSTOMER" => Kind::Customers,
         "TAG" => Kind::Tags,
-        "CHANGE" => Kind::Changes,
-        "FILTER" => Kind::Filters,
-        "FIELD" if sub == "list" => Kind::Sort,
+        // Ticket fields: not for `desk customer set` and the like.
+        "CHANGE" if path == "desk set" => Kind::Changes,
+        "FILTER" if path == "desk list" => Kind::Filters,
+        "FIELD" if path == "desk list" => Kind::Sort,
         _ => return None,
     })
 }
