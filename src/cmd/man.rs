@@ -82,6 +82,7 @@ fn page_name(cmd: &clap::Command) -> String {
 
 fn mangen(cmd: &clap::Command, section: &str) -> Man {
     Man::new(cmd.clone())
+        .source(format!("desk {}", env!("CARGO_PKG_VERSION")))
         .section(section)
         .manual(if section == "1" {
             "User Commands"
