@@ -6,11 +6,26 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::cmd;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::helpdesk::Helpdesk;
 use crate::output::{ColorChoice, Out};
 
-/// A rule-driven helpdesk in a directory: JSON tickets, TOML rules, cron-driven time rules.
+/// The heading of the options every command takes.
+pub const GLOBAL: &str = "Global options";
+
+/// A rule-driven helpdesk in a directory: JSON tickets, TOML rules, cron-driven time rules
+///
+/// desk keeps a helpdesk in a directory that you can put under git: tickets are JSON
+/// files, settings and rules are TOML, and every change is recorded in the ticket's
+/// history with who made it and why. Agents work from the shell (desk list, show,
+/// reply, set, assign); mail, web forms and chat come in through desk ingest; rules in
+/// rules.toml route, prioritise, assign and answer tickets as they arrive and change;
+/// cron runs desk tick every minute for snoozes, SLA targets, time rules and recurring
+/// tickets; desk outbox send delivers the mail that changes queued. Other programs read
+/// --format json, jsonl, csv or ids.
+///
+/// A command works in the helpdesk of the current directory or its nearest parent
+/// holding desk.toml, or of -C DIR.
 #[derive(Debug, Parser)]
 #[command(name = "desk", version, propagate_version = true, max_term_width = 100)]
 pub struct Cli {
@@ -20,24 +35,47 @@ pub struct Cli {
         long = "dir",
         global = true,
         value_name = "DIR",
-        env = "DESK_DIR"
+        env = "DESK_DIR",
+        hide_env_values = true,
+        help_heading = GLOBAL
     )]
     pub chdir: Option<PathBuf>,
 
     /// Act as this agent: the actor recorded in history for manual changes [default: system]
-    #[arg(long = "as", global = true, value_name = "AGENT", env = "DESK_AGENT")]
+    #[arg(
+        long = "as",
+        global = true,
+        value_name = "AGENT",
+        env = "DESK_AGENT",
+        hide_env_values = true,
+        help_heading = GLOBAL
+    )]
     pub actor: Option<String>,
 
     /// Pin the clock to this instant (RFC 3339), for tests and what-if runs
-    #[arg(long, global = true, value_name = "TIME", env = "DESK_NOW")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "TIME",
+        env = "DESK_NOW",
+        hide_env_values = true,
+        help_heading = GLOBAL
+    )]
     pub now: Option<String>,
 
     /// When to use color (NO_COLOR turns it off)
-    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value_t = ColorChoice::Auto,
+        value_name = "WHEN",
+        help_heading = GLOBAL
+    )]
     pub color: ColorChoice,
 
     /// Print no status messages, only data and errors
-    #[arg(short, long, global = true)]
+    #[arg(short, long, global = true, help_heading = GLOBAL)]
     pub quiet: bool,
 
     #[command(subcommand)]
@@ -56,8 +94,11 @@ pub enum Command {
     Assign(cmd::assign::AssignArgs),
     Transfer(cmd::transfer::TransferArgs),
     Snooze(cmd::snooze::SnoozeArgs),
+    /// Mark a ticket solved (a status of category solved; SLA targets stop)
     Solve(cmd::status::StatusArgs),
+    /// Close a ticket (a status of category closed)
     Close(cmd::status::StatusArgs),
+    /// Reopen a solved or closed ticket (status open; SLA targets resume)
     Reopen(cmd::status::StatusArgs),
     Customer(cmd::customer::CustomerArgs),
     Tick(cmd::tick::TickArgs),
@@ -70,6 +111,9 @@ pub enum Command {
     MergeFile(cmd::merge_file::MergeFileArgs),
     Completions(cmd::completions::CompletionsArgs),
     Man(cmd::man::ManArgs),
+    /// Print the completion candidates of one kind (what the shell scripts ask for)
+    #[command(name = "__complete", hide = true)]
+    Complete(cmd::completions::CompleteArgs),
 }
 
 /// What every command gets: the global options and the output settings.
@@ -131,7 +175,8 @@ fn dispatch(cli: Cli) -> Result<()> {
         Command::Sync(a) => cmd::sync::run(&ctx, a),
         Command::MergeFile(a) => cmd::merge_file::run(&ctx, a),
         Command::Completions(a) => cmd::completions::run(a),
-        Command::Man(a) => cmd::man::run(a),
+        Command::Man(a) => cmd::man::run(&ctx, a),
+        Command::Complete(a) => cmd::completions::run_complete(&ctx, a),
     }
 }
 
@@ -217,40 +262,94 @@ fn is_tag_removal(s: &str, flags: &str) -> bool {
             .all(|c| c.is_alphanumeric() || c == '-' || c == '_' || c == '.')
 }
 
-/// Parses the command line, runs the command, and turns the outcome into an exit status.
+/// Parses the command line, runs the command, and turns the outcome into an exit status:
+/// 0 success, 1 failure, 2 a usage error, 75 (EX_TEMPFAIL) when another run holds the
+/// lock or the configuration is broken under `ingest`. Every error goes through
+/// [`crate::error::print_error`], so all of them read `desk: MESSAGE`.
 pub fn run() -> ExitCode {
+    if cmd::completions::answer_shell() {
+        return ExitCode::SUCCESS;
+    }
     let cli = match Cli::try_parse_from(move_tag_removals(std::env::args_os().collect())) {
         Ok(cli) => cli,
-        Err(e) => {
-            let code = e.exit_code();
-            // Help and version go to stdout and succeed; a closed pipe is not an error.
-            let _ = e.print();
-            return ExitCode::from(u8::try_from(code).unwrap_or(2));
-        }
+        Err(e) => return clap_error(&e),
     };
     match dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
-        Err(Error::Config(diags)) => {
-            // `file:line:col: message`, as compilers print it, so editors can jump there.
-            for d in diags {
-                for line in d.to_string().lines() {
-                    eprintln!("{}", crate::error::printable(line));
-                }
-            }
-            ExitCode::from(1)
-        }
-        Err(Error::Partial(msg)) => {
-            eprintln!("desk: {}", crate::error::printable(&msg));
-            ExitCode::from(1)
-        }
         Err(e) => {
             // `lines` splits at LF and CRLF; a lone CR or any other control character
-            // from input is escaped, so one error is one line on the terminal.
-            for line in e.to_string().lines() {
-                eprintln!("desk: {}", crate::error::printable(line));
-            }
+            // from input is escaped, so one error is one line on the terminal. A broken
+            // configuration prints one `desk: FILE:LINE:COLUMN: MESSAGE` per mistake.
+            crate::error::print_error(&e.to_string());
             ExitCode::from(e.exit_code())
         }
+    }
+}
+
+/// Help and version go to stdout and succeed; a usage error is printed as every other
+/// error, `desk: MESSAGE`, with clap's usage line and hints below it, and exits 2.
+fn clap_error(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    let code = u8::try_from(e.exit_code()).unwrap_or(2);
+    match e.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            // A closed pipe is not an error.
+            let _ = e.print();
+        }
+        _ => {
+            let text = e.render().to_string();
+            let text = text.strip_prefix("error: ").unwrap_or(&text);
+            let (first, rest) = text.split_once('\n').unwrap_or((text, ""));
+            crate::error::print_error(first);
+            eprint!("{rest}");
+        }
+    }
+    ExitCode::from(code)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    /// Every subcommand's path and the arguments in it that have no help line.
+    fn missing_help(cmd: &clap::Command, path: &str, out: &mut Vec<String>) {
+        if cmd.get_about().is_none() && !cmd.is_hide_set() {
+            out.push(format!("`{path}` (the command itself)"));
+        }
+        for a in cmd.get_arguments() {
+            let builtin = matches!(a.get_id().as_str(), "help" | "version");
+            if !builtin && !a.is_hide_set() && a.get_help().is_none() {
+                out.push(format!("`{path}` argument `{}`", a.get_id()));
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            if sub.get_name() == "help" {
+                continue;
+            }
+            missing_help(sub, &format!("{path} {}", sub.get_name()), out);
+        }
+    }
+
+    #[test]
+    fn every_argument_and_command_has_help() {
+        let mut cmd = Cli::command();
+        cmd.build();
+        let mut missing = Vec::new();
+        missing_help(&cmd, "desk", &mut missing);
+        assert!(
+            missing.is_empty(),
+            "without a help line (add a doc comment):\n{}",
+            missing.join("\n")
+        );
+    }
+
+    #[test]
+    fn the_command_tree_is_consistent() {
+        Cli::command().debug_assert();
     }
 }

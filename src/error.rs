@@ -159,6 +159,35 @@ pub enum Error {
     Partial(String),
 }
 
+/// What starts every line desk prints about a problem: errors are `desk: MESSAGE`
+/// (`desk: rules.toml:14:9: MESSAGE` for a mistake at a place in a file), warnings
+/// `desk: warning: MESSAGE`. Clap's usage errors are printed the same way.
+pub const PREFIX: &str = "desk: ";
+
+/// Prints an error on stderr, each of its lines behind [`PREFIX`] and made printable.
+pub fn print_error(message: &str) {
+    use std::io::Write as _;
+    let mut err = std::io::stderr().lock();
+    for line in message.lines() {
+        let _ = writeln!(err, "{PREFIX}{}", printable(line));
+    }
+}
+
+/// Prints a warning on stderr: each line `desk: warning: LINE`, the word `warning` in
+/// yellow when `color` is on.
+pub fn print_warning(message: &str, color: bool) {
+    use std::io::Write as _;
+    let word = if color {
+        "\x1b[33mwarning:\x1b[0m"
+    } else {
+        "warning:"
+    };
+    let mut err = std::io::stderr().lock();
+    for line in message.lines() {
+        let _ = writeln!(err, "{PREFIX}{word} {}", printable(line));
+    }
+}
+
 /// Text from input made safe for a terminal: control characters (CR, NUL, ESC...),
 /// bidirectional overrides and zero-width characters are written as escapes, so a name
 /// or header can neither forge a line, move the cursor, nor hide what it says. Line

@@ -73,13 +73,9 @@ impl Out {
         }
     }
 
+    /// A warning on stderr, `desk: warning: MESSAGE`; `-q` does not silence it.
     pub fn warn(&self, msg: impl AsRef<str>) {
-        let msg = crate::error::printable(msg.as_ref());
-        if self.color {
-            eprintln!("\x1b[33mwarning:\x1b[0m {msg}");
-        } else {
-            eprintln!("warning: {msg}");
-        }
+        crate::error::print_warning(msg.as_ref(), self.color);
     }
 
     /// Wraps `s` in an ANSI style when color is on.

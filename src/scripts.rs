@@ -209,8 +209,8 @@ pub fn run(
     };
     match status {
         None => Err(failed(format!(
-            "timed out after {}s and was stopped",
-            timeout.as_secs()
+            "timed out after {} and was stopped",
+            crate::time::duration::rounded(i64::try_from(timeout.as_secs()).unwrap_or(i64::MAX))
         ))),
         Some(_) if oversize => Err(failed(format!(
             "printed more than {} MiB and was stopped",

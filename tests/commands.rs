@@ -417,8 +417,13 @@ fn snooze_sets_pending_and_the_wake_time() {
     assert_eq!(d.ticket(&id)["snoozed_until"], "2026-12-01T08:00:00Z");
     let out = d.fails(1, ["snooze", &id, "--until", "2026-11-01"]);
     assert!(out.stderr.contains("not in the future"), "{out}");
-    let out = d.fails(1, ["snooze", &id, "--until", "soonish"]);
-    assert!(out.stderr.contains("cannot read `soonish`"), "{out}");
+    // A WHEN that is not one is a usage error, as `--now` and `--since` are.
+    let out = d.fails(2, ["snooze", &id, "--until", "soonish"]);
+    assert!(
+        out.stderr
+            .starts_with("desk: --until: cannot read `soonish`"),
+        "{out}"
+    );
     // Leaving the waiting status clears the wake time.
     d.ok(["reopen", &id]);
     let t = d.ticket(&id);

@@ -41,7 +41,7 @@ fn invalid_settings_name_file_line_and_column() {
         assert!(out.stdout.is_empty());
         for line in out.stderr.lines() {
             assert!(
-                line.starts_with("desk.toml:"),
+                line.starts_with("desk: desk.toml:"),
                 "{}: every line names the place: {line}",
                 file.display()
             );

@@ -426,7 +426,7 @@ fn bad_input_changes_no_file() {
         (1, vec!["new", "-s", "   "], "subject"),
         (1, vec!["new", "-s", "x", "--priority", "hihg"], "hihg"),
         (
-            1,
+            2,
             vec!["snooze", &id, "--until", "yesterday-ish"],
             "yesterday-ish",
         ),

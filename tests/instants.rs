@@ -305,9 +305,10 @@ fn overflowing_durations_are_one_line_errors_not_panics() {
     let id = d.new_ticket("x", &[]);
     let before = d.snapshot_files();
     for (code, args) in [
-        (1, vec!["snooze", id.as_str(), "--until", "99999999999d"]),
+        // A WHEN that is not one is a usage error, for snooze as for report.
+        (2, vec!["snooze", id.as_str(), "--until", "99999999999d"]),
         (
-            1,
+            2,
             vec!["snooze", id.as_str(), "--until", "99999999999999999999w"],
         ),
         (1, vec!["list", "since.created>99999999999d"]),
@@ -355,7 +356,7 @@ fn overflowing_durations_in_rules_toml_are_reported_at_their_place() {
         let out = run_within(&d, &["rules", "check"]);
         assert_eq!(out.code, 1, "{out}");
         one_line_error(&out);
-        assert!(out.stderr.starts_with("rules.toml:"), "{out}");
+        assert!(out.stderr.starts_with("desk: rules.toml:"), "{out}");
         assert!(out.stderr.contains(key), "{out}");
         let out = run_within(&d, &["new", "-s", "y"]);
         assert_eq!(out.code, 1, "{out}");
@@ -477,7 +478,7 @@ fn set_status_some_reachable_type_lacks_is_refused_with_its_place() {
     assert_eq!(
         out.stderr.trim(),
         format!(
-            "rules.toml:{line}:33: rule `hold-web` can set status `on-hold` on tickets of type `suggestion`, which has no such status; limit the rule with {{ field = \"type\", op = \"is\", value = \"ticket\" }} in `if.all`"
+            "desk: rules.toml:{line}:33: rule `hold-web` can set status `on-hold` on tickets of type `suggestion`, which has no such status; limit the rule with {{ field = \"type\", op = \"is\", value = \"ticket\" }} in `if.all`"
         )
     );
     d.fails(1, ["new", "-s", "x"]);
@@ -512,7 +513,7 @@ fn an_unclosed_placeholder_in_a_template_is_reported_in_the_template() {
     one_line_error(&out);
     assert!(
         out.stderr
-            .starts_with("templates/received.txt:3:12: unclosed `{{`"),
+            .starts_with("desk: templates/received.txt:3:12: unclosed `{{`"),
         "{out}"
     );
     // The rule using it blocks changes too.

@@ -235,7 +235,7 @@ fn languages_in_desk_toml_choose_the_word_forms() {
     let out = d.fails(1, ["new", "-s", "x"]);
     assert_eq!(
         out.stderr.trim(),
-        "desk.toml:2:20: unknown language `sw`, did you mean `sv`?",
+        "desk: desk.toml:2:20: unknown language `sw`, did you mean `sv`?",
     );
     assert_eq!(d.snapshot_files(), before);
 }

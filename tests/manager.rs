@@ -166,5 +166,5 @@ fn a_duplicate_key_is_named() {
     );
     let out = d.run(["list"]);
     assert_eq!(out.code, 1, "{out}");
-    assert_eq!(out.stderr, "desk.toml:4:1: duplicate key `name`\n");
+    assert_eq!(out.stderr, "desk: desk.toml:4:1: duplicate key `name`\n");
 }

@@ -74,7 +74,7 @@ fn helpdesk_with_rules(text: &str) -> Desk {
 /// `FILE:LINE:COL: message`, where FILE is rules.toml or a template.
 fn located(line: &str) -> bool {
     let re = regex::Regex::new(
-        r"^(rules\.toml|templates/[A-Za-z0-9_-]+\.txt):[1-9][0-9]*:[1-9][0-9]*: \S",
+        r"^desk: (rules\.toml|templates/[A-Za-z0-9_-]+\.txt):[1-9][0-9]*:[1-9][0-9]*: \S",
     )
     .expect("regex");
     re.is_match(line)
@@ -232,7 +232,7 @@ fn a_template_with_an_unknown_placeholder_is_reported_in_the_template() {
     let lines: Vec<&str> = out.stderr.lines().collect();
     assert_eq!(lines.len(), 1, "one mistake, one message: {out}");
     assert!(
-        lines[0].starts_with("templates/mottatt.txt:5:34: "),
+        lines[0].starts_with("desk: templates/mottatt.txt:5:34: "),
         "points at the placeholder: {out}"
     );
     assert!(lines[0].contains("`{{ticket.subjet}}`"), "names it: {out}");

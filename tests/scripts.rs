@@ -267,7 +267,10 @@ fn a_script_name_with_a_path_is_a_rules_error() {
                 .contains("give the name of a file directly inside scripts/"),
             "{name}: {out}"
         );
-        assert!(out.stderr.starts_with("rules.toml:4:"), "{name}: {out}");
+        assert!(
+            out.stderr.starts_with("desk: rules.toml:4:"),
+            "{name}: {out}"
+        );
         assert!(before == d.snapshot_files(), "{name}: files changed");
     }
 }

@@ -33,6 +33,6 @@ mod rules_check;
 mod scale;
 mod scripts;
 mod semantics;
-mod shell;
+mod shell_ux;
 mod team;
 mod tick;

@@ -125,7 +125,7 @@ fn list(ctx: &Ctx, args: ListArgs) -> Result<()> {
         limit: args.limit,
     })?;
     for p in &listing.problems {
-        eprintln!("desk: {p}");
+        crate::error::print_error(p);
     }
     let rows = &listing.customers;
     match args.format {
@@ -236,7 +236,7 @@ fn show(ctx: &Ctx, args: ShowArgs) -> Result<()> {
         ..Query::default()
     })?;
     for p in &listing.problems {
-        eprintln!("desk: {p}");
+        crate::error::print_error(p);
     }
     if args.json {
         let now = hd.now.timestamp();

@@ -25,6 +25,7 @@ pub enum ImportCommand {
 /// nothing is imported. A re-run imports nothing twice.
 #[derive(Debug, Args)]
 pub struct CsvArgs {
+    /// The CSV file (`-` reads standard input)
     #[arg(value_name = "FILE")]
     pub file: String,
 

@@ -69,7 +69,7 @@ pub fn run(ctx: &Ctx, args: IngestArgs) -> Result<()> {
         // exit 75 (EX_TEMPFAIL), so an MTA piping mail here keeps it and tries again.
         Err(Error::Config(diags)) => {
             for d in &diags {
-                eprintln!("{}", crate::error::printable(&d.to_string()));
+                crate::error::print_error(&d.to_string());
             }
             Err(Error::Busy(
                 "the configuration is broken (above): nothing was ingested; the sender keeps the mail and tries again".into(),
@@ -168,11 +168,11 @@ impl Watch for Printer {
     fn reported(&mut self, r: &Report) {
         if r.result == "failed" {
             self.bar.suspend(|| {
-                eprintln!(
-                    "desk: {}: {}",
+                crate::error::print_error(&format!(
+                    "{}: {}",
                     r.source,
                     r.reason.as_deref().unwrap_or("failed")
-                )
+                ))
             });
         }
         // A failure is already on stderr; stdout lists what was stored.

@@ -132,13 +132,13 @@ pub fn row<'a>(s: &'a Summary, settings: &'a Settings, now: i64) -> Row<'a> {
 /// The SLA cell: `first_reply in 2h10m`, `resolution 3h ago ✗` (the longest overdue of
 /// the breached targets), `paused`, `-`; red when breached, yellow once warned.
 fn sla_cell(g: &SlaGlance, now: i64) -> Styled {
-    let ago = |due: i64| Duration::from_secs(now - due).approx();
+    let ago = |due: i64| Duration::from_secs(now - due).rounded();
     match (g.breached.first(), g.next) {
         (Some((target, due)), _) => {
             Styled::painted(format!("{target} {} ago ✗", ago(*due)), Some("31"))
         }
         (None, Some((target, due))) => Styled::painted(
-            format!("{target} in {}", Duration::from_secs(due - now).approx()),
+            format!("{target} in {}", Duration::from_secs(due - now).rounded()),
             g.warned.then_some("33"),
         ),
         (None, None) if g.paused => Styled::plain("paused"),
@@ -291,7 +291,7 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
         rescan: args.rescan,
     })?;
     for p in &listing.problems {
-        eprintln!("desk: {p}");
+        crate::error::print_error(p);
     }
     // A view about "my" tickets, with nobody acting, matches nothing: say why.
     if let Some(v) = args_view.as_deref()

@@ -34,6 +34,7 @@ pub struct NewArgs {
     #[arg(long, value_name = "CHANNEL")]
     pub channel: Option<String>,
 
+    /// The shop it is about (from desk.toml's shops)
     #[arg(long, value_name = "SHOP")]
     pub shop: Option<String>,
 
@@ -41,6 +42,7 @@ pub struct NewArgs {
     #[arg(long = "type", value_name = "TYPE")]
     pub kind: Option<String>,
 
+    /// The department to handle it [default: what the rules decide]
     #[arg(long, value_name = "DEPARTMENT")]
     pub department: Option<String>,
 

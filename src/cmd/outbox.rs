@@ -23,6 +23,7 @@ pub enum OutboxCommand {
 /// List queued messages with their ticket, recipients, attempts and last error
 #[derive(Debug, Args)]
 pub struct ListArgs {
+    /// Output format
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 }

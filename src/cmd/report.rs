@@ -10,7 +10,6 @@ use crate::error::Result;
 use crate::helpdesk::Helpdesk;
 use crate::output::{self, print};
 use crate::report::{self, By, Group, Times, chart};
-use crate::time::Duration;
 use chrono_tz::Tz;
 
 /// Workload and performance by department, agent, shop or type, for any period
@@ -31,6 +30,7 @@ pub struct ReportArgs {
     #[command(flatten)]
     pub period: Period,
 
+    /// Output format
     #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
     pub format: ReportFormat,
 
@@ -50,6 +50,7 @@ pub struct SlaArgs {
     #[command(flatten)]
     pub period: Period,
 
+    /// Output format
     #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
     pub format: ReportFormat,
 }
@@ -67,17 +68,24 @@ pub struct Period {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ReportFormat {
+    /// Tables and charts for people
     Table,
+    /// One JSON document with every figure
     Json,
+    /// One row per group (or per SLA target), every figure a column
     Csv,
 }
 
 /// What the groups are (see [`By`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ByArg {
+    /// One group per department
     Department,
+    /// One group per assignee
     Agent,
+    /// One group per shop
     Shop,
+    /// One group per ticket type
     Type,
 }
 
@@ -100,13 +108,9 @@ pub fn run(ctx: &Ctx, args: ReportArgs) -> Result<()> {
     }
 }
 
-/// A duration as desk prints durations everywhere (`42m`, `3h5m`, `1w2d`), rounded as
-/// [`Duration::rounded`] says; `-` for none. JSON and CSV keep the seconds.
+/// `42m`, `3h5m`, `2d4h`; `-` for nothing.
 fn span(secs: Option<i64>) -> String {
-    secs.map_or_else(
-        || "-".into(),
-        |s| Duration::from_secs(s.max(0)).rounded().to_string(),
-    )
+    secs.map_or_else(|| "-".into(), |s| crate::time::duration::rounded(s.max(0)))
 }
 
 /// Median / 90th percentile in business time, `-` when nothing was measured.

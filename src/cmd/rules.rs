@@ -67,9 +67,18 @@ pub struct TestArgs {
     #[arg(long, value_name = "EVENT")]
     pub event: Option<String>,
 
-    /// Output format (table or json)
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = TestFormat::Table)]
+    pub format: TestFormat,
+}
+
+/// What `rules test` can print: a trace is a tree, not rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TestFormat {
+    /// The trace for people
+    Table,
+    /// The trace and the resulting ticket as one JSON document
+    Json,
 }
 
 pub fn run(ctx: &Ctx, args: RulesArgs) -> Result<()> {
@@ -346,7 +355,7 @@ fn test(ctx: &Ctx, args: TestArgs) -> Result<()> {
         disabled,
         outcome,
     } = hd.test_rules(&target, args.event.as_deref())?;
-    if args.format == Format::Json {
+    if args.format == TestFormat::Json {
         let report = TestReport {
             ticket: &before.id,
             event: &event_name,

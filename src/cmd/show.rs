@@ -147,15 +147,9 @@ fn size(bytes: u64) -> String {
     }
 }
 
-/// A rounded span for people: `42m`, `1h05m`, `3d4h`.
+/// A rounded span for people: `42m`, `1h5m`, `3d4h`.
 fn span(secs: i64) -> String {
-    let m = secs.abs() / 60;
-    match m {
-        0 => format!("{}s", secs.abs()),
-        1..60 => format!("{m}m"),
-        60..1440 => format!("{}h{:02}m", m / 60, m % 60),
-        _ => format!("{}d{}h", m / 1440, (m % 1440) / 60),
-    }
+    crate::time::duration::rounded(secs.abs())
 }
 
 /// `due in 42m`, `met 2026-11-24 09:12` (with `, 5m late` when it was),

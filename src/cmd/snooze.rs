@@ -3,7 +3,7 @@
 use clap::Args;
 
 use crate::cli::Ctx;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::helpdesk::event;
 
 /// Snooze a ticket: it waits (status pending) until WHEN, when `desk tick` wakes it;
@@ -21,7 +21,12 @@ pub struct SnoozeArgs {
 
 pub fn run(ctx: &Ctx, args: SnoozeArgs) -> Result<()> {
     let hd = ctx.helpdesk()?;
-    let until = crate::time::parse_when(&args.until, hd.now, hd.settings.helpdesk.timezone)?;
+    // A WHEN that is not one is a mistake on the command line (exit 2).
+    let until = crate::time::parse_when(&args.until, hd.now, hd.settings.helpdesk.timezone)
+        .map_err(|e| match e {
+            Error::Usage(m) => Error::Usage(format!("--until: {m}")),
+            other => other,
+        })?;
     let outcome = hd.update(&args.id, event::STATUS_CHANGED, |e| e.snooze(until))?;
     super::report(ctx, &outcome, "snoozed");
     Ok(())

@@ -548,7 +548,8 @@ fn key_or(t: &DeTable<'_>, key: &str, span: Range<usize>) -> Range<usize> {
     crate::source::key_span(t, key).unwrap_or(span)
 }
 
-const ACTIONS: [&str; 10] = [
+/// Every action a rule's `then` may hold.
+pub const ACTIONS: [&str; 10] = [
     "set",
     "add_tags",
     "remove_tags",

@@ -31,8 +31,8 @@ const AGENT_KEYS: [&str; 3] = ["id", "name", "email"];
 const DEPARTMENT_KEYS: [&str; 5] = ["id", "name", "address", "sender", "signature"];
 const HELPDESK_KEYS: [&str; 2] = ["name", "address"];
 
-/// Every placeholder spelled out, for did-you-mean.
-fn known_names() -> Vec<String> {
+/// Every placeholder spelled out, for did-you-mean and the manual.
+pub fn known_names() -> Vec<String> {
     let mut v: Vec<String> = TICKET_KEYS.iter().map(|k| format!("ticket.{k}")).collect();
     v.push("ticket.cc".into());
     v.extend(AGENT_KEYS.iter().map(|k| format!("agent.{k}")));

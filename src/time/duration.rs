@@ -115,33 +115,6 @@ impl Duration {
         })
     }
 
-    /// The span as a glance needs it, to be printed: whole minutes from a minute on,
-    /// whole hours from a day on (`2h10m`, `1d3h`, `45s`), towards zero.
-    pub fn approx(self) -> Self {
-        let abs = self.seconds.abs();
-        let unit = match abs {
-            ..60 => 1,
-            60..86_400 => 60,
-            _ => 3_600,
-        };
-        Duration::from_secs(self.seconds.signum() * (abs / unit) * unit)
-    }
-
-    /// The span as people read a figure: to the second under an hour, to the nearest
-    /// minute under a day, to the nearest hour beyond (`1h10m32s` is `1h11m`, `11d1h47m`
-    /// is `1w4d2h`). Printed, it still reads back as a duration.
-    pub fn rounded(self) -> Duration {
-        let unit = match self.seconds.unsigned_abs() {
-            0..3_600 => 1,
-            3_600..86_400 => 60,
-            _ => 3_600,
-        };
-        let half = unit / 2;
-        let n = self.seconds.signum()
-            * ((self.seconds.abs().saturating_add(half)) / unit).saturating_mul(unit);
-        Duration::from_secs(n)
-    }
-
     /// As chrono's duration; saturates instead of panicking on spans chrono cannot hold.
     pub fn to_chrono(self) -> chrono::Duration {
         chrono::Duration::try_seconds(self.seconds).unwrap_or(if self.seconds < 0 {
@@ -150,6 +123,38 @@ impl Duration {
             chrono::Duration::MAX
         })
     }
+}
+
+impl Duration {
+    /// The span for people, in the notation rules use and rounded down to its two
+    /// largest units, seconds only under a minute: `45s`, `42m`, `1h5m`, `3d4h`,
+    /// `2w3d`. Every command that shows a span of time (SLA targets, report figures,
+    /// timeouts) prints it with this; the exact form is [`Display`](fmt::Display).
+    pub fn rounded(self) -> String {
+        let abs = self.seconds.unsigned_abs();
+        let sign = if self.seconds < 0 { "-" } else { "" };
+        if abs < 60 {
+            return format!("{sign}{abs}s");
+        }
+        let Some(i) = UNITS.iter().position(|(_, size)| abs >= *size as u64) else {
+            return "0s".into();
+        };
+        let (unit, size) = UNITS[i];
+        let size = size as u64;
+        let mut s = format!("{sign}{}{unit}", abs / size);
+        if let Some((next, next_size)) = UNITS.get(i + 1).filter(|(u, _)| *u != 's') {
+            let n = (abs % size) / *next_size as u64;
+            if n > 0 {
+                s.push_str(&format!("{n}{next}"));
+            }
+        }
+        s
+    }
+}
+
+/// [`Duration::rounded`] of a number of seconds.
+pub fn rounded(seconds: i64) -> String {
+    Duration::from_secs(seconds).rounded()
 }
 
 impl PartialEq for Duration {
@@ -238,25 +243,19 @@ mod tests {
     }
 
     #[test]
-    fn approximates_for_a_glance() {
-        let shown = |s: i64| Duration::from_secs(s).approx().to_string();
-        assert_eq!(shown(45), "45s");
-        assert_eq!(shown(7_835), "2h10m");
-        assert_eq!(shown(97_300), "1d3h");
-        assert_eq!(shown(-7_835), "-2h10m");
-        assert_eq!(shown(0), "0s");
-    }
-
-    fn rounds_for_people() {
-        let r = |s: i64| Duration::from_secs(s).rounded().to_string();
-        assert_eq!(r(0), "0s");
-        assert_eq!(r(1708), "28m28s");
-        assert_eq!(r(3599), "59m59s");
-        assert_eq!(r(4232), "1h11m");
-        assert_eq!(r(4229), "1h10m");
-        assert_eq!(r(86_399), "1d");
-        assert_eq!(r(956_843), "1w4d2h");
-        assert_eq!(r(-4232), "-1h11m");
+    fn rounds_to_two_units() {
+        for (secs, shown) in [
+            (0, "0s"),
+            (45, "45s"),
+            (42 * 60 + 10, "42m"),
+            (3600, "1h"),
+            (3900 + 59, "1h5m"),
+            (3 * 86_400 + 4 * 3600 + 59 * 60, "3d4h"),
+            (10 * 86_400, "1w3d"),
+            (-90, "-1m"),
+        ] {
+            assert_eq!(super::rounded(secs), shown, "{secs}");
+        }
     }
 
     #[test]

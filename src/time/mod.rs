@@ -121,6 +121,9 @@ pub fn looks_like_duration(s: &str) -> bool {
 }
 
 /// A point in time given by a person: a duration from now (`2h`, `3d`) or an instant.
+/// What cannot be read as either, or lies past the times desk handles, is a usage
+/// error (exit 2), as a `--now` or `--since` would be; a duration that reaches past
+/// them from now is an invalid value.
 pub fn parse_when(s: &str, now: DateTime<Utc>, tz: Tz) -> Result<DateTime<Utc>> {
     match Duration::parse(s) {
         Ok(d) => {
@@ -131,14 +134,14 @@ pub fn parse_when(s: &str, now: DateTime<Utc>, tz: Tz) -> Result<DateTime<Utc>> 
                 ))
             });
         }
-        Err(m) if looks_like_duration(s) => return Err(Error::invalid(m)),
+        Err(m) if looks_like_duration(s) => return Err(Error::Usage(m)),
         Err(_) => {}
     }
     if beyond_range(s, tz) {
-        return Err(Error::invalid(outside_range(s)));
+        return Err(Error::Usage(outside_range(s)));
     }
     parse_instant(s, tz).ok_or_else(|| {
-        Error::invalid(format!(
+        Error::Usage(format!(
             "cannot read `{s}` as a time: use a duration like `2h` or `3d`, a date like `2026-12-01`, a local time like `2026-12-01 09:00`, or RFC 3339"
         ))
     })

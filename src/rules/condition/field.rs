@@ -99,6 +99,16 @@ const OTHER_FIELDS: [&str; 23] = [
 
 pub(super) use crate::model::ticket::target::ALL as SLA_TARGETS;
 
+/// Every field name a condition knows, as people write them (`fields.NAME` stands for
+/// every custom field): the one list that did-you-mean and the manual use.
+pub fn names() -> impl Iterator<Item = &'static str> + Clone {
+    SUMMARY_FIELDS
+        .iter()
+        .chain(MORE_FIELDS.iter())
+        .chain(OTHER_FIELDS.iter())
+        .copied()
+}
+
 /// Fields whose changes events carry: every settable one, the tags, the followers and
 /// the snooze.
 fn changeable() -> impl Iterator<Item = &'static str> + Clone {
@@ -191,11 +201,7 @@ impl Field {
                     return Err(Problem::near(
                         format!("unknown field `{}`", crate::error::one_line(s)),
                         s,
-                        SUMMARY_FIELDS
-                            .iter()
-                            .chain(MORE_FIELDS.iter())
-                            .chain(OTHER_FIELDS.iter())
-                            .copied(),
+                        names(),
                     ));
                 }
             }
