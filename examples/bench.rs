@@ -1,7 +1,9 @@
-//! Measures the release `desk` binary on generated helpdesks of 1,000 and N tickets.
+//! Measures the release `desk` binary on generated helpdesks of 1,000 and N tickets
+//! (and 1,000,000 with `--million`), with each command's peak memory, and — when
+//! Taskwarrior's `task` is installed — Taskwarrior on the same items side by side.
 //!
 //! ```text
-//! cargo build --release && cargo run --release --example bench -- [--tickets 100000] [--runs 21] [--keep DIR]
+//! cargo build --release && cargo run --release --example bench -- [--tickets 100000] [--million] [--runs 21] [--keep DIR] [--without-taskwarrior]
 //! ```
 //!
 //! The binary is `<CARGO_MANIFEST_DIR>/target/release/desk` (or `$CARGO_TARGET_DIR/release/desk`).
@@ -22,7 +24,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use generate::BoxError;
 
-const USAGE: &str = "usage: bench [--tickets N] [--runs R] [--keep DIR]";
+const USAGE: &str =
+    "usage: bench [--tickets N] [--million] [--runs R] [--keep DIR] [--without-taskwarrior]";
 const SEED: u64 = 42;
 const SMALL: usize = 1000;
 
@@ -30,6 +33,8 @@ struct Args {
     tickets: usize,
     runs: usize,
     keep: Option<PathBuf>,
+    million: bool,
+    taskwarrior: bool,
 }
 
 fn parse_args(args: &[String]) -> Result<Args, BoxError> {
@@ -37,6 +42,8 @@ fn parse_args(args: &[String]) -> Result<Args, BoxError> {
         tickets: 100_000,
         runs: 21,
         keep: None,
+        million: false,
+        taskwarrior: true,
     };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
@@ -65,6 +72,8 @@ fn parse_args(args: &[String]) -> Result<Args, BoxError> {
                     })?;
             }
             "--keep" => out.keep = Some(PathBuf::from(value("--keep")?)),
+            "--million" => out.million = true,
+            "--without-taskwarrior" => out.taskwarrior = false,
             _ => return Err(format!("unexpected argument `{arg}`\n{USAGE}").into()),
         }
     }
@@ -149,6 +158,8 @@ struct Row {
     tickets: usize,
     /// Milliseconds, sorted.
     times: Vec<f64>,
+    /// Peak resident memory of one more run, in MiB.
+    peak: Option<f64>,
 }
 
 impl Row {
@@ -233,6 +244,10 @@ fn cases(desk: &Desk) -> Vec<(&'static str, Vec<String>)> {
             v(&["report", "--by", "department", "--since", "30d"]),
         ),
         ("`desk list --format ids`", v(&["list", "--format", "ids"])),
+        (
+            "`desk list department=billing`",
+            v(&["list", "department=billing"]),
+        ),
         (
             "`desk list --all --format ids`",
             v(&["list", "--all", "--format", "ids"]),
@@ -359,6 +374,8 @@ fn peak_mib(bin: &Path, dir: &Path, args: &[&str]) -> Option<f64> {
 fn measure_all(bin: &Path, desks: &[Desk], runs: usize) -> Result<Vec<Row>, BoxError> {
     let mut rows = Vec::new();
     for d in desks {
+        // The first listing of a helpdesk whose `.desk/` is gone, as after `git clone`.
+        let _ = std::fs::remove_dir_all(d.dir.join(".desk").join("cache"));
         let first = time_once(bin, &d.dir, &["list"])?.as_secs_f64() * 1000.0;
         eprintln!(
             "bench: {:>7} tickets  first `desk list` (builds the cache) {first:.1} ms",
@@ -368,6 +385,7 @@ fn measure_all(bin: &Path, desks: &[Desk], runs: usize) -> Result<Vec<Row>, BoxE
             command: "`desk list` (first: builds cache)".into(),
             tickets: d.tickets,
             times: vec![first],
+            peak: None,
         });
     }
     // The first listings wrote the caches: flush them too before timing `desk new`'s fsyncs.
@@ -392,12 +410,13 @@ fn measure_all(bin: &Path, desks: &[Desk], runs: usize) -> Result<Vec<Row>, BoxE
                 t.push(time_once(bin, &d.dir, args)?.as_secs_f64() * 1000.0);
             }
         }
-        for (d, mut t) in desks.iter().zip(times) {
+        for ((d, mut t), args) in desks.iter().zip(times).zip(&args) {
             t.sort_by(f64::total_cmp);
             let row = Row {
                 command: label.to_string(),
                 tickets: d.tickets,
                 times: t,
+                peak: peak_mib(bin, &d.dir, args),
             };
             eprintln!(
                 "bench: {:>7} tickets  {:<32} median {:8.1} ms",
@@ -455,6 +474,10 @@ fn run() -> Result<(), BoxError> {
         }
     };
     let mut sizes = vec![SMALL, args.tickets];
+    if args.million {
+        sizes.push(1_000_000);
+    }
+    sizes.sort_unstable();
     sizes.dedup();
 
     let mut desks = Vec::new();
@@ -474,19 +497,24 @@ fn run() -> Result<(), BoxError> {
         args.runs
     );
     println!();
-    println!("| command | tickets | median ms | min | max |");
-    println!("|---|---:|---:|---:|---:|");
+    println!("| command | tickets | median ms | min | max | peak MiB |");
+    println!("|---|---:|---:|---:|---:|---:|");
     for r in &rows {
         println!(
-            "| {} | {} | {:.1} | {:.1} | {:.1} |",
+            "| {} | {} | {:.1} | {:.1} | {:.1} | {} |",
             r.command,
             r.tickets,
             r.median(),
             r.min(),
-            r.max()
+            r.max(),
+            r.peak
+                .map_or_else(|| "-".to_string(), |m| format!("{m:.0}"))
         );
     }
     println!();
+    if args.taskwarrior {
+        taskwarrior_side_by_side(&desks, &rows, args.runs)?;
+    }
 
     let big = args.tickets;
     let median = |cmd: &str, n: usize| find(&rows, cmd, n).map_or(f64::NAN, Row::median);
@@ -670,4 +698,144 @@ fn main() {
         eprintln!("bench: {e}");
         std::process::exit(1);
     }
+}
+
+/// Taskwarrior is measured up to this many items: importing a million tasks takes it
+/// longer than the rest of the bench.
+const TASKWARRIOR_MAX: usize = 100_000;
+
+/// Runs `task` with its own rc and data under `dir`, hooks off, no questions asked.
+fn task(dir: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new("task");
+    cmd.env("TASKRC", dir.join("taskrc"))
+        .env("TASKDATA", dir.join("data"))
+        .arg("rc.confirmation=off")
+        .arg("rc.hooks=off")
+        .arg("rc.verbose=nothing")
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    cmd
+}
+
+/// A Taskwarrior database holding the helpdesk's tickets as tasks: the subject as the
+/// description, the department as the project, open tickets pending, the rest completed.
+fn taskwarrior_of(desk: &Desk, dir: &Path) -> Result<(), BoxError> {
+    std::fs::create_dir_all(dir.join("data"))?;
+    std::fs::write(dir.join("taskrc"), "")?;
+    let store = desk::store::Store::at(&desk.dir);
+    let settings = desk::model::Settings::load(&desk.dir)?;
+    let stamp = |secs: i64| {
+        chrono::DateTime::from_timestamp(secs, 0)
+            .unwrap_or_default()
+            .format("%Y%m%dT%H%M%SZ")
+            .to_string()
+    };
+    let mut tasks = Vec::new();
+    for t in store.scan()?.tickets {
+        let done = settings.category(&t.kind, &t.status).is_done();
+        let mut task = serde_json::json!({
+            "description": t.subject,
+            "status": if done { "completed" } else { "pending" },
+            "entry": stamp(t.created_at),
+            "modified": stamp(t.updated_at),
+        });
+        if done {
+            task["end"] = stamp(t.updated_at).into();
+        }
+        if let Some(d) = &t.department {
+            task["project"] = d.as_str().into();
+        }
+        tasks.push(task);
+    }
+    let file = dir.join("tasks.json");
+    std::fs::write(&file, serde_json::to_vec(&tasks)?)?;
+    let started = Instant::now();
+    let status = task(dir, &["import", file.to_str().ok_or("path")?]).status()?;
+    if !status.success() {
+        return Err(format!("`task import` failed in {}", dir.display()).into());
+    }
+    // Completed tasks move to completed.data, as they do in a database in use.
+    task(dir, &["gc"]).status()?;
+    eprintln!(
+        "bench: imported {} tasks into Taskwarrior in {:.1}s",
+        tasks.len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn time_task(dir: &Path, args: &[&str], runs: usize) -> Result<Vec<f64>, BoxError> {
+    let mut times = Vec::with_capacity(runs);
+    task(dir, args).status()?;
+    for _ in 0..runs {
+        let started = Instant::now();
+        let status = task(dir, args).status()?;
+        times.push(started.elapsed().as_secs_f64() * 1000.0);
+        if !status.success() {
+            return Err(format!("`task {}` failed", args.join(" ")).into());
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    Ok(times)
+}
+
+/// desk and Taskwarrior on the same items: adding one, listing the open ones, listing
+/// one group's open ones. Medians of `runs`, ratios desk / Taskwarrior.
+fn taskwarrior_side_by_side(desks: &[Desk], rows: &[Row], runs: usize) -> Result<(), BoxError> {
+    let found = Command::new("task")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !found {
+        println!("Taskwarrior: not installed (`apt-get install taskwarrior`), not compared.");
+        return Ok(());
+    }
+    let pairs: [(&str, &str, &[&str]); 3] = [
+        (
+            "add one item",
+            "`desk new`",
+            &["add", "Bench", "project:billing"],
+        ),
+        ("list open items", "`desk list`", &["list"]),
+        (
+            "list one group's open items",
+            "`desk list department=billing`",
+            &["project:billing", "list"],
+        ),
+    ];
+    println!("| what | items | desk ms | Taskwarrior ms | desk / Taskwarrior |");
+    println!("|---|---:|---:|---:|---:|");
+    for d in desks {
+        if d.tickets > TASKWARRIOR_MAX {
+            println!(
+                "| (Taskwarrior not measured at {} items: see TASKWARRIOR_MAX) | | | | |",
+                d.tickets
+            );
+            continue;
+        }
+        let dir = d
+            .dir
+            .parent()
+            .unwrap_or(&d.dir)
+            .join(format!("taskwarrior-{}", d.tickets));
+        let _ = std::fs::remove_dir_all(&dir);
+        taskwarrior_of(d, &dir)?;
+        for (what, desk_cmd, task_args) in pairs {
+            let t = time_task(&dir, task_args, runs)?;
+            let tw = t[t.len() / 2];
+            let ours = find(rows, desk_cmd, d.tickets).map_or(f64::NAN, Row::median);
+            println!(
+                "| {what} | {} | {ours:.1} | {tw:.1} | {:.2} |",
+                d.tickets,
+                ours / tw
+            );
+        }
+    }
+    println!();
+    Ok(())
 }

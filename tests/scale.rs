@@ -328,3 +328,20 @@ fn desks_own_writes_keep_the_shortcut_and_changes_behind_its_back_end_it() {
     assert_eq!(way(&d, &["list", "--format", "ids"]).0, "quick");
     assert_eq!(way(&d, &["list", "--rescan", "--format", "ids"]).0, "full");
 }
+
+#[test]
+fn desk_init_in_a_git_work_tree_sets_gits_settings_for_many_files_and_keeps_the_users() {
+    let d = Desk::empty();
+    git(d.root(), &["init", "-q", "-b", "main"]);
+    git(d.root(), &["config", "index.version", "2"]);
+    let out = d.run(["init"]);
+    assert_eq!(out.code, 0, "{out}");
+    assert!(out.stderr.contains("settings for many files"), "{out}");
+    let get = |key: &str| git(d.root(), &["config", "--get", key]).trim().to_string();
+    assert_eq!(get("core.untrackedCache"), "true");
+    assert_eq!(get("index.version"), "2", "the user's own setting stays");
+    assert!(get("merge.desk.driver").contains("merge-file"));
+    // Once set, later commands say nothing about it.
+    let out = d.run(["list"]);
+    assert!(!out.stderr.contains("settings"), "{out}");
+}

@@ -26,6 +26,12 @@ pub fn run(ctx: &Ctx, args: InitArgs) -> Result<()> {
         None => ctx.start_dir().to_path_buf(),
     };
     create(&target, args.example.as_deref())?;
+    // In a git work tree already: the merge driver and the settings for many files now.
+    match crate::git::ensure_driver(&target) {
+        Ok(Some(did)) => ctx.out.status(did),
+        Ok(None) => {}
+        Err(e) => ctx.out.warn(format!("desk's git merge driver: {e}")),
+    }
     let shown = target.canonicalize().unwrap_or(target);
     match &args.example {
         Some(name) => ctx.out.status(format!(

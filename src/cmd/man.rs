@@ -220,7 +220,7 @@ pub const FILES: [(&str, &str); 10] = [
 ];
 
 /// Every environment variable desk reads, and what for.
-pub const ENVIRONMENT: [(&str, &str); 12] = [
+pub const ENVIRONMENT: [(&str, &str); 13] = [
     ("DESK_DIR", "The helpdesk to work in, as -C DIR."),
     (
         "DESK_AGENT",
@@ -259,6 +259,10 @@ pub const ENVIRONMENT: [(&str, &str); 12] = [
         "The first that is set decides whether charts may use Unicode blocks (a UTF-8 locale) or plain ASCII.",
     ),
     ("HOME", "Where ~/ typed after -C leads while completing."),
+    (
+        "DESK_CACHE_TRACE",
+        "When set, a listing says on stderr whether it took the listing cache's shortcut (quick) or looked at every ticket file (full).",
+    ),
     (
         "DESK_EVENT, DESK_TICKET, DESK_SCRIPT",
         "Not read but set by desk, with DESK_DIR, for the scripts that run actions call.",

@@ -48,6 +48,7 @@ pub struct StatsArgs {
     #[command(flatten)]
     pub period: super::report::Period,
 
+    /// Output format: a table for people, JSON or CSV for scripts
     #[arg(long, value_enum, default_value_t = super::report::ReportFormat::Table)]
     pub format: super::report::ReportFormat,
 }
