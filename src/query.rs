@@ -223,12 +223,14 @@ impl Helpdesk {
             .collect();
         let everything = matches!(&cond, Condition::All(p) if p.is_empty());
         let mut customers: HashMap<String, Option<Customer>> = HashMap::new();
-        let mut tickets: Vec<Summary> = Vec::new();
-        for s in scan.tickets {
+        // Filtered in place: a listing of a hundred thousand tickets holds one list of
+        // them, not two.
+        let mut tickets: Vec<Summary> = scan.tickets;
+        tickets.retain(|s| {
             if let Some(r) = &q.requester
                 && s.requester.as_deref() != Some(r.as_str())
             {
-                continue;
+                return false;
             }
             if let Err(p) = settings.check_state(&s.kind, &s.status) {
                 problems.push(format!(
@@ -237,15 +239,14 @@ impl Helpdesk {
                 ));
             }
             if everything {
-                tickets.push(s);
-                continue;
+                return true;
             }
             let ticket: Ticket = if needs_full {
                 match self.store.load_ticket(&s.id) {
                     Ok(t) => t,
                     Err(e) => {
                         problems.push(format!("{e} (skipped)"));
-                        continue;
+                        return false;
                     }
                 }
             } else {
@@ -259,10 +260,8 @@ impl Helpdesk {
                 _ => None,
             };
             let facts = Facts::new(&ticket, customer, settings, self.now).with_me(self.agent_id());
-            if cond.eval(&facts) {
-                tickets.push(s);
-            }
-        }
+            cond.eval(&facts)
+        });
         let now = self.now.timestamp();
         if sort_field == "sla" {
             // The glance costs a little: once per ticket, not per comparison.

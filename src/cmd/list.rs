@@ -72,7 +72,8 @@ pub struct Row<'a> {
     shop: Option<&'a str>,
     channel: &'a str,
     tags: &'a [String],
-    fields: &'a std::collections::BTreeMap<String, String>,
+    #[serde(serialize_with = "as_map")]
+    fields: &'a [(String, String)],
     created_at: String,
     updated_at: String,
     snoozed_until: Option<String>,
@@ -94,6 +95,11 @@ const CSV_EXTRA: [&str; 5] = [
     "sla_due",
     "sla_breached",
 ];
+
+/// Custom fields as a JSON object, as in the ticket file.
+fn as_map<S: serde::Serializer>(fields: &&[(String, String)], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_map(fields.iter().map(|(k, v)| (k, v)))
+}
 
 fn rfc(secs: i64) -> String {
     crate::time::format_utc(DateTime::from_timestamp(secs, 0).unwrap_or_default())

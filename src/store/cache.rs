@@ -48,7 +48,9 @@ pub struct Summary {
     pub shop: Option<String>,
     pub channel: String,
     pub tags: Vec<String>,
-    pub fields: BTreeMap<String, String>,
+    /// Custom fields, sorted by name. A list, not a map: a map's smallest node holds
+    /// eleven entries, a tenth of a large listing's memory for two fields a ticket.
+    pub fields: Vec<(String, String)>,
     pub created_at: i64,
     pub updated_at: i64,
     pub snoozed_until: Option<i64>,
@@ -157,7 +159,11 @@ impl Summary {
             shop: t.shop.clone(),
             channel: t.channel.clone(),
             tags: t.tags.clone(),
-            fields: t.fields.clone(),
+            fields: t
+                .fields
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
             created_at: t.created_at.timestamp(),
             updated_at: t.updated_at.timestamp(),
             snoozed_until: t.snoozed_until.map(|s| s.timestamp()),
@@ -195,7 +201,7 @@ impl Summary {
             shop: self.shop.clone(),
             channel: self.channel.clone(),
             tags: self.tags.clone(),
-            fields: self.fields.clone(),
+            fields: self.fields.iter().cloned().collect(),
             created_at: time(self.created_at),
             updated_at: time(self.updated_at),
             snoozed_until: self.snoozed_until.map(time),
@@ -240,7 +246,7 @@ impl Stamp {
     }
 }
 
-const VERSION: u32 = 10;
+const VERSION: u32 = 11;
 
 /// Wider than any file system's clock tick (Linux updates file times every 1–10 ms).
 const MARGIN_NS: i64 = 50_000_000;
@@ -836,21 +842,25 @@ fn quick(
         }
         vec![(ok, failed)]
     });
+    // Not readable: the file says what it holds.
+    for (_, failed) in &parts {
+        for &i in failed {
+            reread.push((cands[i].name.to_string(), cands[i].stamp));
+        }
+    }
+    // The partition files are done with before the lists are joined: a third less at
+    // the peak.
+    drop(good);
+    drop(cands);
+    drop(buffers);
     let mut tickets: Vec<Summary> = Vec::new();
-    for (ok, failed) in parts {
+    for (ok, _) in parts {
         if tickets.is_empty() {
             tickets = ok;
         } else {
             tickets.extend(ok);
         }
-        // Not readable: the file says what it holds.
-        for i in failed {
-            reread.push((cands[i].name.to_string(), cands[i].stamp));
-        }
     }
-    drop(good);
-    drop(cands);
-    drop(buffers);
     for (bad, stamp) in index.problems.iter().zip(bad_stamps) {
         match stamp {
             Some(s) if s == bad.stamp => problems.push(Problem {
