@@ -11,6 +11,14 @@ use crate::rules::engine::{self, Env};
 use crate::rules::event::{self as ev, Event, MessageCtx};
 use crate::rules::ruleset::Macro;
 
+/// What `desk macro` did.
+pub struct MacroRun {
+    /// Each ticket after it, in the order given.
+    pub outcomes: Vec<Outcome>,
+    /// The macro sends a reply (none reaches a ticket without a requester).
+    pub replies: bool,
+}
+
 impl Helpdesk {
     /// The names of rules.toml's macros, in file order (for completions).
     pub fn macro_names(&self) -> Result<Vec<String>> {
@@ -27,7 +35,7 @@ impl Helpdesk {
     /// is written: one unknown ID, or one ticket the macro cannot change (a status its
     /// type does not have), changes nothing. Then each ticket's change takes the
     /// pipeline: its events run the rules, its SLA is measured, its mail is queued.
-    pub fn apply_macro(&self, name: &str, given: &[String]) -> Result<Vec<Outcome>> {
+    pub fn apply_macro(&self, name: &str, given: &[String]) -> Result<MacroRun> {
         let Some(agent) = self.agent_id() else {
             return Err(Error::Usage(format!(
                 "a macro is applied by an agent: say who with --as AGENT or DESK_AGENT (desk --as AGENT macro {} ID...)",
@@ -59,7 +67,7 @@ impl Helpdesk {
             .iter()
             .map(|id| self.apply_one(m, id, agent, &rules))
             .collect::<Result<Vec<Made>>>()?;
-        applied
+        let outcomes = applied
             .into_iter()
             .map(|made| {
                 // It had those tags and that department already: nothing to record.
@@ -76,7 +84,11 @@ impl Helpdesk {
                 }
                 self.record_change(made, &rules)
             })
-            .collect()
+            .collect::<Result<Vec<Outcome>>>()?;
+        Ok(MacroRun {
+            outcomes,
+            replies: m.reply.is_some(),
+        })
     }
 
     /// The macro's actions on ticket `id`, then its reply rendered from the ticket as

@@ -19,14 +19,10 @@ pub struct MacroArgs {
 
 pub fn run(ctx: &Ctx, args: MacroArgs) -> Result<()> {
     let hd = ctx.helpdesk()?;
-    let outcomes = hd.apply_macro(&args.name, &args.ids)?;
-    let replies = hd
-        .rules()?
-        .macro_named(&args.name)
-        .is_some_and(|m| m.reply.is_some());
-    for outcome in &outcomes {
+    let run = hd.apply_macro(&args.name, &args.ids)?;
+    for outcome in &run.outcomes {
         super::report(ctx, outcome, &format!("applied macro `{}` to", args.name));
-        if replies {
+        if run.replies {
             super::warn_unmailed(ctx, outcome);
         }
     }

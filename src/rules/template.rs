@@ -275,12 +275,11 @@ enum Unread {
 }
 
 impl Template {
-    /// Whether it names the agent (`{{agent.*}}`): sent as a person's message, it needs
-    /// one acting.
+    /// Whether its body names the agent (`{{agent.*}}`): sent as a person's message, it
+    /// needs one acting.
     pub fn names_agent(&self) -> bool {
-        placeholders(&self.subject)
-            .into_iter()
-            .chain(placeholders(&self.body))
+        placeholders(&self.body)
+            .iter()
             .any(|(n, _)| n.starts_with("agent."))
     }
 }
