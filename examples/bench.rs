@@ -670,6 +670,7 @@ fn rule_evaluation(dir: &Path) -> Result<(usize, f64), BoxError> {
         me: None,
         in_episode: &[],
         trace_all: false,
+        writer: None,
     };
     let event = Event {
         message: ticket.messages.first().map(|m| MessageCtx {

@@ -1613,6 +1613,7 @@ fn build_ticket(w: &World<'_>, plan: &Plan, id: String) -> Result<Ticket, BoxErr
             Ok(HistoryEntry {
                 at: at(off)?,
                 actor: actor.into(),
+                via: None,
                 event: event.to_string(),
                 changes,
                 note: None,
@@ -1638,6 +1639,7 @@ fn build_ticket(w: &World<'_>, plan: &Plan, id: String) -> Result<Ticket, BoxErr
         created_at,
         updated_at,
         snoozed_until: d.snoozed.map(time).transpose()?,
+        merged_into: None,
         sla: None,
         messages,
         history,
@@ -1674,6 +1676,7 @@ fn apply_sla(w: &World<'_>, plan: &Plan, t: &mut Ticket) {
         t.history.push(HistoryEntry {
             at: alarm.at,
             actor: desk::model::Actor::Sla(policy.to_string()),
+            via: None,
             event: if alarm.breached {
                 "sla.breached"
             } else {

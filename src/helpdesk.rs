@@ -103,6 +103,20 @@ pub struct Arrival {
     pub note: Option<String>,
 }
 
+/// A change made to a loaded ticket, for [`Helpdesk::record_change`] to record and
+/// hand to the rules.
+pub(crate) struct Made {
+    pub ticket: Ticket,
+    /// Its history entry.
+    pub entry: HistoryEntry,
+    /// The events it raised, for the rules.
+    pub events: Vec<Event>,
+    /// Mail the change itself sends (an agent's reply), rendered already.
+    pub mail: Vec<Mail>,
+    /// Mail it asked for (a macro's notifications), credited to its entry.
+    pub effects: Vec<engine::Effect>,
+}
+
 /// Who [`Helpdesk::assign`] gives a ticket to.
 #[derive(Debug, Clone, Copy)]
 pub enum Assignee<'a> {
@@ -291,6 +305,7 @@ impl Helpdesk {
             created_at: at,
             updated_at: at,
             snoozed_until: None,
+            merged_into: None,
             sla: None,
             messages: Vec::new(),
             history: Vec::new(),
@@ -350,6 +365,7 @@ impl Helpdesk {
         ticket.history.push(HistoryEntry {
             at,
             actor: actor.clone(),
+            via: None,
             event: ev::CREATED.into(),
             changes: Vec::new(),
             note: new.note,
@@ -485,38 +501,41 @@ impl Helpdesk {
         }];
         events.extend(Event::derived(&changes));
         // Every message that arrives is somebody's act.
-        self.record_change(
-            ticket,
-            events,
-            (&actor, event, note),
+        let entry = HistoryEntry {
+            at: self.now,
+            actor,
+            via: None,
+            event: event.to_string(),
             changes,
+            note,
+        };
+        self.record_change(
+            Made {
+                ticket,
+                entry,
+                events,
+                mail: Vec::new(),
+                effects: Vec::new(),
+            },
             rules,
-            Vec::new(),
-            true,
         )
     }
 
-    /// Records a change to an existing ticket in its history (by `who.0`, for the event
-    /// `who.1`, with the note `who.2`), runs the rules on its events and ends it through
-    /// the pipeline.
-    #[allow(clippy::too_many_arguments)]
-    fn record_change(
-        &self,
-        mut ticket: Ticket,
-        events: Vec<Event>,
-        who: (&Actor, &str, Option<String>),
-        changes: Vec<crate::model::Change>,
-        rules: &RuleSet,
-        mail: Vec<Mail>,
-        act: bool,
-    ) -> Result<Outcome> {
-        ticket.history.push(HistoryEntry {
-            at: self.now,
-            actor: who.0.clone(),
-            event: who.1.to_string(),
-            changes,
-            note: who.2,
-        });
+    /// Records a person's or the customer's act on an existing ticket in its history,
+    /// runs the rules on its events and ends it through the pipeline.
+    pub(crate) fn record_change(&self, made: Made, rules: &RuleSet) -> Result<Outcome> {
+        let Made {
+            mut ticket,
+            entry,
+            events,
+            mail,
+            mut effects,
+        } = made;
+        // The mail it asked for is credited to its entry.
+        for e in &mut effects {
+            e.entry = Some(ticket.history.len());
+        }
+        ticket.history.push(entry);
         ticket.updated_at = self.now;
         let customer = match &ticket.requester {
             Some(r) => self.store.load_customer(r)?,
@@ -524,7 +543,8 @@ impl Helpdesk {
         };
         let mut w = Work::edited(ticket, customer);
         w.mail = mail;
-        w.act = act;
+        w.add_effects(effects);
+        w.act = true;
         self.raise(&mut w, events, rules, &RuleRun::default())?;
         self.finish(w, rules, Write::Existing)
     }
@@ -565,68 +585,124 @@ impl Helpdesk {
         event: &str,
         apply: impl FnOnce(&mut Edit<'_>) -> Result<()>,
     ) -> Result<Outcome> {
-        self.update_sending(given_id, event, apply, |_| Ok(Vec::new()))
+        self.update_sending(given_id, event, None, apply, |_| Ok(Vec::new()))
     }
 
     /// An agent's public reply: kept on the ticket and mailed to the requester from the
     /// department's address, with its signature, threaded into the conversation.
     pub fn reply(&self, given_id: &str, body: &str) -> Result<Outcome> {
-        let now = self.now;
-        let settings = &self.settings;
-        let store = &self.store;
+        self.reply_via(given_id, body, None)
+    }
+
+    /// [`Helpdesk::reply`], recording in the history what the agent used to write it
+    /// (`template:NAME` for a canned reply).
+    pub fn reply_via(&self, given_id: &str, body: &str, via: Option<String>) -> Result<Outcome> {
         self.update_sending(
             given_id,
             ev::AGENT_REPLIED,
+            via,
             |e| e.add_message(MessageKind::Reply, body, None),
-            |ticket| {
-                let Some(to) = ticket.requester.clone() else {
-                    return Ok(Vec::new());
-                };
-                if crate::mail::safety::is_own_address(&to, settings) {
-                    return Ok(Vec::new());
-                }
-                let signature = ticket
-                    .department
-                    .as_deref()
-                    .and_then(|d| settings.department(d))
-                    .map(|d| d.signature.clone())
-                    .filter(|s| !s.trim().is_empty())
-                    .unwrap_or_else(|| settings.helpdesk.name.clone());
-                let text = format!("{}\n\n{}\n", body.trim_end(), signature.trim_end());
-                let subject = match ticket.subject.get(..3) {
-                    Some(p) if p.eq_ignore_ascii_case("re:") => ticket.subject.clone(),
-                    _ => format!("Re: {}", ticket.subject),
-                };
-                let name = store.load_customer(&to).ok().flatten().and_then(|c| c.name);
-                let mut o = outgoing::about_ticket(
-                    ticket,
-                    settings,
-                    vec![to.clone()],
-                    &subject,
-                    &text,
-                    outgoing::Kind::Personal,
-                    outgoing::Cause {
-                        at: now,
-                        // A person's reply: one per instant, place and text.
-                        what: &format!(
-                            "reply|{}|{}|{}",
-                            now.timestamp(),
-                            ticket.messages.len(),
-                            text
-                        ),
-                    },
-                )
-                .map_err(Error::invalid)?;
-                o.cc = outgoing::followers(ticket, settings);
-                if let Some(n) = name {
-                    o.names.push((to, n));
-                }
-                if let Some(m) = ticket.messages.last_mut() {
-                    m.message_id = Some(o.message_id.clone());
-                }
-                Ok(vec![Mail::of(&o, now)?])
+            |ticket| self.reply_mail(ticket, body),
+        )
+    }
+
+    /// A canned reply: `templates/NAME.txt` rendered for ticket `given_id` as the acting
+    /// agent's message (`{{agent.*}}` names them), to be sent with
+    /// [`Helpdesk::reply_via`]. An unknown template lists those there are.
+    pub fn canned_reply(&self, given_id: &str, name: &str) -> Result<String> {
+        let id = self.store.resolve(given_id)?;
+        let mut templates = crate::rules::template::Templates::new(self.store.root());
+        let tpl = templates.load(name)?;
+        let ticket = self.store.load_ticket(&id)?;
+        let customer = match &ticket.requester {
+            Some(r) => self.store.load_customer(r)?,
+            None => None,
+        };
+        self.render_as_agent(name, tpl, &ticket, customer.as_ref())
+    }
+
+    /// The body of template `name` rendered on `ticket` as the acting agent's own
+    /// message. A template that names the agent needs one acting.
+    pub(crate) fn render_as_agent(
+        &self,
+        name: &str,
+        tpl: &crate::rules::template::Template,
+        ticket: &Ticket,
+        customer: Option<&Customer>,
+    ) -> Result<String> {
+        let agent = self.agent_id();
+        if agent.is_none() && tpl.names_agent() {
+            return Err(Error::Usage(format!(
+                "templates/{name}.txt names the agent (`{{{{agent.*}}}}`), but no agent is acting: say who with --as AGENT or DESK_AGENT"
+            )));
+        }
+        let facts = crate::rules::condition::Facts::new(ticket, customer, &self.settings, self.now)
+            .with_writer(agent);
+        Ok(crate::rules::template::render(&tpl.body, &facts))
+    }
+
+    /// The mail of an agent's reply that `ticket`'s last message holds: to the
+    /// requester with the followers copied, from the department with its signature
+    /// (unless the text ends with it already, as a template's does). No mail when the
+    /// ticket has no requester, or the requester is the helpdesk itself.
+    pub(crate) fn reply_mail(&self, ticket: &mut Ticket, body: &str) -> Result<Vec<Mail>> {
+        let (now, settings) = (self.now, &self.settings);
+        let Some(to) = ticket.requester.clone() else {
+            return Ok(Vec::new());
+        };
+        if crate::mail::safety::is_own_address(&to, settings) {
+            return Ok(Vec::new());
+        }
+        let signature = ticket
+            .department
+            .as_deref()
+            .and_then(|d| settings.department(d))
+            .map(|d| d.signature.clone())
+            .filter(|s| !s.trim().is_empty())
+            .unwrap_or_else(|| settings.helpdesk.name.clone());
+        let (body, signature) = (body.trim_end(), signature.trim_end());
+        let text = if body.ends_with(signature) {
+            format!("{body}\n")
+        } else {
+            format!("{body}\n\n{signature}\n")
+        };
+        let subject = match ticket.subject.get(..3) {
+            Some(p) if p.eq_ignore_ascii_case("re:") => ticket.subject.clone(),
+            _ => format!("Re: {}", ticket.subject),
+        };
+        let name = self
+            .store
+            .load_customer(&to)
+            .ok()
+            .flatten()
+            .and_then(|c| c.name);
+        let mut o = outgoing::about_ticket(
+            ticket,
+            settings,
+            vec![to.clone()],
+            &subject,
+            &text,
+            outgoing::Kind::Personal,
+            outgoing::Cause {
+                at: now,
+                // A person's reply: one per instant, place and text.
+                what: &format!(
+                    "reply|{}|{}|{}",
+                    now.timestamp(),
+                    ticket.messages.len(),
+                    text
+                ),
             },
         )
+        .map_err(Error::invalid)?;
+        o.cc = outgoing::followers(ticket, settings);
+        if let Some(n) = name {
+            o.names.push((to, n));
+        }
+        if let Some(m) = ticket.messages.last_mut() {
+            m.message_id = Some(o.message_id.clone());
+        }
+        Ok(vec![Mail::of(&o, now)?])
     }
 
     /// Assigns a ticket to `who`; [`Assignee::Auto`] picks the least loaded agent of its
@@ -685,6 +761,7 @@ impl Helpdesk {
         &self,
         given_id: &str,
         event: &str,
+        via: Option<String>,
         apply: impl FnOnce(&mut Edit<'_>) -> Result<()>,
         mail: impl FnOnce(&mut Ticket) -> Result<Vec<Mail>>,
     ) -> Result<Outcome> {
@@ -760,14 +837,23 @@ impl Helpdesk {
             self.touch_customer(email, None, self.now)?;
         }
         // A manual command is a person's act, whoever runs it (with `--as` or without).
-        self.record_change(
-            ticket,
-            events,
-            (&self.actor, event, None),
+        let entry = HistoryEntry {
+            at: self.now,
+            actor: self.actor.clone(),
+            via,
+            event: event.to_string(),
             changes,
+            note: None,
+        };
+        self.record_change(
+            Made {
+                ticket,
+                entry,
+                events,
+                mail: own_mail,
+                effects: Vec::new(),
+            },
             &rules,
-            own_mail,
-            true,
         )
     }
 

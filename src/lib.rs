@@ -11,6 +11,7 @@ pub mod git;
 pub mod helpdesk;
 pub mod ingest;
 pub mod init;
+pub mod macros;
 pub mod mail;
 pub mod merge;
 pub mod model;
@@ -27,6 +28,7 @@ pub mod source;
 pub mod store;
 pub mod text;
 pub mod tick;
+pub mod ticket_merge;
 pub mod time;
 
 pub use error::{Error, Result};

@@ -6,7 +6,7 @@
 //!   or by their content when they have none), history entries, mail records (keyed by
 //!   Message-ID; sent beats queued).
 //! - Tags and followers (`cc`) merge as sets, `fields` and time-rule episodes per key.
-//! - Scalars merge three ways: the side that changed wins. When both changed one to
+//! - Scalars (`merged_into` among them) merge three ways: the side that changed wins. When both changed one to
 //!   different values, the side whose history changed it later wins (ties: the greater
 //!   value), and a history entry says so. Status and `snoozed_until` move together, as
 //!   do the SLA policy and whether it was pinned.
@@ -52,6 +52,7 @@ pub fn tickets(base: Option<&Ticket>, ours: &Ticket, theirs: &Ticket) -> Ticket 
     scalar!(requester, "requester");
     scalar!(shop, "shop");
     scalar!(channel, "channel");
+    scalar!(merged_into, "merged_into");
 
     // Status and the snooze move together: a woken ticket keeps no wake-up time.
     let state = |t: &Ticket| (t.status.clone(), t.snoozed_until);
@@ -112,6 +113,7 @@ pub fn tickets(base: Option<&Ticket>, ours: &Ticket, theirs: &Ticket) -> Ticket 
         let entry = HistoryEntry {
             at: m.updated_at,
             actor: Actor::System,
+            via: None,
             event: crate::model::event::UPDATED.into(),
             changes: conflicts,
             note: Some(format!(
@@ -414,6 +416,7 @@ mod tests {
             created_at: t("2026-11-24T09:00:00Z"),
             updated_at: t("2026-11-24T09:00:00Z"),
             snoozed_until: None,
+            merged_into: None,
             sla: None,
             messages: vec![Message::new(
                 t("2026-11-24T09:00:00Z"),
@@ -424,6 +427,7 @@ mod tests {
             history: vec![HistoryEntry {
                 at: t("2026-11-24T09:00:00Z"),
                 actor: Actor::Customer("kari@example.no".into()),
+                via: None,
                 event: "ticket.created".into(),
                 changes: Vec::new(),
                 note: None,
@@ -438,6 +442,7 @@ mod tests {
         t.history.push(HistoryEntry {
             at: super::tests::t(at),
             actor: Actor::Agent(who.into()),
+            via: None,
             event: "ticket.updated".into(),
             changes: vec![Change {
                 field: field.into(),

@@ -107,6 +107,12 @@ impl Work {
         Work::of(None, ticket, customer)
     }
 
+    /// Mail asked for by the change itself (a macro's notifications), rendered by
+    /// [`Helpdesk::finish`] as the rules' mail is.
+    pub fn add_effects(&mut self, effects: Vec<Effect>) {
+        self.effects.extend(effects);
+    }
+
     fn of(before: Option<Ticket>, ticket: Ticket, customer: Option<Customer>) -> Work {
         Work {
             ticket,
@@ -150,6 +156,7 @@ impl Helpdesk {
             me: self.agent_id(),
             in_episode: how.in_episode,
             trace_all: how.trace_all,
+            writer: None,
         };
         let mut picker = crate::helpdesk::StoreAssigner {
             hd: self,
@@ -222,6 +229,7 @@ impl Helpdesk {
                 w.ticket.history.push(HistoryEntry {
                     at: alarm.at,
                     actor: crate::model::Actor::Sla(policy.clone()),
+                    via: None,
                     event: name.into(),
                     changes: Vec::new(),
                     note: Some(format!("{} {what}", alarm.target)),
@@ -267,6 +275,7 @@ impl Helpdesk {
             ticket.history.push(HistoryEntry {
                 at,
                 actor: crate::model::Actor::Sla(by),
+                via: None,
                 event: crate::model::event::UPDATED.into(),
                 changes: vec![crate::model::Change {
                     field: "sla".into(),

@@ -123,6 +123,7 @@ fn draft_ticket(
         created_at: now,
         updated_at: now,
         snoozed_until: None,
+        merged_into: None,
         sla: None,
         messages: Vec::new(),
         history: Vec::new(),

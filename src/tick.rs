@@ -354,6 +354,7 @@ impl Helpdesk {
             w.ticket.history.push(HistoryEntry {
                 at: until,
                 actor: crate::model::Actor::System,
+                via: None,
                 event: ev::WOKE.into(),
                 changes: changes.clone(),
                 note: None,

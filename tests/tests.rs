@@ -3,6 +3,7 @@
 
 mod common;
 
+mod agent_work;
 mod business_days;
 mod business_hours;
 mod chat;

@@ -7,7 +7,9 @@ pub mod import;
 pub mod ingest;
 pub mod init;
 pub mod list;
+pub mod macros;
 pub mod man;
+pub mod merge;
 pub mod merge_file;
 pub mod new;
 pub mod note;
@@ -35,28 +37,61 @@ pub fn read_body(message: Option<String>, dash: bool, what: &str) -> Result<Stri
         Some("-") => read_stdin()?,
         Some(m) => m.to_string(),
         None if dash => read_stdin()?,
-        None if std::io::stdin().is_terminal() && std::io::stderr().is_terminal() => {
-            let template = format!(
-                "\n# Write the {what} above. Lines starting with # are dropped; an empty {what} aborts.\n"
-            );
-            let text = edit::edit(template)
-                .map_err(|e| Error::invalid(format!("could not run the editor: {e}")))?;
-            text.lines()
-                .filter(|l| !l.starts_with('#'))
-                .collect::<Vec<_>>()
-                .join("\n")
-        }
+        None if on_terminal() => editor(String::new(), what)?,
         None => {
             return Err(Error::Usage(format!(
                 "no {what} given: use -m TEXT, or - to read it from standard input"
             )));
         }
     };
+    not_empty(body, what)
+}
+
+/// A text desk wrote (a canned reply), opened in $EDITOR first on a terminal; as it is
+/// elsewhere.
+pub fn edit_on_terminal(text: String, what: &str) -> Result<String> {
+    let text = if on_terminal() {
+        editor(text, what)?
+    } else {
+        text
+    };
+    not_empty(text, what)
+}
+
+fn on_terminal() -> bool {
+    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+}
+
+/// $EDITOR on `text` with a line of help below it; lines starting with # are dropped.
+fn editor(text: String, what: &str) -> Result<String> {
+    let start = format!(
+        "{text}\n# Write the {what} above. Lines starting with # are dropped; an empty {what} aborts.\n"
+    );
+    let edited =
+        edit::edit(start).map_err(|e| Error::invalid(format!("could not run the editor: {e}")))?;
+    Ok(edited
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .collect::<Vec<_>>()
+        .join("\n"))
+}
+
+fn not_empty(body: String, what: &str) -> Result<String> {
     let body = body.trim_end().to_string();
     if body.trim().is_empty() {
         return Err(Error::invalid(format!("aborted: the {what} is empty")));
     }
     Ok(body)
+}
+
+/// After a reply: when the ticket has no requester, no mail went out; say so.
+pub fn warn_unmailed(ctx: &Ctx, outcome: &Outcome) {
+    if outcome.changed && outcome.ticket.requester.is_none() {
+        let id = &outcome.ticket.id;
+        ctx.out.warn(format!(
+            "no mail was queued: ticket {id} has no requester; the reply is kept on the ticket (`desk set {id} requester=ADDRESS` gives it one)"
+        ));
+    }
 }
 
 pub fn read_stdin() -> Result<String> {

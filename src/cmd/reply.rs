@@ -1,4 +1,4 @@
-//! `desk reply`: an agent's public reply to the customer.
+//! `desk reply`: an agent's public reply to the customer, typed or canned.
 
 use clap::Args;
 
@@ -18,18 +18,28 @@ pub struct ReplyArgs {
     /// The reply (`-` reads standard input)
     #[arg(short, long, value_name = "BODY")]
     pub message: Option<String>,
+
+    /// A canned reply: templates/NAME.txt rendered for this ticket, opened in $EDITOR
+    /// first on a terminal
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["message", "stdin"])]
+    pub template: Option<String>,
 }
 
 pub fn run(ctx: &Ctx, args: ReplyArgs) -> Result<()> {
     let hd = ctx.helpdesk()?;
     let id = hd.store.resolve(&args.id)?;
-    let body = super::read_body(args.message, args.stdin.is_some(), "reply")?;
-    let outcome = hd.reply(&id, &body)?;
+    let outcome = match &args.template {
+        Some(name) => {
+            let text = hd.canned_reply(&id, name)?;
+            let body = super::edit_on_terminal(text, "reply")?;
+            hd.reply_via(&id, &body, Some(format!("template:{name}")))?
+        }
+        None => {
+            let body = super::read_body(args.message, args.stdin.is_some(), "reply")?;
+            hd.reply(&id, &body)?
+        }
+    };
     super::report(ctx, &outcome, "replied to");
-    if outcome.ticket.requester.is_none() {
-        ctx.out.warn(format!(
-            "no mail was queued: ticket {id} has no requester; the reply is kept on the ticket (`desk set {id} requester=ADDRESS` gives it one)"
-        ));
-    }
+    super::warn_unmailed(ctx, &outcome);
     Ok(())
 }

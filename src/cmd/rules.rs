@@ -26,7 +26,7 @@ pub struct RulesArgs {
 pub enum RulesCommand {
     /// Validate desk.toml, rules.toml and every template; list every mistake
     Check,
-    /// List the rules, one line each
+    /// List the rules and the macros, one line each
     List {
         /// Output format
         #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -95,7 +95,7 @@ fn check(ctx: &Ctx) -> Result<()> {
     let hd = ctx.helpdesk()?;
     let RulesCheck { rules, templates } = hd.check_rules()?;
     ctx.out.status(format!(
-        "desk.toml, rules.toml and {} are valid: {}{}, {}, {}",
+        "desk.toml, rules.toml and {} are valid: {}{}, {}, {}, {}",
         plural(templates, "template"),
         plural(rules.rules.len() + rules.disabled.len(), "rule"),
         match rules.disabled.len() {
@@ -104,6 +104,7 @@ fn check(ctx: &Ctx) -> Result<()> {
         },
         plural(rules.slas.len(), "SLA policy").replace("policys", "policies"),
         plural(rules.schedules.len(), "schedule"),
+        plural(rules.macros.len(), "macro"),
     ));
     Ok(())
 }
@@ -118,6 +119,8 @@ struct RuleRow {
     stop: bool,
     enabled: bool,
     line: usize,
+    /// `rule`, or `macro` for a `[[macro]]` (no events, no conditions: agents apply it).
+    kind: &'static str,
 }
 
 fn list(ctx: &Ctx, format: Format) -> Result<()> {
@@ -136,9 +139,20 @@ fn list(ctx: &Ctx, format: Format) -> Result<()> {
             stop: r.stop,
             enabled,
             line: r.line,
+            kind: "rule",
         })
         .collect();
     rows.sort_by_key(|r| r.line);
+    rows.extend(rules.macros.iter().map(|m| RuleRow {
+        name: m.name.clone(),
+        on: Vec::new(),
+        condition: None,
+        then: m.describe(),
+        stop: false,
+        enabled: true,
+        line: m.line,
+        kind: "macro",
+    }));
     match format {
         Format::Json => print(&(json(&rows)? + "\n")),
         Format::Jsonl => print(&crate::output::jsonl(&rows)?),
@@ -151,8 +165,10 @@ fn list(ctx: &Ctx, format: Format) -> Result<()> {
         Format::Csv => {
             let mut w = csv::Writer::from_writer(Vec::new());
             let err = |e: csv::Error| Error::invalid(e.to_string());
-            w.write_record(["name", "on", "if", "then", "stop", "enabled", "line"])
-                .map_err(err)?;
+            w.write_record([
+                "name", "on", "if", "then", "stop", "enabled", "line", "kind",
+            ])
+            .map_err(err)?;
             for r in &rows {
                 w.write_record([
                     r.name.as_str(),
@@ -162,6 +178,7 @@ fn list(ctx: &Ctx, format: Format) -> Result<()> {
                     if r.stop { "true" } else { "false" },
                     if r.enabled { "true" } else { "false" },
                     &r.line.to_string(),
+                    r.kind,
                 ])
                 .map_err(err)?;
             }
@@ -169,6 +186,8 @@ fn list(ctx: &Ctx, format: Format) -> Result<()> {
             print(&String::from_utf8_lossy(&bytes))
         }
         Format::Table => {
+            let (rows, macros): (Vec<RuleRow>, Vec<RuleRow>) =
+                rows.into_iter().partition(|r| r.kind == "rule");
             let cells: Vec<Vec<String>> = rows
                 .iter()
                 .map(|r| {
@@ -189,11 +208,27 @@ fn list(ctx: &Ctx, format: Format) -> Result<()> {
                     vec![r.name.clone(), r.on.join(", "), what]
                 })
                 .collect();
-            print(
-                &ctx.out
-                    .render_table(&["RULE", "ON", "WHAT IT DOES"], &cells),
-            )?;
-            ctx.out.status(plural(rows.len(), "rule"));
+            let mut text = ctx
+                .out
+                .render_table(&["RULE", "ON", "WHAT IT DOES"], &cells);
+            if !macros.is_empty() {
+                let cells: Vec<Vec<String>> = macros
+                    .iter()
+                    .map(|m| vec![m.name.clone(), m.then.join(", ")])
+                    .collect();
+                text.push('\n');
+                text.push_str(&ctx.out.render_table(&["MACRO", "WHAT IT DOES"], &cells));
+            }
+            print(&text)?;
+            ctx.out.status(if macros.is_empty() {
+                plural(rows.len(), "rule")
+            } else {
+                format!(
+                    "{}, {}",
+                    plural(rows.len(), "rule"),
+                    plural(macros.len(), "macro")
+                )
+            });
             Ok(())
         }
     }

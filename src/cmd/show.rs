@@ -102,6 +102,11 @@ pub fn describe_change(c: &Change, tz: Tz) -> String {
             None => "cleared snooze".into(),
         };
     }
+    if c.field == "merged_into"
+        && let Some(into) = c.to.as_str()
+    {
+        return format!("merged into {into}");
+    }
     if c.to.is_null() {
         return format!("cleared {} (was {})", c.field, value(&c.from));
     }
@@ -135,7 +140,12 @@ pub fn describe_entry(h: &HistoryEntry, tz: Tz) -> String {
     if parts.is_empty() {
         parts.push(h.event.clone());
     }
-    format!("{} {}", actor(&h.actor.to_string()), parts.join(", "))
+    let who = match &h.via {
+        // `agent ingrid via macro size-exchange replied, ...`
+        Some(via) => format!("{} via {}", actor(&h.actor.to_string()), actor(via)),
+        None => actor(&h.actor.to_string()),
+    };
+    format!("{who} {}", parts.join(", "))
 }
 
 /// `512 B`, `4.2 kB`, `20.0 MB`.
@@ -227,6 +237,12 @@ fn render(
     ];
     if !t.cc.is_empty() {
         rows.push(("cc", t.cc.join(", ")));
+    }
+    if let Some(into) = &t.merged_into {
+        rows.push((
+            "merged into",
+            format!("{into} (its conversation goes on there)"),
+        ));
     }
     if let Some(shop) = &t.shop {
         rows.push(("shop", shop.clone()));

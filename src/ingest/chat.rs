@@ -410,6 +410,7 @@ impl Helpdesk {
             w.ticket.history.push(HistoryEntry {
                 at,
                 actor: s.actor,
+                via: None,
                 event: event.into(),
                 changes: Vec::new(),
                 note: s.note,

@@ -261,7 +261,8 @@ impl<'a> Inbox<'a> {
 
     /// The ticket holding a message with this Message-ID: one that stored it, or the
     /// ticket named in a Message-ID this helpdesk made (`<TICKET.RANDOM@DOMAIN>`), which
-    /// covers notifications that are not kept on the ticket.
+    /// covers notifications that are not kept on the ticket. A ticket merged away stands
+    /// for the one it was merged into.
     fn holder(&self, message_id: &str) -> Result<Option<String>> {
         if let Some(t) = self.keyed(message_id, |t| holds(t, message_id))? {
             return Ok(Some(t));
@@ -273,7 +274,7 @@ impl<'a> Inbox<'a> {
             && is_full_id(ticket)
             && crate::store::atomic::exists(&self.hd.store.ticket_path(ticket))
         {
-            return Ok(Some(ticket.to_string()));
+            return self.hd.store.live(ticket).map(Some);
         }
         Ok(None)
     }
@@ -289,11 +290,17 @@ impl<'a> Inbox<'a> {
     }
 
     /// The first ticket under the Message-ID's key for which `test` holds (keys may
-    /// collide, and a key stands for IDs held and IDs answered alike).
+    /// collide, and a key stands for IDs held and IDs answered alike); if it was merged
+    /// away, the ticket its conversation goes on in.
     fn keyed(&self, message_id: &str, test: impl Fn(&Ticket) -> bool) -> Result<Option<String>> {
         for id in self.keys.get(&mail_key(message_id)).into_iter().flatten() {
             match self.hd.store.load_ticket(id) {
-                Ok(t) if test(&t) => return Ok(Some(id.clone())),
+                Ok(t) if test(&t) => {
+                    return match t.merged_into {
+                        Some(_) => self.hd.store.live(id).map(Some),
+                        None => Ok(Some(id.clone())),
+                    };
+                }
                 Ok(_) | Err(Error::NoTicket(_)) | Err(Error::Corrupt { .. }) => {}
                 Err(e) => return Err(e),
             }
@@ -312,6 +319,7 @@ impl<'a> Inbox<'a> {
 
     /// The ticket a message belongs to: one holding a message it answers, one holding a
     /// reply to it or a message answering the same one, or the ticket its subject tags.
+    /// Each of them follows a ticket merged away to the one it was merged into.
     fn thread_of(&self, m: &Inbound) -> Result<Option<String>> {
         for id in &m.thread {
             if let Some(t) = self.holder(id)? {
@@ -326,7 +334,7 @@ impl<'a> Inbox<'a> {
         if let Some(subject) = &m.subject {
             for tag in subject_tags(subject) {
                 if crate::store::atomic::exists(&self.hd.store.ticket_path(&tag)) {
-                    return Ok(Some(tag));
+                    return self.hd.store.live(&tag).map(Some);
                 }
             }
         }

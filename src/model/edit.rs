@@ -292,6 +292,12 @@ impl<'a> Edit<'a> {
         self.record("snoozed_until", v(old), v(until));
     }
 
+    /// Records that the ticket was merged into ticket `into` (`desk merge`).
+    pub fn set_merged_into(&mut self, into: &str) {
+        let old = self.ticket.merged_into.replace(into.to_string());
+        self.record("merged_into", opt_value(&old), Value::String(into.into()));
+    }
+
     /// Moves the ticket to the status its type uses for `category`.
     pub fn set_category(&mut self, category: Category) -> Result<()> {
         let kind = self.ticket.kind.clone();

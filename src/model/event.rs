@@ -9,13 +9,15 @@ pub const UPDATED: &str = "ticket.updated";
 pub const STATUS_CHANGED: &str = "status.changed";
 pub const ASSIGNED: &str = "ticket.assigned";
 pub const DEPARTMENT_CHANGED: &str = "department.changed";
+/// Another ticket's conversation was merged into this one (`desk merge`).
+pub const MERGED: &str = "ticket.merged";
 pub const WOKE: &str = "ticket.woke";
 pub const SLA_WARNING: &str = "sla.warning";
 pub const SLA_BREACHED: &str = "sla.breached";
 pub const TICK: &str = "tick";
 
 /// Every event a rule may listen for, in the order the README lists them.
-pub const ALL: [&str; 12] = [
+pub const ALL: [&str; 13] = [
     CREATED,
     CUSTOMER_REPLIED,
     AGENT_REPLIED,
@@ -24,6 +26,7 @@ pub const ALL: [&str; 12] = [
     STATUS_CHANGED,
     ASSIGNED,
     DEPARTMENT_CHANGED,
+    MERGED,
     WOKE,
     SLA_WARNING,
     SLA_BREACHED,

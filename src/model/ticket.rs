@@ -166,6 +166,10 @@ pub struct Change {
 pub struct HistoryEntry {
     pub at: DateTime<Utc>,
     pub actor: crate::model::Actor,
+    /// What the actor used to make the change, when it was more than a command:
+    /// `macro:NAME` (`desk macro`), `template:NAME` (`desk reply --template`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
     pub event: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub changes: Vec<Change>,
@@ -264,6 +268,11 @@ pub struct Ticket {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub snoozed_until: Option<DateTime<Utc>>,
+    /// The ticket this one was merged into (`desk merge`): its conversation goes on
+    /// there, and mail that threads to this one is added there. Absent from the file
+    /// until then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged_into: Option<String>,
     pub sla: Option<Sla>,
     pub messages: Vec<Message>,
     pub history: Vec<HistoryEntry>,

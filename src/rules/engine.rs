@@ -69,6 +69,9 @@ pub struct Env<'a> {
     pub in_episode: &'a [String],
     /// Trace every rule's conditions, not only those of rules that fire (`rules test`).
     pub trace_all: bool,
+    /// The agent whose act the actions are (a macro): `{{agent.*}}` in a note names
+    /// them. `None` for rules: the assignee.
+    pub writer: Option<&'a str>,
 }
 
 /// Mail a rule asked for. It is rendered when the whole change is done, so it goes out
@@ -254,6 +257,7 @@ pub fn run(
                 out.history.push(HistoryEntry {
                     at,
                     actor: crate::model::Actor::Rule(rule.name.clone()),
+                    via: None,
                     event: event.name.clone(),
                     changes: changes.clone(),
                     note: (!notes.is_empty()).then(|| notes.join("; ")),
@@ -277,6 +281,51 @@ pub fn run(
         }
     }
     out
+}
+
+/// What a person's use of the rules' actions did (a macro).
+#[derive(Debug, Default)]
+pub struct Acted {
+    pub changes: Vec<Change>,
+    /// Mail it asked for (notifications), rendered when the change is complete.
+    pub effects: Vec<Effect>,
+    /// What else it did, in words, for its history entry ("added a note").
+    pub said: Vec<String>,
+}
+
+/// Applies `actions` as a person's act, by `author` (`agent:ID`), through the same
+/// code as a rule's actions, but all or nothing: the first action that cannot be done
+/// is the error, and the ticket is left as it was. Replies, scripts and deletion are
+/// not a person's actions here (rules.toml refuses them in a `[[macro]]`).
+pub fn act(
+    actions: &[Action],
+    ticket: &mut Ticket,
+    event: &Event,
+    env: &Env<'_>,
+    assigner: &mut dyn Assigner,
+    author: &str,
+) -> std::result::Result<Acted, String> {
+    let mut copy = ticket.clone();
+    let mut out = Outcome::default();
+    let mut acted = Acted::default();
+    for action in actions {
+        if matches!(
+            action,
+            Action::Reply { .. } | Action::Run { .. } | Action::Delete
+        ) {
+            return Err(format!(
+                "{}: not an action a person takes",
+                action.describe()
+            ));
+        }
+        let (changes, said) = do_action(action, &mut copy, event, env, assigner, author, &mut out)
+            .map_err(|m| format!("{}: {m}", action.describe()))?;
+        merge(&mut acted.changes, changes);
+        acted.said.extend(said);
+    }
+    *ticket = copy;
+    acted.effects = out.effects;
+    Ok(acted)
 }
 
 /// Merges a step's changes into a rule's, keeping the first `from` and the last `to`.
@@ -394,6 +443,7 @@ fn run_script(
     let entry = |changes: Vec<Change>, note: String| HistoryEntry {
         at: env.now,
         actor: actor.clone(),
+        via: None,
         event: event.name.clone(),
         changes,
         note: Some(note),
@@ -526,8 +576,9 @@ fn do_action(
         }
         Action::Note { text } => {
             let body = {
-                let facts =
-                    Facts::new(ticket, env.customer, env.settings, env.now).with_event(Some(event));
+                let facts = Facts::new(ticket, env.customer, env.settings, env.now)
+                    .with_event(Some(event))
+                    .with_writer(env.writer);
                 template::render(text, &facts)
             };
             let (changes, _) = edit_with(ticket, env, author, |e| {

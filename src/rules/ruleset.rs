@@ -151,6 +151,29 @@ pub enum ScheduleValue {
     List(Vec<String>),
 }
 
+/// A `[[macro]]`: what an agent applies to tickets by hand (`desk macro NAME ID...`),
+/// in the rules' vocabulary, and a template sent as the agent's own public reply.
+#[derive(Debug, Clone)]
+pub struct Macro {
+    pub name: String,
+    pub actions: Vec<Action>,
+    /// A template sent to the requester as the agent's reply, after the actions.
+    pub reply: Option<String>,
+    /// Line in rules.toml, for messages.
+    pub line: usize,
+}
+
+impl Macro {
+    /// Its actions and its reply, each in a few words, for `desk rules list`.
+    pub fn describe(&self) -> Vec<String> {
+        let mut v: Vec<String> = self.actions.iter().map(Action::describe).collect();
+        if let Some(t) = &self.reply {
+            v.push(format!("reply {t} (as the agent)"));
+        }
+        v
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct RuleSet {
     /// The rules that run, in file order.
@@ -159,6 +182,8 @@ pub struct RuleSet {
     pub disabled: Vec<Rule>,
     pub slas: Vec<SlaPolicy>,
     pub schedules: Vec<Schedule>,
+    /// What agents apply by hand, in file order.
+    pub macros: Vec<Macro>,
     pub templates: Templates,
 }
 
@@ -176,6 +201,16 @@ impl RuleSet {
         let mut set = RuleSet::parse(&source, settings, &mut templates).map_err(Error::Config)?;
         set.templates = templates;
         Ok(set)
+    }
+
+    /// The macro called `name`.
+    pub fn macro_named(&self, name: &str) -> Option<&Macro> {
+        self.macros.iter().find(|m| m.name == name)
+    }
+
+    /// The names of the macros, in file order (for completions and did-you-mean).
+    pub fn macro_names(&self) -> Vec<&str> {
+        self.macros.iter().map(|m| m.name.as_str()).collect()
     }
 
     pub fn parse(
@@ -201,7 +236,7 @@ fn read_ruleset(
     settings: &Settings,
     templates: &mut Templates,
 ) -> RuleSet {
-    r.check_keys(doc, &["rule", "sla", "schedule"], "rules.toml");
+    r.check_keys(doc, &["rule", "sla", "schedule", "macro"], "rules.toml");
     let mut set = RuleSet::default();
     let mut seen: HashMap<String, usize> = HashMap::new();
     for (span, t) in r.tables(doc, "rule") {
@@ -220,9 +255,18 @@ fn read_ruleset(
             set.slas.push(p);
         }
     }
+    let mut seen_macro: HashMap<String, usize> = HashMap::new();
+    for (span, t) in r.tables(doc, "macro") {
+        if let Some(m) = read_macro(r, t, span, settings, templates, &mut seen_macro) {
+            set.macros.push(m);
+        }
+    }
     // `set sla` must name a policy of this file; policies may come after the rules.
-    for (span, t) in r.tables(doc, "rule") {
-        let _ = span;
+    let tables: Vec<_> = ["rule", "macro"]
+        .into_iter()
+        .flat_map(|kind| r.tables(doc, kind))
+        .collect();
+    for (_, t) in tables {
         let Some(DeValue::Array(then)) = t.get("then").map(|v| v.get_ref()) else {
             continue;
         };
@@ -413,6 +457,81 @@ fn read_rule(
         condition,
         actions,
         stop,
+        line,
+    })
+}
+
+fn read_macro(
+    r: &mut Reader<'_>,
+    t: &DeTable<'_>,
+    span: Range<usize>,
+    settings: &Settings,
+    templates: &mut Templates,
+    seen: &mut HashMap<String, usize>,
+) -> Option<Macro> {
+    r.check_keys(t, &["name", "then", "reply"], "[[macro]]");
+    let (line, _) = r.source.position(span.start);
+    let name = read_name(r, t, "macro", span.clone(), seen);
+    let what = name
+        .as_deref()
+        .map_or_else(|| "[[macro]]".to_string(), |n| format!("macro `{n}`"));
+    let mut ok = name.is_some();
+    let mut actions = Vec::new();
+    if let Some(v) = t.get("then") {
+        match r.as_array(v, &format!("`then` of {what}")) {
+            Some(arr) => {
+                for item in arr.iter() {
+                    let Some(a) = read_action(r, item, settings, templates) else {
+                        ok = false;
+                        continue;
+                    };
+                    let refused = match &a {
+                        Action::Reply { .. } => Some((
+                            "reply",
+                            "its reply is the `reply` key beside `then` (reply = \"TEMPLATE\"), sent as the agent's own",
+                        )),
+                        Action::Run { .. } => Some((
+                            "run",
+                            "a macro cannot run scripts (a rule on the events it raises can)",
+                        )),
+                        Action::Delete => Some(("delete", "a macro cannot delete tickets")),
+                        _ => None,
+                    };
+                    match refused {
+                        Some((verb, why)) => {
+                            let at = match item.get_ref() {
+                                DeValue::Table(at) => key_or(at, verb, item.span()),
+                                _ => item.span(),
+                            };
+                            r.error(at, format!("{what}: {why}"));
+                            ok = false;
+                        }
+                        None => actions.push(a),
+                    }
+                }
+            }
+            None => ok = false,
+        }
+    }
+    let reply = match t.get("reply") {
+        Some(v) => {
+            let name = r.as_str(v, &format!("`reply` of {what}"))?;
+            templates.require(r, &name, settings)?;
+            Some(name.into_inner())
+        }
+        None => None,
+    };
+    if ok && actions.is_empty() && reply.is_none() {
+        r.error(
+            span,
+            format!("{what} does nothing: give it `then` (actions), `reply` (a template), or both"),
+        );
+        ok = false;
+    }
+    ok.then(|| Macro {
+        name: name.unwrap_or_default(),
+        actions,
+        reply,
         line,
     })
 }

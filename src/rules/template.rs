@@ -1,5 +1,6 @@
 //! Message templates, `templates/NAME.txt`: a `Subject: ...` line, a blank line, the
-//! body. Placeholders `{{ticket.subject}}`, `{{customer.name}}`, `{{agent.name}}`,
+//! body. Placeholders `{{ticket.subject}}`, `{{customer.name}}`, `{{agent.name}}` (the
+//! assignee, or the agent who sends a canned reply or applies a macro),
 //! `{{department.signature}}` and any condition field are checked when rules load.
 
 use std::collections::BTreeMap;
@@ -194,13 +195,12 @@ impl Templates {
         if self.loaded.contains_key(n) {
             return Some(());
         }
-        let valid = !n.is_empty()
-            && n.chars()
-                .all(|c| c.is_alphanumeric() || c == '-' || c == '_');
-        let path = self.dir.join(format!("{n}.txt"));
-        let text = match std::fs::read_to_string(&path) {
-            Ok(t) if valid => t,
-            _ => {
+        match self.read(n) {
+            Ok(t) => {
+                self.loaded.insert(n.clone(), t);
+                Some(())
+            }
+            Err(Unread::Missing) => {
                 let avail = self.available();
                 r.error(
                     name.span(),
@@ -210,20 +210,77 @@ impl Templates {
                         avail.iter().map(String::as_str),
                     ),
                 );
-                return None;
+                None
             }
-        };
-        let source = Source::new(format!("templates/{n}.txt"), text);
-        match parse(&source) {
-            Ok(t) => {
-                self.loaded.insert(n.clone(), t);
-                Some(())
-            }
-            Err(diags) => {
+            Err(Unread::Broken(diags)) => {
                 r.errors.extend(diags);
                 None
             }
         }
+    }
+
+    /// Loads one template by name, for a person's canned reply: an unknown name says
+    /// which templates there are (or the one meant); a broken template is a
+    /// configuration error at its place.
+    pub fn load(&mut self, name: &str) -> crate::error::Result<&Template> {
+        use crate::error::{Error, one_line};
+        if !self.loaded.contains_key(name) {
+            let t = match self.read(name) {
+                Ok(t) => t,
+                Err(Unread::Missing) => {
+                    let avail = self.available();
+                    let n = one_line(name);
+                    let why = match is_name(name) {
+                        true => format!(": there is no templates/{n}.txt"),
+                        false => String::new(),
+                    };
+                    return Err(Error::Invalid(Problem::near_or_list(
+                        format!("unknown template `{n}`{why}"),
+                        name,
+                        avail.iter().map(String::as_str),
+                        "templates",
+                    )));
+                }
+                Err(Unread::Broken(diags)) => return Err(Error::Config(diags)),
+            };
+            self.loaded.insert(name.to_string(), t);
+        }
+        self.loaded
+            .get(name)
+            .ok_or_else(|| Error::invalid(format!("template `{name}` is not loaded")))
+    }
+
+    /// Reads and parses `templates/NAME.txt`.
+    fn read(&self, n: &str) -> Result<Template, Unread> {
+        let path = self.dir.join(format!("{n}.txt"));
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) if is_name(n) => t,
+            _ => return Err(Unread::Missing),
+        };
+        parse(&Source::new(format!("templates/{n}.txt"), text)).map_err(Unread::Broken)
+    }
+}
+
+/// A template's name is a file name under templates/, never a path.
+fn is_name(n: &str) -> bool {
+    !n.is_empty()
+        && n.chars()
+            .all(|c| c.is_alphanumeric() || c == '-' || c == '_')
+}
+
+/// Why a template could not be read.
+enum Unread {
+    Missing,
+    Broken(Vec<Diagnostic>),
+}
+
+impl Template {
+    /// Whether its body names the agent (`{{agent.*}}`): sent as a person's message, it
+    /// needs one acting.
+    pub fn names_agent(&self) -> bool {
+        placeholders(&self.body)
+            .iter()
+            .any(|(n, _)| n.starts_with("agent."))
     }
 }
 
@@ -293,9 +350,10 @@ fn value(name: &str, facts: &Facts<'_>) -> String {
     let s = facts.settings;
     let opt = |o: Option<&str>| o.unwrap_or("").to_string();
     if let Some(k) = name.strip_prefix("agent.") {
-        let agent = t.assignee.as_deref().and_then(|a| s.agent(a));
+        let id = facts.writer.or(t.assignee.as_deref());
+        let agent = id.and_then(|a| s.agent(a));
         return match k {
-            "id" => opt(t.assignee.as_deref()),
+            "id" => opt(id),
             "name" => opt(agent.map(|a| a.name.as_str())),
             "email" => opt(agent.and_then(|a| a.email.as_deref())),
             _ => String::new(),

@@ -205,6 +205,7 @@ impl Summary {
             created_at: time(self.created_at),
             updated_at: time(self.updated_at),
             snoozed_until: self.snoozed_until.map(time),
+            merged_into: None,
             sla: None,
             messages: Vec::new(),
             history: Vec::new(),

@@ -19,6 +19,9 @@ use crate::model::id::{self, IdState};
 pub use cache::{Problem, Scan, Summary};
 pub use lock::Lock;
 
+/// How many merges [`Store::live`] follows from one ticket.
+pub const MERGE_HOPS: usize = 16;
+
 #[derive(Debug, Clone)]
 pub struct Store {
     root: PathBuf,
@@ -232,6 +235,29 @@ impl Store {
             });
         }
         Ok(t)
+    }
+
+    /// The ticket that holds `id`'s conversation now: `id` itself, or the ticket it was
+    /// merged into (`desk merge`), following a chain of merges for at most
+    /// [`MERGE_HOPS`]. A chain that loops (two clones that merged two tickets into each
+    /// other) or names a ticket that is gone ends where it was.
+    pub fn live(&self, id: &str) -> Result<String> {
+        let mut at = id.to_string();
+        let mut seen = vec![at.clone()];
+        for _ in 0..MERGE_HOPS {
+            let Some(next) = self.load_ticket(&at)?.merged_into else {
+                break;
+            };
+            if !id::is_full_id(&next)
+                || seen.contains(&next)
+                || !atomic::exists(&self.ticket_path(&next))
+            {
+                break;
+            }
+            seen.push(next.clone());
+            at = next;
+        }
+        Ok(at)
     }
 
     /// The file's exact bytes, for `desk show --json`.

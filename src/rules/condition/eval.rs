@@ -30,6 +30,9 @@ pub struct Facts<'a> {
     pub event: Option<&'a Event>,
     /// The acting agent, for `@me`.
     pub me: Option<&'a str>,
+    /// The agent whose message a template renders (a canned reply, a macro's reply or
+    /// note): `{{agent.*}}` names them. `None`: the ticket's assignee, as in rules' mail.
+    pub writer: Option<&'a str>,
     /// Moments for `since.*` when the ticket is a summary without messages and history.
     pub stats: Option<&'a crate::model::ticket::Stats>,
     /// Texts already split into words, so fifty `contains` tests split each text once.
@@ -83,6 +86,7 @@ impl<'a> Facts<'a> {
             now,
             event: None,
             me: None,
+            writer: None,
             stats: None,
             words: RefCell::new(HashMap::new()),
         }
@@ -100,6 +104,11 @@ impl<'a> Facts<'a> {
 
     pub fn with_me(mut self, me: Option<&'a str>) -> Self {
         self.me = me;
+        self
+    }
+
+    pub fn with_writer(mut self, writer: Option<&'a str>) -> Self {
+        self.writer = writer;
         self
     }
 

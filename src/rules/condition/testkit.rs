@@ -60,6 +60,7 @@ pub(super) fn ticket() -> Ticket {
         created_at: created,
         updated_at: at("2026-03-09T12:00:00Z"),
         snoozed_until: None,
+        merged_into: None,
         sla: None,
         messages: vec![Message::new(
             created,
