@@ -165,6 +165,21 @@ pub struct Outcome {
     pub said: Vec<(String, String, String)>,
 }
 
+impl Outcome {
+    /// A change that left the ticket as it was: nothing to record, nothing to send.
+    pub fn unchanged(ticket: Ticket) -> Outcome {
+        Outcome {
+            ticket,
+            changed: false,
+            deleted: false,
+            problems: Vec::new(),
+            traces: Vec::new(),
+            mail: Vec::new(),
+            said: Vec::new(),
+        }
+    }
+}
+
 impl Helpdesk {
     /// Opens the helpdesk at or above `start`, with the clock pinned by `now` if given
     /// and the actor named by `agent` (which must be an agent of desk.toml, or `system`).
@@ -800,15 +815,7 @@ impl Helpdesk {
             mail(&mut ticket)?
         };
         if changes.is_empty() && added.is_empty() {
-            return Ok(Outcome {
-                ticket,
-                changed: false,
-                deleted: false,
-                problems: Vec::new(),
-                traces: Vec::new(),
-                mail: Vec::new(),
-                said: Vec::new(),
-            });
+            return Ok(Outcome::unchanged(ticket));
         }
         let message = (!added.is_empty())
             .then(|| ticket.messages.last())

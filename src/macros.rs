@@ -72,15 +72,7 @@ impl Helpdesk {
             .map(|made| {
                 // It had those tags and that department already: nothing to record.
                 if made.events.is_empty() && made.effects.is_empty() {
-                    return Ok(Outcome {
-                        ticket: made.ticket,
-                        changed: false,
-                        deleted: false,
-                        problems: Vec::new(),
-                        traces: Vec::new(),
-                        mail: Vec::new(),
-                        said: Vec::new(),
-                    });
+                    return Ok(Outcome::unchanged(made.ticket));
                 }
                 self.record_change(made, &rules)
             })

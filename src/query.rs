@@ -291,22 +291,7 @@ impl Helpdesk {
     /// Every ticket's ID, done ones too, sorted: what a short ID must be unique among.
     /// Only the names in tickets/ are read, no file.
     pub fn ticket_ids(&self) -> Result<Vec<String>> {
-        let dir = self.store.tickets_dir();
-        let entries = match std::fs::read_dir(&dir) {
-            Ok(e) => e,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(Error::io(&dir, e)),
-        };
-        let mut ids: Vec<String> = entries
-            .filter_map(|e| e.ok())
-            .filter_map(|e| {
-                let name = e.file_name();
-                let stem = name.to_str()?.strip_suffix(".json")?;
-                crate::model::id::is_full_id(stem).then(|| stem.to_string())
-            })
-            .collect();
-        ids.sort_unstable();
-        Ok(ids)
+        self.store.ticket_ids()
     }
 
     /// One ticket (its ID or a unique prefix) with its requester's name and its SLA

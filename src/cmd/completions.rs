@@ -585,17 +585,9 @@ fn changes(current: &str, filters: bool) -> Vec<CompletionCandidate> {
                 "tags",
             ]
         } else {
-            &[
-                "subject",
-                "status",
-                "type",
-                "priority",
-                "department",
-                "assignee",
-                "requester",
-                "shop",
-                "channel",
-            ]
+            // What `desk set` takes, but `sla` (rules set it) and the custom fields
+            // (offered by name below).
+            &crate::model::field::NAMES[..9]
         };
         fields
             .iter()

@@ -408,6 +408,9 @@ pub fn event_doc(name: &str) -> Option<&'static str> {
         e::SLA_WARNING => "An SLA target is within warn_before of being due (desk tick).",
         e::SLA_BREACHED => "An SLA target passed unmet (desk tick).",
         e::TICK => "Time rules: desk tick checks them on every ticket not solved or closed.",
+        e::MERGED => {
+            "Another ticket was merged into this one (desk merge): its conversation was added."
+        }
         _ => return None,
     })
 }

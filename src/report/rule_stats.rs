@@ -208,16 +208,11 @@ impl Helpdesk {
         let tz = self.settings.helpdesk.timezone;
         let (since, until) = super::period::period(since, until, self.now, tz)?;
         let mut counter = Counter::new(&rules, since, until);
-        // The listing gives the IDs; each ticket is then loaded, counted and dropped.
-        let scan = self.store.scan()?;
-        let mut problems: Vec<String> = scan
-            .problems
-            .iter()
-            .map(|p| format!("{}: {}", p.path.display(), p.message))
-            .collect();
-        let ids: Vec<String> = scan.tickets.into_iter().map(|s| s.id).collect();
-        for id in &ids {
-            match self.store.load_ticket(id) {
+        // The file names give the IDs; each ticket is then loaded, counted and dropped,
+        // so memory stays that of one ticket whatever the archive holds.
+        let mut problems: Vec<String> = Vec::new();
+        for id in self.ticket_ids()? {
+            match self.store.load_ticket(&id) {
                 Ok(t) => counter.add(&t),
                 // Deleted since the listing: gone from the figures, as from reports.
                 Err(Error::NoTicket(_)) => {}
@@ -255,6 +250,7 @@ mod tests {
             event: event.into(),
             changes: Vec::new(),
             note: None,
+            via: None,
         }
     }
 

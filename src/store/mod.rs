@@ -367,7 +367,7 @@ impl Store {
         cache::scan(&dir, &self.cache_dir(), opts)
     }
 
-    /// The IDs of the ticket files, from their names alone, unsorted.
+    /// The IDs of the ticket files, sorted, from their names alone: no file is read.
     pub fn ticket_ids(&self) -> Result<Vec<String>> {
         let dir = self.tickets_dir();
         let mut out = Vec::new();
@@ -382,10 +382,12 @@ impl Store {
                 .file_name()
                 .to_str()
                 .and_then(|n| n.strip_suffix(".json"))
+                && id::is_full_id(id)
             {
                 out.push(id.to_string());
             }
         }
+        out.sort_unstable();
         Ok(out)
     }
 
