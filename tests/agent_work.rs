@@ -616,13 +616,13 @@ then = [ { set = "sla", to = "gold" } ]
     d.write("rules.toml", &format!("{rules}{bad}"));
     let out = d.fails(1, ["rules", "check"]);
     assert!(
-        out.stderr.lines().all(|l| l.starts_with("rules.toml:")),
+        out.stderr.lines().all(|l| l.starts_with("desk: rules.toml:")),
         "{out}"
     );
     insta::assert_snapshot!(out.stderr);
     // Commands that change tickets refuse a broken rules.toml.
     let out = d.fails(1, ["--as", "alex", "macro", "policy", "zzzz"]);
-    assert!(out.stderr.starts_with("rules.toml:"), "{out}");
+    assert!(out.stderr.starts_with("desk: rules.toml:"), "{out}");
 }
 
 #[test]
