@@ -616,7 +616,9 @@ then = [ { set = "sla", to = "gold" } ]
     d.write("rules.toml", &format!("{rules}{bad}"));
     let out = d.fails(1, ["rules", "check"]);
     assert!(
-        out.stderr.lines().all(|l| l.starts_with("desk: rules.toml:")),
+        out.stderr
+            .lines()
+            .all(|l| l.starts_with("desk: rules.toml:")),
         "{out}"
     );
     insta::assert_snapshot!(out.stderr);
