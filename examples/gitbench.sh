@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Times git on a generated helpdesk: first add and commit, then status/add/commit after
-# desk changed 10 tickets, with git's defaults and with the settings desk applies.
-# usage: gitbench.sh HELPDESK_DIR DESK_BIN
+# desk changed 10 tickets, with git's defaults or tuned (untracked cache, index v4,
+# feature.manyFiles). It removes and re-creates HELPDESK_DIR/.git: use a generated one.
+# usage: examples/gitbench.sh HELPDESK_DIR DESK_BIN [default|tuned]
 set -euo pipefail
 dir=$1; desk=$2
 cd "$dir"
