@@ -230,7 +230,7 @@ impl Helpdesk {
         let settings = &self.settings;
         let scan = self
             .store
-            .scan_where(&|kind, status| !settings.category(kind, status).is_done())?;
+            .scan_lean(&|kind, status| !settings.category(kind, status).is_done())?;
         let mut counts = HashMap::new();
         for s in scan.tickets {
             if let Some(r) = s.requester {

@@ -889,7 +889,7 @@ impl Helpdesk {
                 || {
                     let scan = self
                         .store
-                        .scan_where(&|kind, status| !settings.category(kind, status).is_done())?;
+                        .scan_lean(&|kind, status| !settings.category(kind, status).is_done())?;
                     Ok(scan.tickets)
                 },
             )?;

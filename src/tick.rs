@@ -119,7 +119,7 @@ impl Helpdesk {
                 .push((kind.to_string(), status.to_string(), v));
             v
         };
-        let scan = self.store.scan_where(&want)?;
+        let scan = self.store.scan_lean(&want)?;
         let mut report = TickReport {
             now,
             dry_run,

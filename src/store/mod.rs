@@ -355,6 +355,17 @@ impl Store {
         })
     }
 
+    /// As [`Store::scan_where`], without the threading keys and the status trail
+    /// (`cache::Options::lean`): for callers that neither thread mail nor report.
+    pub fn scan_lean(&self, want: &dyn Fn(&str, &str) -> bool) -> Result<Scan> {
+        self.scan_with(&cache::Options {
+            want,
+            rescan: false,
+            updated_since: None,
+            lean: true,
+        })
+    }
+
     /// A listing as [`cache::Options`] say.
     pub fn scan_with(&self, opts: &cache::Options<'_>) -> Result<Scan> {
         let dir = self.tickets_dir();
