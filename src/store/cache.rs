@@ -400,22 +400,15 @@ pub struct Options<'a> {
     pub lean: bool,
 }
 
-impl Options<'_> {
-    fn decode(&self, bytes: &[u8]) -> Option<Summary> {
-        decode(bytes, self.lean)
-    }
-}
-
+/// A summary from the cache's bytes; `lean` as [`Options::lean`] says.
 fn decode(bytes: &[u8], lean: bool) -> Option<Summary> {
-    {
-        let mut s = postcard::from_bytes::<Summary>(bytes).ok()?;
-        if lean {
-            s.mail_keys = Vec::new();
-            s.trail.statuses = Vec::new();
-            s.trail.transfers = Vec::new();
-        }
-        Some(s)
+    let mut s = postcard::from_bytes::<Summary>(bytes).ok()?;
+    if lean {
+        s.mail_keys = Vec::new();
+        s.trail.statuses = Vec::new();
+        s.trail.transfers = Vec::new();
     }
+    Some(s)
 }
 
 impl Options<'_> {
@@ -927,7 +920,7 @@ fn quick(
             Ok(o) => {
                 if (opts.want)(&o.key.kind, &o.key.status)
                     && opts.keeps(&o.key, o.updated)
-                    && let Some(sum) = opts.decode(&o.summary)
+                    && let Some(sum) = decode(&o.summary, opts.lean)
                 {
                     tickets.push(sum);
                 }
@@ -1068,7 +1061,7 @@ fn full(
         if wanted_key(key) {
             for e in entries {
                 if opts.keeps(key, e.updated)
-                    && let Some(sum) = opts.decode(e.summary)
+                    && let Some(sum) = decode(e.summary, opts.lean)
                 {
                     tickets.push(sum);
                 }

@@ -406,12 +406,6 @@ impl Store {
         self.local_dir().join("cache")
     }
 
-    /// The stamp of tickets/, taken before a write so the listing cache can tell desk's
-    /// own changes from others'.
-    pub fn tickets_stamp(&self) -> Option<cache::Stamp> {
-        cache::Stamp::of_path(&self.tickets_dir())
-    }
-
     /// Tells the listing cache that desk wrote (`Some`) or deleted (`None`) a ticket.
     pub fn noted(&self, id: &str, ticket: Option<&Ticket>, before: Option<cache::Stamp>) {
         cache::note(&self.tickets_dir(), &self.cache_dir(), id, ticket, before);
