@@ -215,6 +215,7 @@ impl Helpdesk {
             rescan: q.rescan,
             updated_since: None,
             lean: true,
+            known: None,
         })?;
         let mut problems: Vec<String> = scan
             .problems

@@ -24,6 +24,7 @@ use crate::rules::engine::{RuleTrace, Verdict};
 use crate::rules::event::{self as ev, Event};
 use crate::rules::ruleset::{Schedule, ScheduleValue};
 use crate::store::Summary;
+use crate::store::due::Quiet;
 
 /// One thing tick did (or would do) to a ticket.
 #[derive(Debug, Clone, Serialize)]
@@ -61,6 +62,25 @@ fn unknown_in_summary(f: &Field) -> bool {
         )
 }
 
+/// Fields a summary and the customer's record do not know.
+fn unknown_with_customer(f: &Field) -> bool {
+    matches!(
+        f,
+        Field::Body | Field::Text | Field::SlaPolicy | Field::SlaBreached | Field::SlaDueIn(_)
+    )
+}
+
+/// What [`Helpdesk::judge`] found.
+enum Judged {
+    /// Something may be due now: the file is read and the ticket ticked.
+    Due,
+    /// Nothing can be due before this second unless the file changes.
+    Quiet(i64),
+    /// Nothing is due now, judged with the customer's record, which may change unseen:
+    /// judged again next time.
+    QuietNow,
+}
+
 /// Fields known from a type and status alone.
 fn unknown_in_status(f: &Field) -> bool {
     !matches!(f, Field::Type | Field::Status | Field::StatusCategory)
@@ -80,12 +100,6 @@ impl Helpdesk {
         let now = self.now;
         let time_rules: Vec<&crate::rules::ruleset::Rule> =
             rules.rules.iter().filter(|r| r.is_time_rule()).collect();
-        let max_warn = rules
-            .slas
-            .iter()
-            .filter_map(|p| p.warn_before)
-            .max()
-            .map_or(0, |d| d.seconds);
 
         // Done tickets matter only to time rules that can match their type and status
         // (spam older than 90 days...): decided once per (type, status).
@@ -119,7 +133,14 @@ impl Helpdesk {
                 .push((kind.to_string(), status.to_string(), v));
             v
         };
-        let scan = self.store.scan_lean(&want)?;
+        // Tickets the last tick judged quiet, whose files have not changed since, are
+        // skipped unread until the instant it named (`store::due`).
+        let fingerprint = crate::store::due::fingerprint(self.store.root());
+        let now_s = now.timestamp();
+        let index = self.store.due_index(&fingerprint, now_s);
+        let scan = self
+            .store
+            .scan_known(&want, &|name, stamp| index.quiet(name, stamp, now_s))?;
         let mut report = TickReport {
             now,
             dry_run,
@@ -135,18 +156,41 @@ impl Helpdesk {
         };
 
         let made = self.run_schedules(&rules, dry_run, &mut report)?;
+        let mut quiet: Vec<Quiet> = scan.known.iter().filter_map(|id| index.carry(id)).collect();
+        let carried = quiet.len();
+        let mut customers = HashMap::new();
         // Tickets a schedule made just now are ticked too, so a second tick at the same
         // instant finds nothing left to do.
-        let mut candidates: Vec<&str> = scan
-            .tickets
-            .iter()
-            .filter(|s| self.may_be_due(s, &time_rules, max_warn))
-            .map(|s| s.id.as_str())
-            .collect();
+        let mut candidates: Vec<&str> = Vec::new();
+        for s in &scan.tickets {
+            match self.judge(s, &time_rules, &rules, &mut customers) {
+                Judged::Due => candidates.push(s.id.as_str()),
+                Judged::Quiet(until) => quiet.push(Quiet {
+                    name: format!("{}.json", s.id),
+                    stamp: s.stamp,
+                    until,
+                }),
+                Judged::QuietNow => {}
+            }
+        }
+        crate::store::cache::trace(|| {
+            format!(
+                "tick: {} judged, {} known quiet, {} due",
+                scan.tickets.len(),
+                carried,
+                candidates.len()
+            )
+        });
         if !dry_run {
             candidates.extend(made.iter().map(String::as_str));
         }
-        let mut customers = HashMap::new();
+        // Rewritten when anything was judged anew; a ticket changed below has a new
+        // stamp, so its entry no longer stands.
+        if !dry_run
+            && (quiet.len() != carried || carried != scan.known.len() || !scan.tickets.is_empty())
+        {
+            self.store.save_due_index(fingerprint, now_s, quiet);
+        }
         for id in candidates {
             report.checked += 1;
             if let Err(e) = self.tick_ticket(id, &rules, dry_run, &mut report, &mut customers) {
@@ -266,39 +310,97 @@ impl Helpdesk {
         Ok(made)
     }
 
-    /// Whether anything could be due on this ticket, judged from its summary alone.
-    fn may_be_due(
+    /// Whether anything could be due on this ticket, judged from its summary and, when
+    /// a time rule tests the customer, the customer's record; if not, until when.
+    fn judge(
         &self,
         s: &Summary,
         time_rules: &[&crate::rules::ruleset::Rule],
-        max_warn: i64,
-    ) -> bool {
+        rules: &RuleSet,
+        customers: &mut HashMap<String, Option<Customer>>,
+    ) -> Judged {
         let now = self.now.timestamp();
+        let mut until = i64::MAX;
         let category = self.settings.category(&s.kind, &s.status);
-        if category == Category::Waiting && s.snoozed_until.is_some_and(|u| u <= now) {
-            return true;
+        if category == Category::Waiting
+            && let Some(u) = s.snoozed_until
+        {
+            if u <= now {
+                return Judged::Due;
+            }
+            until = until.min(u);
         }
-        if !category.is_done() && s.sla_due.is_some_and(|d| d - max_warn <= now) {
-            return true;
+        if !category.is_done() {
+            // A breach at the due time; a warning ahead of it, unless raised already.
+            let warn_before = |policy: Option<&str>| {
+                rules
+                    .slas
+                    .iter()
+                    .find(|p| Some(p.name.as_str()) == policy)
+                    .and_then(|p| p.warn_before)
+                    .map(|d| d.seconds)
+            };
+            let warn = s
+                .sla_unwarned
+                .zip(warn_before(s.trail.sla_policy.as_deref()))
+                .map(|(due, w)| due.saturating_sub(w));
+            for at in [s.sla_due, warn].into_iter().flatten() {
+                if at <= now {
+                    return Judged::Due;
+                }
+                until = until.min(at);
+            }
         }
         let ticket = s.to_ticket();
         let facts = Facts::new(&ticket, None, &self.settings, self.now).with_stats(Some(&s.stats));
-        time_rules.iter().any(|r| {
-            let holds = r
-                .condition
-                .as_ref()
-                .map_or(Some(true), |c| c.eval3(&facts, &unknown_in_summary));
+        let mut remembered = true;
+        for r in time_rules {
+            let holds = match &r.condition {
+                None => Some(true),
+                Some(c) => match c.eval3(&facts, &unknown_in_summary) {
+                    // Known but for the customer: their record is read (once a tick).
+                    None if s.requester.is_some()
+                        && c.fields().iter().any(|f| f.needs_customer()) =>
+                    {
+                        let email = s.requester.clone().unwrap_or_default();
+                        if !customers.contains_key(&email) {
+                            match self.store.load_customer(&email) {
+                                Ok(c) => customers.insert(email.clone(), c),
+                                // Ticked, which reports the unreadable record.
+                                Err(_) => return Judged::Due,
+                            };
+                        }
+                        let customer = customers.get(&email).and_then(Option::as_ref);
+                        remembered = false;
+                        let facts = Facts::new(&ticket, customer, &self.settings, self.now)
+                            .with_stats(Some(&s.stats));
+                        c.eval3(&facts, &unknown_with_customer)
+                    }
+                    h => h,
+                },
+            };
             let in_episode = s
                 .time_rules
                 .iter()
                 .any(|(n, at)| *n == r.name && s.stats.person_acted.is_none_or(|p| p <= *at));
             // Due to fire, or an episode to close because its conditions are now false.
-            if in_episode {
+            let due = if in_episode {
                 holds != Some(true)
             } else {
                 holds != Some(false)
+            };
+            if due {
+                return Judged::Due;
             }
-        })
+            if let Some(next) = r.condition.as_ref().and_then(|c| c.next_change(&facts)) {
+                until = until.min(next);
+            }
+        }
+        if remembered {
+            Judged::Quiet(until)
+        } else {
+            Judged::QuietNow
+        }
     }
 
     /// Everything due on one ticket, as one change through the pipeline: a wake-up at its

@@ -345,3 +345,196 @@ fn desk_init_in_a_git_work_tree_sets_gits_settings_for_many_files_and_keeps_the_
     let out = d.run(["list"]);
     assert!(!out.stderr.contains("settings"), "{out}");
 }
+
+/// What `desk tick --dry-run` says, and how many tickets it skipped as known quiet.
+fn dry_tick(d: &Desk) -> (String, usize) {
+    let out = d
+        .cmd()
+        .env("DESK_CACHE_TRACE", "1")
+        .args(["tick", "--dry-run"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let mut quiet = 0;
+    let mut said = String::from_utf8_lossy(&out.stdout).into_owned();
+    for line in stderr.lines() {
+        match line.strip_prefix("desk: listing cache: ") {
+            Some(trace) => {
+                if let Some(n) = trace
+                    .split(", ")
+                    .find_map(|p| p.strip_suffix(" known quiet"))
+                {
+                    quiet = n.parse().unwrap();
+                }
+            }
+            None => {
+                said.push_str(line);
+                said.push('\n');
+            }
+        }
+    }
+    (said, quiet)
+}
+
+/// Whatever happens between two ticks — desk's commands, mail, hand edits, rules
+/// edited, the clock stepping minutes or days — a tick that skips the tickets the last
+/// one judged quiet does what a tick judging every ticket does.
+#[test]
+fn a_tick_through_the_due_index_does_what_a_tick_judging_every_ticket_does() {
+    let mut d = Desk::example();
+    let due = d.path(".desk/cache/due.bin");
+    let customers = [
+        "kari@example.no",
+        "sven@example.se",
+        "anna@example.de",
+        "bob@example.com",
+    ];
+    let mut ids: Vec<String> = customers
+        .iter()
+        .map(|c| {
+            d.new_ticket(
+                &format!("Hello from {c}"),
+                &["--from", c, "-m", "Where is my parcel?"],
+            )
+        })
+        .collect();
+    let mut now = chrono::DateTime::parse_from_rfc3339(crate::common::NOW)
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        usize::try_from(seed % n as u64).unwrap()
+    };
+    d.ok(["tick"]);
+    let mut used = 0;
+    for step in 0..36 {
+        let id = ids[next(ids.len())].clone();
+        match next(10) {
+            0 => {
+                let c = customers[next(customers.len())];
+                ids.push(d.new_ticket(&format!("Step {step}"), &["--from", c, "-m", "Hei"]));
+            }
+            1 => {
+                d.run(["--as", "ingrid", "reply", &id, "-m", "We are on it."]);
+            }
+            2 => {
+                let until = (now + chrono::Duration::hours(3)).to_rfc3339();
+                d.run(["snooze", &id, "--until", &until]);
+            }
+            3 => {
+                d.run(["solve", &id]);
+            }
+            4 => save_by_rename(&d, &id, |t| t["status"] = "open".into()),
+            5 => save_in_place(&d, &id, |t| t["status"] = "pending".into()),
+            6 => {
+                // The rules change: what the index judged no longer holds.
+                let rules = d.read("rules.toml").replacen("\"24h\"", "\"20h\"", 1);
+                d.write("rules.toml", &rules);
+            }
+            _ => {}
+        }
+        // The clock: a minute, an hour, or days.
+        let step_by = [60, 3_600, 5 * 3_600, 86_400, 3 * 86_400][next(5)];
+        now += chrono::Duration::seconds(step_by);
+        d.set_now(&now.to_rfc3339());
+
+        if step % 2 == 0 {
+            settle(&d);
+        }
+        let (through_index, quiet) = dry_tick(&d);
+        if quiet > 0 {
+            used += 1;
+        }
+        if due.exists() {
+            let kept = std::fs::read(&due).unwrap();
+            std::fs::remove_file(&due).unwrap();
+            let (judging_all, none) = dry_tick(&d);
+            std::fs::write(&due, kept).unwrap();
+            assert_eq!(none, 0);
+            assert_eq!(through_index, judging_all, "step {step} at {now}");
+        }
+        if next(2) == 0 {
+            d.ok(["tick"]);
+        }
+    }
+    assert!(used > 12, "the index skipped tickets in {used} steps only");
+}
+
+/// A tick with nothing changed since the last one decodes no summary; a ticket changed
+/// behind desk's back, and one whose time has come, are judged again.
+#[test]
+fn a_tick_judges_only_tickets_that_changed_or_whose_time_came() {
+    let mut d = Desk::example();
+    let a = d.new_ticket("Parcel", &["--from", "kari@example.no", "-m", "Where?"]);
+    let b = d.new_ticket("Invoice", &["--from", "sven@example.se", "-m", "Wrong sum"]);
+    d.ok(["--as", "ingrid", "reply", &a, "-m", "It is on its way."]);
+    d.ok(["tick"]);
+    let judged = |d: &Desk| -> (usize, usize) {
+        let out = d
+            .cmd()
+            .env("DESK_CACHE_TRACE", "1")
+            .arg("tick")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{stderr}");
+        let line = stderr
+            .lines()
+            .find_map(|l| l.strip_prefix("desk: listing cache: tick: "))
+            .unwrap_or_else(|| panic!("no trace in {stderr}"));
+        let n: Vec<usize> = line
+            .split(", ")
+            .map(|p| p.split(' ').next().unwrap().parse().unwrap())
+            .collect();
+        (n[0], n[1])
+    };
+    // Files older than the file system's clock tick, so the cache vouches for them.
+    settle(&d);
+    d.ok(["tick"]);
+    d.set_now("2026-11-24T09:01:00Z");
+    let (_, quiet) = judged(&d);
+    assert!(quiet >= 2, "{quiet} skipped");
+    assert_eq!(judged(&d), (0, quiet), "nothing changed: all skipped");
+    save_by_rename(&d, &b, |t| t["priority"] = "high".into());
+    settle(&d);
+    assert_eq!(judged(&d), (1, quiet - 1), "the file changed: judged again");
+    // A day later the follow-up on `a` (pending since the reply) is due.
+    d.set_now("2026-11-25T10:00:00Z");
+    let (judged_now, _) = judged(&d);
+    assert!(judged_now >= 1, "the pending ticket's time came");
+    assert!(
+        d.ticket(&a)["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["actor"]
+                .as_str()
+                .is_some_and(|s| s.starts_with("rule:follow-up"))),
+        "the follow-up fired: {}",
+        d.ticket(&a)["history"]
+    );
+}
+
+/// A journal record written by another version of desk (two binaries on one helpdesk)
+/// is not read as this version's: the listing looks at every file instead.
+#[test]
+fn a_journal_from_another_version_of_desk_is_not_trusted() {
+    let d = Desk::new();
+    let x = d.new_ticket("Listed", &[]);
+    settle(&d);
+    assert_eq!(way(&d, &["list", "--format", "ids"]).0, "quick");
+    let journal = d.path(".desk/cache/journal.bin");
+    let mut bytes = std::fs::read(&journal).unwrap_or_default();
+    let body = [999u32.to_le_bytes().as_slice(), &[0, 0, 0]].concat();
+    bytes.extend_from_slice(&u32::try_from(body.len()).unwrap().to_le_bytes());
+    bytes.extend_from_slice(&body);
+    std::fs::write(&journal, bytes).unwrap();
+    assert_eq!(
+        way(&d, &["list", "--format", "ids"]),
+        ("full".into(), vec![x.clone()])
+    );
+}

@@ -89,6 +89,7 @@ impl Helpdesk {
                 settings.category(kind, status).is_done()
             })),
             lean: false,
+            known: None,
         })?;
         let problems = scan
             .problems

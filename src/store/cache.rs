@@ -57,6 +57,9 @@ pub struct Summary {
     pub messages: u32,
     /// The earliest SLA due time not yet met or breached, for `desk tick`.
     pub sla_due: Option<i64>,
+    /// The earliest due time of those whose warning was not raised either: the policy's
+    /// `warn_before` ahead of it, `desk tick` warns.
+    pub sla_unwarned: Option<i64>,
     /// When things last happened, for `since.*` without reading the file.
     pub stats: Stats,
     /// Time rules in their episode, and when each fired.
@@ -66,6 +69,9 @@ pub struct Summary {
     pub mail_keys: Vec<u64>,
     /// What reports need from the history, so a report reads no ticket file.
     pub trail: Trail,
+    /// The file's stamp when the summary was read from the cache; not stored.
+    #[serde(skip)]
+    pub stamp: Stamp,
 }
 
 /// A ticket's history as reports count it: replies, status changes, transfers, SLA.
@@ -169,6 +175,15 @@ impl Summary {
             snoozed_until: t.snoozed_until.map(|s| s.timestamp()),
             messages: u32::try_from(t.messages.len()).unwrap_or(u32::MAX),
             sla_due: t.sla_next_due().map(|d| d.timestamp()),
+            sla_unwarned: t.sla.as_ref().and_then(|sla| {
+                sla.targets
+                    .values()
+                    .filter(|g| g.met_at.is_none() && g.breached_at.is_none())
+                    .filter(|g| g.warned_at.is_none())
+                    .filter_map(|g| g.due)
+                    .min()
+                    .map(|d| d.timestamp())
+            }),
             stats: Stats::of(t),
             time_rules: t
                 .time_rules
@@ -182,6 +197,7 @@ impl Summary {
                 .map(|id| crate::model::ticket::mail_key(id))
                 .collect(),
             trail: Trail::of(t),
+            stamp: Stamp::default(),
         }
     }
 
@@ -247,7 +263,7 @@ impl Stamp {
     }
 }
 
-const VERSION: u32 = 11;
+const VERSION: u32 = 12;
 
 /// Wider than any file system's clock tick (Linux updates file times every 1–10 ms).
 const MARGIN_NS: i64 = 50_000_000;
@@ -376,11 +392,17 @@ pub struct Problem {
     pub message: String,
 }
 
+#[derive(Default)]
 pub struct Scan {
     /// The tickets asked for, sorted by ID, which is creation order.
     pub tickets: Vec<Summary>,
     pub problems: Vec<Problem>,
+    /// IDs of tickets asked for that [`Options::known`] knew: not in `tickets`.
+    pub known: Vec<String>,
 }
+
+/// Says whether a ticket file (name, stamp) is known to the caller already.
+pub type KnownTest<'a> = &'a dyn Fn(&str, Stamp) -> bool;
 
 /// Says whether a (type, status) pair is wanted, or done.
 pub type PairTest<'a> = &'a dyn Fn(&str, &str) -> bool;
@@ -398,11 +420,17 @@ pub struct Options<'a> {
     /// transfers (a listing for people): they are dropped as each summary is decoded,
     /// so a listing of a hundred thousand tickets holds a third of the memory.
     pub lean: bool,
+    /// Versions of files the caller has judged already (file name and stamp): when the
+    /// cache vouches that a file is still that version, its summary is not decoded and
+    /// its ID goes to [`Scan::known`]. Only the quick path skips; a full scan decodes.
+    pub known: Option<KnownTest<'a>>,
 }
 
-/// A summary from the cache's bytes; `lean` as [`Options::lean`] says.
-fn decode(bytes: &[u8], lean: bool) -> Option<Summary> {
+/// A summary from the cache's bytes, of the file version `stamp`; `lean` as
+/// [`Options::lean`] says.
+fn decode(bytes: &[u8], lean: bool, stamp: Stamp) -> Option<Summary> {
     let mut s = postcard::from_bytes::<Summary>(bytes).ok()?;
+    s.stamp = stamp;
     if lean {
         s.mail_keys = Vec::new();
         s.trail.statuses = Vec::new();
@@ -683,6 +711,12 @@ impl Cache<'_> {
             let (len, tail) = rest.split_first_chunk::<4>()?;
             let len = usize::try_from(u32::from_le_bytes(*len)).ok()?;
             let body = tail.get(..len)?;
+            // Written by another version of desk (two binaries on one helpdesk): its
+            // summaries are not this version's, and the journal is not used.
+            let (version, body) = body.split_first_chunk::<4>()?;
+            if u32::from_le_bytes(*version) != VERSION {
+                return None;
+            }
             records.push(postcard::from_bytes::<Record>(body).ok()?);
             rest = &tail[len..];
         }
@@ -694,11 +728,12 @@ impl Cache<'_> {
         let Ok(body) = postcard::to_stdvec(record) else {
             return;
         };
-        let Ok(len) = u32::try_from(body.len()) else {
+        let Ok(len) = u32::try_from(body.len() + 4) else {
             return;
         };
-        let mut buf = Vec::with_capacity(body.len() + 4);
+        let mut buf = Vec::with_capacity(body.len() + 8);
         buf.extend_from_slice(&len.to_le_bytes());
+        buf.extend_from_slice(&VERSION.to_le_bytes());
         buf.extend_from_slice(&body);
         // One write with O_APPEND: records of concurrent writers do not interleave.
         if fs::create_dir_all(self.path).is_ok()
@@ -788,7 +823,7 @@ pub fn scan(dir: &Path, cache: &Path, opts: &Options<'_>) -> Result<Scan> {
 
 /// With `DESK_CACHE_TRACE` set, says on stderr which way a listing went: for tests
 /// that prove the shortcut is taken, and for people wondering why a listing was slow.
-fn trace(what: impl FnOnce() -> String) {
+pub(crate) fn trace(what: impl FnOnce() -> String) {
     if std::env::var_os("DESK_CACHE_TRACE").is_some() {
         eprintln!("desk: listing cache: {}", what());
     }
@@ -860,11 +895,15 @@ fn quick(
     let mut problems = Vec::new();
     let mut reread: Vec<(String, Stamp)> = Vec::new();
     let mut good: Vec<usize> = Vec::with_capacity(cands.len());
+    let mut known = Vec::new();
     for (i, (cand, stamp)) in cands.iter().zip(stamps).enumerate() {
         // Removed since (a concurrent delete): gone.
         let Some(stamp) = stamp else { continue };
         if stamp == cand.stamp && cand.trusted && !cand.summary.is_empty() {
-            good.push(i);
+            match (opts.known, cand.name.strip_suffix(".json")) {
+                (Some(k), Some(id)) if k(&cand.name, stamp) => known.push(id.to_string()),
+                _ => good.push(i),
+            }
         } else {
             reread.push((cand.name.to_string(), stamp));
         }
@@ -877,7 +916,7 @@ fn quick(
         let mut ok = Vec::with_capacity(chunk.len());
         let mut failed = Vec::new();
         for &i in chunk {
-            match decode(&cands_ref[i].summary, lean) {
+            match decode(&cands_ref[i].summary, lean, cands_ref[i].stamp) {
                 Some(s) => ok.push(s),
                 None => failed.push(i),
             }
@@ -920,7 +959,7 @@ fn quick(
             Ok(o) => {
                 if (opts.want)(&o.key.kind, &o.key.status)
                     && opts.keeps(&o.key, o.updated)
-                    && let Some(sum) = decode(&o.summary, opts.lean)
+                    && let Some(sum) = decode(&o.summary, opts.lean, o.stamp)
                 {
                     tickets.push(sum);
                 }
@@ -952,7 +991,11 @@ fn quick(
         });
     }
     tickets.sort_unstable_by(|a, b| a.id.cmp(&b.id));
-    Some(Scan { tickets, problems })
+    Some(Scan {
+        tickets,
+        problems,
+        known,
+    })
 }
 
 /// Stats every file and reads those the cache cannot vouch for, rewrites the partitions
@@ -1061,7 +1104,7 @@ fn full(
         if wanted_key(key) {
             for e in entries {
                 if opts.keeps(key, e.updated)
-                    && let Some(sum) = decode(e.summary, opts.lean)
+                    && let Some(sum) = decode(e.summary, opts.lean, e.stamp)
                 {
                     tickets.push(sum);
                 }
@@ -1172,7 +1215,11 @@ fn full(
         collect_garbage(c.path, &keep_files);
     }
     tickets.sort_unstable_by(|a, b| a.id.cmp(&b.id));
-    Ok(Scan { tickets, problems })
+    Ok(Scan {
+        tickets,
+        problems,
+        known: Vec::new(),
+    })
 }
 
 /// Removes partition files the index no longer names, and the cache of older versions.

@@ -3,6 +3,7 @@
 
 pub mod atomic;
 pub mod cache;
+pub mod due;
 pub mod load;
 pub mod lock;
 
@@ -16,7 +17,7 @@ use crate::model::Ticket;
 use crate::model::customer::{self, Customer};
 use crate::model::id::{self, IdState};
 
-pub use cache::{Problem, Scan, Summary};
+pub use cache::{Problem, Scan, Stamp, Summary};
 pub use lock::Lock;
 
 /// How many merges [`Store::live`] follows from one ticket.
@@ -352,6 +353,7 @@ impl Store {
             rescan: false,
             updated_since: None,
             lean: false,
+            known: None,
         })
     }
 
@@ -363,17 +365,41 @@ impl Store {
             rescan: false,
             updated_since: None,
             lean: true,
+            known: None,
         })
+    }
+
+    /// As [`Store::scan_lean`], leaving out the tickets whose file versions `known`
+    /// knows already (their IDs are in [`Scan::known`]).
+    pub fn scan_known(
+        &self,
+        want: &dyn Fn(&str, &str) -> bool,
+        known: &dyn Fn(&str, Stamp) -> bool,
+    ) -> Result<Scan> {
+        self.scan_with(&cache::Options {
+            want,
+            rescan: false,
+            updated_since: None,
+            lean: true,
+            known: Some(known),
+        })
+    }
+
+    /// The last tick's [`due::DueIndex`], if it holds for `fingerprint` at `now`.
+    pub fn due_index(&self, fingerprint: &[u8; 32], now: i64) -> due::DueIndex {
+        due::load(&self.cache_dir(), fingerprint, now)
+    }
+
+    /// Replaces the tick's [`due::DueIndex`].
+    pub fn save_due_index(&self, fingerprint: [u8; 32], judged_at: i64, quiet: Vec<due::Quiet>) {
+        due::save(&self.cache_dir(), fingerprint, judged_at, quiet);
     }
 
     /// A listing as [`cache::Options`] say.
     pub fn scan_with(&self, opts: &cache::Options<'_>) -> Result<Scan> {
         let dir = self.tickets_dir();
         if !dir.is_dir() {
-            return Ok(Scan {
-                tickets: Vec::new(),
-                problems: Vec::new(),
-            });
+            return Ok(Scan::default());
         }
         cache::scan(&dir, &self.cache_dir(), opts)
     }

@@ -282,6 +282,50 @@ impl Condition {
     }
 }
 
+impl Condition {
+    /// The earliest instant after `facts.now` (seconds) at which a test on elapsed or
+    /// remaining time may answer otherwise than now: until then the condition's answer
+    /// cannot change unless the ticket does. `None` when no such test will change.
+    /// Both the second a threshold is reached and the next are counted, so `over`,
+    /// `under` and `is` are all covered.
+    pub fn next_change(&self, facts: &Facts<'_>) -> Option<i64> {
+        match self {
+            Condition::All(cs) | Condition::Any(cs) => {
+                cs.iter().filter_map(|c| c.next_change(facts)).min()
+            }
+            Condition::Not(c) => c.next_change(facts),
+            Condition::Test(t) => {
+                let now = facts.now.timestamp();
+                let timed = matches!(t.field, Field::Since(_) | Field::SlaDueIn(_));
+                let d = match &t.value {
+                    Operand::Duration(d) => d,
+                    // `exists` and `missing` do not change with time.
+                    Operand::None => return None,
+                    // A duration compared as text (`is "3d"`): it may change any second.
+                    _ if timed => return Some(now.saturating_add(1)),
+                    _ => return None,
+                };
+                let threshold = match &t.field {
+                    Field::Since(what) => facts.moment(*what)?.timestamp().checked_add(d.seconds),
+                    Field::SlaDueIn(target) => facts
+                        .ticket
+                        .sla
+                        .as_ref()
+                        .and_then(|s| s.targets.get(target))
+                        .filter(|g| g.met_at.is_none())
+                        .and_then(|g| g.due)?
+                        .timestamp()
+                        .checked_sub(d.seconds),
+                    _ => None,
+                }?;
+                [threshold, threshold.saturating_add(1)]
+                    .into_iter()
+                    .find(|b| *b > now)
+            }
+        }
+    }
+}
+
 fn last_change(t: &Ticket, field: &str) -> Option<DateTime<Utc>> {
     t.history
         .iter()
@@ -736,6 +780,67 @@ mod tests {
             &t,
             None
         ));
+    }
+
+    /// Between now and `next_change` the answer is the same at every second; at
+    /// `next_change` it may differ, and with no next change it never does.
+    #[test]
+    fn next_change_bounds_the_time_the_answer_stays_the_same() {
+        let settings = settings();
+        let t = ticket();
+        let start = now();
+        let cases = [
+            r#"{ field = "since.created", op = "over", value = "3d1h" }"#,
+            r#"{ field = "since.created", op = "under", value = "3d2h" }"#,
+            r#"{ field = "since.created", op = "over", value = "1h" }"#,
+            r#"{ not = { field = "since.updated", op = "under", value = "4d" } }"#,
+            r#"{ field = "status", op = "is", value = "open" }"#,
+        ];
+        for case in cases {
+            let c = parse(&format!("if.all = [ {case} ]"), Context::View).unwrap();
+            let at = |secs: i64| {
+                let when = start + chrono::Duration::seconds(secs);
+                c.eval(&Facts::new(&t, None, &settings, when))
+            };
+            let next = c.next_change(&Facts::new(&t, None, &settings, start));
+            let horizon = next.map_or(5 * 86_400, |n| n - start.timestamp());
+            // Stepping by a minute, then every second around the end.
+            let first = at(0);
+            for s in (0..horizon)
+                .step_by(60)
+                .chain(horizon.saturating_sub(90)..horizon)
+            {
+                assert_eq!(
+                    at(s),
+                    first,
+                    "{case}: answer changed at +{s}s, before {next:?}"
+                );
+            }
+            match next {
+                Some(n) => assert!(n > start.timestamp(), "{case}: {n} is not after now"),
+                None => assert!(case.contains("status") || case.contains("\"1h\""), "{case}"),
+            }
+        }
+        // A duration compared as text may change any second.
+        let c = parse(
+            r#"if.all = [ { field = "since.created", op = "is", value = "3d30m" } ]"#,
+            Context::View,
+        )
+        .unwrap();
+        let next = c.next_change(&Facts::new(&t, None, &settings, start));
+        assert_eq!(next, Some(start.timestamp() + 1));
+        // A threshold in the future answers otherwise just after it.
+        let c = parse(
+            r#"if.all = [ { field = "since.created", op = "over", value = "3d1h" } ]"#,
+            Context::View,
+        )
+        .unwrap();
+        let next = c
+            .next_change(&Facts::new(&t, None, &settings, start))
+            .unwrap();
+        let after = DateTime::from_timestamp(next + 1, 0).unwrap();
+        assert!(!c.eval(&Facts::new(&t, None, &settings, start)));
+        assert!(c.eval(&Facts::new(&t, None, &settings, after)));
     }
 
     #[test]
