@@ -17,6 +17,7 @@ pub mod merge;
 pub mod model;
 pub mod outbox;
 pub mod output;
+pub mod parallel;
 pub mod pipeline;
 pub mod query;
 pub mod report;

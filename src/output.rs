@@ -1,6 +1,7 @@
 //! Output: data on stdout, messages on stderr, color only on a terminal and never
 //! with NO_COLOR, tables for people and stable formats for programs.
 
+use std::borrow::Cow;
 use std::io::{self, IsTerminal, Write};
 
 use comfy_table::{Attribute, Cell, ContentArrangement, Table, presets};
@@ -212,14 +213,15 @@ impl<'a> Column<'a> {
 /// as `"1;31"`). `lead` paints the first characters differently: a ticket ID's shortest
 /// unique prefix.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Styled {
-    pub text: String,
+pub struct Styled<'a> {
+    /// Borrowed where it can be: a listing of ninety thousand tickets copies no subject.
+    pub text: Cow<'a, str>,
     pub style: Option<&'static str>,
     pub lead: Option<(usize, &'static str)>,
 }
 
-impl Styled {
-    pub fn plain(text: impl Into<String>) -> Styled {
+impl<'a> Styled<'a> {
+    pub fn plain(text: impl Into<Cow<'a, str>>) -> Styled<'a> {
         Styled {
             text: text.into(),
             style: None,
@@ -227,7 +229,7 @@ impl Styled {
         }
     }
 
-    pub fn painted(text: impl Into<String>, style: Option<&'static str>) -> Styled {
+    pub fn painted(text: impl Into<Cow<'a, str>>, style: Option<&'static str>) -> Styled<'a> {
         Styled {
             text: text.into(),
             style,
@@ -236,9 +238,19 @@ impl Styled {
     }
 }
 
-impl From<String> for Styled {
-    fn from(text: String) -> Styled {
+impl From<String> for Styled<'_> {
+    fn from(text: String) -> Self {
         Styled::plain(text)
+    }
+}
+
+/// Display width: the byte length for ASCII, which most cells are, measured without
+/// looking up every character.
+pub fn width(text: &str) -> usize {
+    if text.is_ascii() {
+        text.len()
+    } else {
+        text.width()
     }
 }
 
@@ -246,7 +258,7 @@ impl From<String> for Styled {
 /// Whole grapheme clusters only: an accent is never parted from its letter.
 pub fn truncate(text: &str, width: usize) -> std::borrow::Cow<'_, str> {
     use unicode_segmentation::UnicodeSegmentation;
-    if text.width() <= width {
+    if self::width(text) <= width {
         return std::borrow::Cow::Borrowed(text);
     }
     if width == 0 {
@@ -350,51 +362,51 @@ impl Out {
     /// out when even that is too wide; headers in bold and cells painted when colour is
     /// on. Without a width every cell is whole.
     pub fn fit_table(&self, columns: &[Column], rows: &[Vec<Styled>]) -> String {
-        let mut natural: Vec<usize> = columns.iter().map(|c| c.header.width()).collect();
+        let mut natural: Vec<usize> = columns.iter().map(|c| width(c.header)).collect();
         for r in rows {
             for (w, cell) in natural.iter_mut().zip(r) {
-                *w = (*w).max(cell.text.width());
+                *w = (*w).max(width(&cell.text));
             }
         }
         let widths = fit_widths(columns, &natural, self.width);
         let last = widths.iter().rposition(Option::is_some);
         let mut out = String::with_capacity((rows.len() + 1) * 96);
+        // Each line is written straight into `out`, its trailing blanks cut off after.
         let mut line = |cells: &mut dyn Iterator<
             Item = (&str, Option<&'static str>, Option<(usize, &'static str)>),
         >| {
-            let mut l = String::new();
+            let start = out.len();
             for (i, (text, style, lead)) in cells.enumerate() {
-                let Some(Some(width)) = widths.get(i) else {
+                let Some(Some(w)) = widths.get(i) else {
                     continue;
                 };
-                let text = truncate(text, *width);
-                let pad = width.saturating_sub(text.width());
-                match lead {
-                    Some((n, lead_style)) if self.color => {
+                let text = truncate(text, *w);
+                let pad = w.saturating_sub(width(&text));
+                match (lead, style) {
+                    (Some((n, lead_style)), _) if self.color => {
                         let cut = text.char_indices().nth(n).map_or(text.len(), |(b, _)| b);
                         let (head, rest) = text.split_at(cut);
-                        l.push_str(&self.paint(lead_style, head));
-                        l.push_str(&match style {
-                            Some(s) => self.paint(s, rest),
-                            None => rest.to_string(),
-                        });
+                        out.push_str(&self.paint(lead_style, head));
+                        match style {
+                            Some(s) => out.push_str(&self.paint(s, rest)),
+                            None => out.push_str(rest),
+                        }
                     }
-                    _ => l.push_str(&match style {
-                        Some(s) => self.paint(s, &text),
-                        None => text.into_owned(),
-                    }),
+                    (_, Some(s)) if self.color => out.push_str(&self.paint(s, &text)),
+                    _ => out.push_str(&text),
                 }
                 if Some(i) != last {
-                    l.push_str(&" ".repeat(pad + 2));
+                    out.extend(std::iter::repeat_n(' ', pad + 2));
                 }
             }
-            out.push_str(l.trim_end());
+            let end = start + out[start..].trim_end().len();
+            out.truncate(end);
             out.push('\n');
         };
         let header_style = self.color.then_some("1");
         line(&mut columns.iter().map(|c| (c.header, header_style, None)));
         for r in rows {
-            line(&mut r.iter().map(|c| (c.text.as_str(), c.style, c.lead)));
+            line(&mut r.iter().map(|c| (c.text.as_ref(), c.style, c.lead)));
         }
         out
     }

@@ -30,6 +30,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::model::{Priority, Ticket};
+use crate::parallel::parallel;
 use crate::store::atomic;
 
 /// What a listing needs of a ticket: every field but messages, history and SLA details.
@@ -66,6 +67,7 @@ pub struct Summary {
     pub time_rules: Vec<(String, i64)>,
     /// [`crate::model::ticket::mail_key`] of each message's Message-ID and of the IDs it
     /// answers, for threading and duplicate checks.
+    #[serde(deserialize_with = "lean::keys")]
     pub mail_keys: Vec<u64>,
     /// What reports need from the history, so a report reads no ticket file.
     pub trail: Trail,
@@ -80,8 +82,10 @@ pub struct Trail {
     /// The first public reply by an agent (automatic replies do not count).
     pub first_reply: Option<i64>,
     /// Every status change: when, from, to.
+    #[serde(deserialize_with = "lean::statuses")]
     pub statuses: Vec<(i64, String, String)>,
     /// Department changes after the ticket was opened and routed: when, from, to.
+    #[serde(deserialize_with = "lean::transfers")]
     pub transfers: Vec<(i64, Option<String>, Option<String>)>,
     pub sla_policy: Option<String>,
     /// Each SLA target: name, due, met, warned, breached.
@@ -429,14 +433,74 @@ pub struct Options<'a> {
 /// A summary from the cache's bytes, of the file version `stamp`; `lean` as
 /// [`Options::lean`] says.
 fn decode(bytes: &[u8], lean: bool, stamp: Stamp) -> Option<Summary> {
-    let mut s = postcard::from_bytes::<Summary>(bytes).ok()?;
+    lean::LEAN.set(lean);
+    let s = postcard::from_bytes::<Summary>(bytes);
+    lean::LEAN.set(false);
+    let mut s = s.ok()?;
     s.stamp = stamp;
-    if lean {
-        s.mail_keys = Vec::new();
-        s.trail.statuses = Vec::new();
-        s.trail.transfers = Vec::new();
-    }
     Some(s)
+}
+
+/// Lean decoding ([`Options::lean`]): the threading keys and the status and transfer
+/// trails are read past, not built — each would be an allocation or three per ticket,
+/// for a listing that never looks at them. Their text is borrowed from the cache's
+/// bytes while it is skipped.
+mod lean {
+    use std::cell::Cell;
+    use std::marker::PhantomData;
+
+    use serde::de::{Deserialize, Deserializer, SeqAccess, Visitor};
+
+    thread_local! {
+        /// Set by `decode` around one summary, on the thread decoding it.
+        pub static LEAN: Cell<bool> = const { Cell::new(false) };
+    }
+
+    /// Reads a sequence of `B` (the borrowed shape of `T`) and keeps nothing.
+    struct Skip<B>(PhantomData<B>);
+
+    impl<'de, B: Deserialize<'de>> Visitor<'de> for Skip<B> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a sequence")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            while seq.next_element::<B>()?.is_some() {}
+            Ok(())
+        }
+    }
+
+    fn vec<'de, D, T, B>(d: D) -> Result<Vec<T>, D::Error>
+    where
+        D: Deserializer<'de>,
+        T: Deserialize<'de>,
+        B: Deserialize<'de>,
+    {
+        if LEAN.get() {
+            d.deserialize_seq(Skip::<B>(PhantomData))?;
+            Ok(Vec::new())
+        } else {
+            Vec::<T>::deserialize(d)
+        }
+    }
+
+    pub fn keys<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u64>, D::Error> {
+        vec::<D, u64, u64>(d)
+    }
+
+    pub fn statuses<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Vec<(i64, String, String)>, D::Error> {
+        vec::<D, (i64, String, String), (i64, &'de str, &'de str)>(d)
+    }
+
+    pub fn transfers<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Vec<(i64, Option<String>, Option<String>)>, D::Error> {
+        vec::<D, (i64, Option<String>, Option<String>), (i64, Option<&'de str>, Option<&'de str>)>(
+            d,
+        )
+    }
 }
 
 impl Options<'_> {
@@ -465,38 +529,6 @@ fn names(dir: &Path) -> Result<Vec<String>> {
     }
     out.sort_unstable();
     Ok(out)
-}
-
-fn threads() -> usize {
-    std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(4)
-}
-
-/// Runs `f` on chunks of `items` on as many threads as there are cores (up to four),
-/// keeping the order. A worker that died is redone here: a result missing from the list
-/// would pair every later item with the wrong result.
-fn parallel<T: Sync, R: Send>(
-    items: &[T],
-    min: usize,
-    f: impl Fn(&[T]) -> Vec<R> + Sync,
-) -> Vec<R> {
-    let n = threads();
-    if n < 2 || items.len() < min {
-        return f(items);
-    }
-    let size = items.len().div_ceil(n);
-    let f = &f;
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = items
-            .chunks(size)
-            .map(|c| (c, scope.spawn(move || f(c))))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|(c, h)| h.join().unwrap_or_else(|_| f(c)))
-            .collect()
-    })
 }
 
 /// Stats every file, in parallel: a stat is a system call each, and 100,000 of them are
@@ -885,6 +917,9 @@ fn quick(
             }
         }
     }
+    // In ID order, so the summaries are decoded in the order they are listed and the
+    // list is not sorted afterwards (a sort moves ninety thousand large structs).
+    cands.sort_by(|a, b| a.name.cmp(&b.name));
     // Files that could not be read are looked at again each time: they are few.
     let bad_names: Vec<&str> = index.problems.iter().map(|b| b.name.as_str()).collect();
     let bad_stamps = stat_all(c.dir, &bad_names);
@@ -990,7 +1025,10 @@ fn quick(
             items: fills,
         });
     }
-    tickets.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+    // Only files read again (few, at the end) can be out of order.
+    if !tickets.is_sorted_by(|a, b| a.id <= b.id) {
+        tickets.sort_by(|a, b| a.id.cmp(&b.id));
+    }
     Some(Scan {
         tickets,
         problems,
