@@ -32,4 +32,3 @@ pub fn parallel<'a, T: Sync, R: Send>(
             .collect()
     })
 }
-

@@ -76,6 +76,9 @@ pub struct Summary {
     pub stamp: Stamp,
 }
 
+/// A department change: when, from, to.
+pub type Transfer = (i64, Option<String>, Option<String>);
+
 /// A ticket's history as reports count it: replies, status changes, transfers, SLA.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Trail {
@@ -86,7 +89,7 @@ pub struct Trail {
     pub statuses: Vec<(i64, String, String)>,
     /// Department changes after the ticket was opened and routed: when, from, to.
     #[serde(deserialize_with = "lean::transfers")]
-    pub transfers: Vec<(i64, Option<String>, Option<String>)>,
+    pub transfers: Vec<Transfer>,
     pub sla_policy: Option<String>,
     /// Each SLA target: name, due, met, warned, breached.
     pub sla: Vec<SlaFacts>,
@@ -494,12 +497,8 @@ mod lean {
         vec::<D, (i64, String, String), (i64, &'de str, &'de str)>(d)
     }
 
-    pub fn transfers<'de, D: Deserializer<'de>>(
-        d: D,
-    ) -> Result<Vec<(i64, Option<String>, Option<String>)>, D::Error> {
-        vec::<D, (i64, Option<String>, Option<String>), (i64, Option<&'de str>, Option<&'de str>)>(
-            d,
-        )
+    pub fn transfers<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<super::Transfer>, D::Error> {
+        vec::<D, super::Transfer, (i64, Option<&'de str>, Option<&'de str>)>(d)
     }
 }
 
@@ -576,7 +575,7 @@ struct Head {
 /// `updated_at` before the conversation and the history, so the rest of the file (nine
 /// tenths of it) is not even looked at. A file whose fields come in another order is
 /// read until all four are found. `None` if the file does not start as a ticket.
-fn read_head(text: &str) -> Option<Head> {
+fn read_head(text: &[u8]) -> Option<Head> {
     use serde::de::{self, MapAccess, Visitor};
     #[derive(Default)]
     struct Found {
@@ -618,7 +617,7 @@ fn read_head(text: &str) -> Option<Head> {
         }
     }
     let mut found = Found::default();
-    let mut de = serde_json::Deserializer::from_str(text);
+    let mut de = serde_json::Deserializer::from_slice(text);
     let _ = serde::Deserializer::deserialize_map(&mut de, V(&mut found));
     Some(Head {
         id: found.id.filter(|i| !i.is_empty())?,
@@ -630,26 +629,54 @@ fn read_head(text: &str) -> Option<Head> {
 
 /// Reads a ticket file into an entry: light unless `full` or the file does not read
 /// as a ticket's head (then the full parse says why).
+/// How much of a ticket file is read for its head: `id`, `type`, `status` and
+/// `updated_at` come within the first few hundred bytes of any file desk wrote.
+const HEAD_BYTES: usize = 4096;
+
 fn read_entry(
     dir: &Path,
+    handle: Option<&rustix::fd::OwnedFd>,
     name: &str,
     stamp: Stamp,
     full: bool,
 ) -> std::result::Result<Owned, String> {
-    let text = fs::read_to_string(dir.join(name)).map_err(|e| e.to_string())?;
+    use std::io::Read;
+    // Opened relative to the directory's handle: the kernel walks one path component.
+    let mut file = match handle {
+        Some(fd) => rustix::fs::openat(
+            fd,
+            name,
+            rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC,
+            rustix::fs::Mode::empty(),
+        )
+        .map(fs::File::from)
+        .map_err(|e| std::io::Error::from(e).to_string())?,
+        None => fs::File::open(dir.join(name)).map_err(|e| e.to_string())?,
+    };
+    let mut bytes = Vec::with_capacity(if full { 16 * 1024 } else { HEAD_BYTES });
     let wrong_name = |id: &str| format!("holds ticket `{id}`, not the one its name says");
-    if !full && let Some(h) = read_head(&text) {
-        if format!("{}.json", h.id) != name {
-            return Err(wrong_name(&h.id));
+    if !full {
+        // The head only: most files listed light are never read further.
+        (&mut file)
+            .take(HEAD_BYTES as u64)
+            .read_to_end(&mut bytes)
+            .map_err(|e| e.to_string())?;
+        if let Some(h) = read_head(&bytes) {
+            if format!("{}.json", h.id) != name {
+                return Err(wrong_name(&h.id));
+            }
+            return Ok(Owned {
+                name: name.to_string(),
+                stamp,
+                key: Key::of(name, &h.kind, &h.status),
+                updated: h.updated_at,
+                summary: Vec::new(),
+            });
         }
-        return Ok(Owned {
-            name: name.to_string(),
-            stamp,
-            key: Key::of(name, &h.kind, &h.status),
-            updated: h.updated_at,
-            summary: Vec::new(),
-        });
     }
+    file.read_to_end(&mut bytes).map_err(|e| e.to_string())?;
+    let text =
+        String::from_utf8(bytes).map_err(|_| "stream did not contain valid UTF-8".to_string())?;
     let t = Ticket::from_json(&text)?;
     if format!("{}.json", t.id) != name {
         return Err(wrong_name(&t.id));
@@ -672,11 +699,17 @@ fn read_all(
     files: &[(String, Stamp)],
     want: &dyn Fn(&Key, i64) -> bool,
 ) -> Vec<std::result::Result<Owned, Bad>> {
+    let handle = rustix::fs::open(
+        dir,
+        rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC,
+        rustix::fs::Mode::empty(),
+    )
+    .ok();
     let read = |chunk: &[(String, Stamp)], full: bool| -> Vec<std::result::Result<Owned, Bad>> {
         chunk
             .iter()
             .map(|(name, stamp)| {
-                read_entry(dir, name, *stamp, full).map_err(|message| Bad {
+                read_entry(dir, handle.as_ref(), name, *stamp, full).map_err(|message| Bad {
                     name: name.clone(),
                     stamp: *stamp,
                     message,
@@ -870,22 +903,32 @@ struct Candidate<'a> {
     summary: std::borrow::Cow<'a, [u8]>,
 }
 
-/// The listing from the index, the wanted partitions and the journal, statting only the
-/// files it lists; `None` if a partition file is missing (a concurrent rebuild), so the
-/// caller does a full scan.
-fn quick(
+/// Summaries a listing decodes before it lets go of the cache's bytes they came from.
+const BATCH: usize = 16_384;
+
+/// One batch of periods of a quick listing: their partitions are read, every candidate
+/// statted, those the cache vouches for decoded (on every core) into `tickets` in ID
+/// order; the others go to `reread`, those `opts.known` knows to `known`. `None` if a
+/// partition file is missing.
+#[allow(clippy::too_many_arguments)]
+fn quick_batch(
     c: &Cache<'_>,
-    index: &Index,
-    journal: HashMap<String, Item>,
+    batch: Vec<(Vec<&PartInfo>, Vec<Item>)>,
+    journal: &std::collections::HashSet<String>,
+    trusted_before: i64,
     opts: &Options<'_>,
-) -> Option<Scan> {
+    tickets: &mut Vec<Summary>,
+    known: &mut Vec<String>,
+    reread: &mut Vec<(String, Stamp)>,
+) -> Option<()> {
     use std::borrow::Cow;
-    let trusted_before = index.started_ns.saturating_sub(MARGIN_NS);
     let mut buffers: Vec<(&Key, Vec<u8>)> = Vec::new();
-    for part in &index.parts {
-        if (opts.want)(&part.key.kind, &part.key.status) {
+    let mut items = Vec::new();
+    for (parts, its) in batch {
+        for part in parts {
             buffers.push((&part.key, c.read_part(&part.file)?));
         }
+        items.extend(its);
     }
     let mut cands: Vec<Candidate<'_>> = Vec::new();
     for (key, bytes) in &buffers {
@@ -893,7 +936,7 @@ fn quick(
             .ok()
             .filter(|f| f.version == VERSION)?;
         for e in file.entries {
-            if journal.contains_key(e.name) || !opts.keeps(key, e.updated) {
+            if journal.contains(e.name) || !opts.keeps(key, e.updated) {
                 continue;
             }
             cands.push(Candidate {
@@ -904,33 +947,23 @@ fn quick(
             });
         }
     }
-    for item in journal.into_values() {
-        if let Some(s) = item.state {
-            let key = Key::of(&item.name, &s.kind, &s.status);
-            if (opts.want)(&s.kind, &s.status) && opts.keeps(&key, s.updated) {
-                cands.push(Candidate {
-                    name: Cow::Owned(item.name),
-                    stamp: s.stamp,
-                    trusted: true,
-                    summary: Cow::Owned(s.summary),
-                });
-            }
+    for item in items {
+        if let Some(st) = item.state {
+            cands.push(Candidate {
+                name: Cow::Owned(item.name),
+                stamp: st.stamp,
+                trusted: true,
+                summary: Cow::Owned(st.summary),
+            });
         }
     }
     // In ID order, so the summaries are decoded in the order they are listed and the
     // list is not sorted afterwards (a sort moves ninety thousand large structs).
     cands.sort_by(|a, b| a.name.cmp(&b.name));
-    // Files that could not be read are looked at again each time: they are few.
-    let bad_names: Vec<&str> = index.problems.iter().map(|b| b.name.as_str()).collect();
-    let bad_stamps = stat_all(c.dir, &bad_names);
     let names: Vec<&str> = cands.iter().map(|c| c.name.as_ref()).collect();
     let stamps = stat_all(c.dir, &names);
     drop(names);
-
-    let mut problems = Vec::new();
-    let mut reread: Vec<(String, Stamp)> = Vec::new();
     let mut good: Vec<usize> = Vec::with_capacity(cands.len());
-    let mut known = Vec::new();
     for (i, (cand, stamp)) in cands.iter().zip(stamps).enumerate() {
         // Removed since (a concurrent delete): gone.
         let Some(stamp) = stamp else { continue };
@@ -947,7 +980,7 @@ fn quick(
     // its own, joined by growing the first (which moves no summary).
     let lean = opts.lean;
     let cands_ref = &cands;
-    let parts = parallel(&good, 4096, |chunk| {
+    let parts = parallel(&good, 2048, |chunk| {
         let mut ok = Vec::with_capacity(chunk.len());
         let mut failed = Vec::new();
         for &i in chunk {
@@ -958,23 +991,85 @@ fn quick(
         }
         vec![(ok, failed)]
     });
-    // Not readable: the file says what it holds.
-    for (_, failed) in &parts {
-        for &i in failed {
+    for (ok, failed) in parts {
+        // Not readable: the file says what it holds.
+        for i in failed {
             reread.push((cands[i].name.to_string(), cands[i].stamp));
         }
-    }
-    // The partition files are done with before the lists are joined: a third less at
-    // the peak.
-    drop(good);
-    drop(cands);
-    drop(buffers);
-    let mut tickets: Vec<Summary> = Vec::new();
-    for (ok, _) in parts {
         if tickets.is_empty() {
-            tickets = ok;
+            *tickets = ok;
         } else {
             tickets.extend(ok);
+        }
+    }
+    Some(())
+}
+
+/// The listing from the index, the wanted partitions and the journal, statting only the
+/// files it lists; `None` if a partition file is missing (a concurrent rebuild), so the
+/// caller does a full scan.
+fn quick(
+    c: &Cache<'_>,
+    index: &Index,
+    journal: HashMap<String, Item>,
+    opts: &Options<'_>,
+) -> Option<Scan> {
+    let trusted_before = index.started_ns.saturating_sub(MARGIN_NS);
+    // Files that could not be read are looked at again each time: they are few.
+    let bad_names: Vec<&str> = index.problems.iter().map(|b| b.name.as_str()).collect();
+    let bad_stamps = stat_all(c.dir, &bad_names);
+    let mut problems = Vec::new();
+    let mut reread: Vec<(String, Stamp)> = Vec::new();
+    let mut known = Vec::new();
+    let mut tickets: Vec<Summary> = Vec::new();
+
+    // Periods in ID order, each with its wanted partitions and journal items. They are
+    // taken a batch of periods at a time — read, checked, decoded, let go — so memory
+    // holds the summaries and one batch of the cache's bytes, not all of them, and the
+    // summaries come out in ID order.
+    let mut periods: BTreeMap<&str, (Vec<&PartInfo>, Vec<Item>)> = BTreeMap::new();
+    for part in &index.parts {
+        if (opts.want)(&part.key.kind, &part.key.status) {
+            periods.entry(&part.key.period).or_default().0.push(part);
+        }
+    }
+    let mut from_journal: BTreeMap<String, Vec<Item>> = BTreeMap::new();
+    let journal_names: std::collections::HashSet<String> = journal.keys().cloned().collect();
+    for item in journal.into_values() {
+        if let Some(st) = &item.state {
+            let key = Key::of(&item.name, &st.kind, &st.status);
+            if (opts.want)(&st.kind, &st.status) && opts.keeps(&key, st.updated) {
+                from_journal.entry(key.period).or_default().push(item);
+            }
+        }
+    }
+    for (period, items) in &mut from_journal {
+        match periods.get_mut(period.as_str()) {
+            Some(p) => p.1.append(items),
+            None => {
+                periods.insert(period.as_str(), (Vec::new(), std::mem::take(items)));
+            }
+        }
+    }
+    let mut batch: Vec<(Vec<&PartInfo>, Vec<Item>)> = Vec::new();
+    let mut size = 0usize;
+    let mut left = periods.len();
+    for (_, (parts, items)) in periods {
+        left -= 1;
+        size += parts.iter().map(|p| p.count as usize).sum::<usize>() + items.len();
+        batch.push((parts, items));
+        if size >= BATCH || left == 0 {
+            quick_batch(
+                c,
+                std::mem::take(&mut batch),
+                &journal_names,
+                trusted_before,
+                opts,
+                &mut tickets,
+                &mut known,
+                &mut reread,
+            )?;
+            size = 0;
         }
     }
     for (bad, stamp) in index.problems.iter().zip(bad_stamps) {
