@@ -198,7 +198,112 @@ fn sort_of(q: &Query) -> Result<(bool, &str)> {
     Ok((desc, field))
 }
 
+/// Which summaries a query keeps: its view and filters, and the requester it is
+/// about; customers are read once each.
+struct Matcher<'h> {
+    hd: &'h Helpdesk,
+    cond: Condition,
+    everything: bool,
+    needs_full: bool,
+    needs_customer: bool,
+    requester: Option<&'h str>,
+    customers: HashMap<String, Option<Customer>>,
+}
+
+impl<'h> Matcher<'h> {
+    fn new(hd: &'h Helpdesk, q: &'h Query, cond: Condition) -> Matcher<'h> {
+        Matcher {
+            hd,
+            everything: matches!(&cond, Condition::All(p) if p.is_empty()),
+            needs_full: cond.needs_full_ticket(),
+            needs_customer: cond.needs_customer(),
+            cond,
+            requester: q.requester.as_deref(),
+            customers: HashMap::new(),
+        }
+    }
+
+    fn keeps(&mut self, s: &Summary, problems: &mut Vec<String>) -> bool {
+        let hd = self.hd;
+        let settings = &hd.settings;
+        if let Some(r) = self.requester
+            && s.requester.as_deref() != Some(r)
+        {
+            return false;
+        }
+        if let Err(p) = settings.check_state(&s.kind, &s.status) {
+            problems.push(format!(
+                "{}: {p} (counted as open)",
+                hd.store.ticket_path(&s.id).display()
+            ));
+        }
+        if self.everything {
+            return true;
+        }
+        let ticket: Ticket = if self.needs_full {
+            match hd.store.load_ticket(&s.id) {
+                Ok(t) => t,
+                Err(e) => {
+                    problems.push(format!("{e} (skipped)"));
+                    return false;
+                }
+            }
+        } else {
+            s.to_ticket()
+        };
+        let customer = match (&ticket.requester, self.needs_customer) {
+            (Some(r), true) => self
+                .customers
+                .entry(r.clone())
+                .or_insert_with(|| hd.store.load_customer(r).ok().flatten())
+                .as_ref(),
+            _ => None,
+        };
+        let facts = Facts::new(&ticket, customer, settings, hd.now).with_me(hd.agent_id());
+        self.cond.eval(&facts)
+    }
+}
+
 impl Helpdesk {
+    /// Whether [`Helpdesk::list_each`] can answer `q`: in ID order, without a limit.
+    pub fn streams(q: &Query) -> bool {
+        q.limit.is_none() && matches!(q.sort.as_deref(), None | Some("id"))
+    }
+
+    /// The tickets matching `q` (which [`Helpdesk::streams`]), handed to `sink` a batch
+    /// at a time in ID order as the cache is read: a listing of the whole archive in
+    /// memory for one batch. Returns the problems.
+    pub fn list_each(
+        &self,
+        q: &Query,
+        sink: &mut dyn FnMut(&[Summary]) -> Result<()>,
+    ) -> Result<Vec<String>> {
+        let settings = &self.settings;
+        let cond = condition_of(q, &self.views, settings)?;
+        let hide_done = !q.all && !mentions_status(&cond);
+        let mut matcher = Matcher::new(self, q, cond);
+        let mut problems = Vec::new();
+        let scanned = self.store.scan_each(
+            &crate::store::cache::Options {
+                want: &|kind, status| !hide_done || !settings.category(kind, status).is_done(),
+                rescan: q.rescan,
+                updated_since: None,
+                lean: true,
+                known: None,
+            },
+            &mut |mut batch| {
+                batch.retain(|s| matcher.keeps(s, &mut problems));
+                sink(&batch)
+            },
+        )?;
+        let mut all: Vec<String> = scanned
+            .iter()
+            .map(|p| format!("{}: {} (skipped)", p.path.display(), p.message))
+            .collect();
+        all.extend(problems);
+        Ok(all)
+    }
+
     /// The tickets matching `q`, sorted and limited. Unless the query asks for them
     /// (`all`, or a condition on the status), solved and closed tickets are not even
     /// read. A ticket file that cannot be read is skipped and named in the problems.
@@ -206,9 +311,8 @@ impl Helpdesk {
         let settings = &self.settings;
         let cond = condition_of(q, &self.views, settings)?;
         let hide_done = !q.all && !mentions_status(&cond);
-        let needs_full = cond.needs_full_ticket();
-        let needs_customer = cond.needs_customer();
         let (desc, sort_field) = sort_of(q)?;
+        let mut matcher = Matcher::new(self, q, cond);
 
         let scan = self.store.scan_with(&crate::store::cache::Options {
             want: &|kind, status| !hide_done || !settings.category(kind, status).is_done(),
@@ -222,47 +326,10 @@ impl Helpdesk {
             .iter()
             .map(|p| format!("{}: {} (skipped)", p.path.display(), p.message))
             .collect();
-        let everything = matches!(&cond, Condition::All(p) if p.is_empty());
-        let mut customers: HashMap<String, Option<Customer>> = HashMap::new();
         // Filtered in place: a listing of a hundred thousand tickets holds one list of
         // them, not two.
         let mut tickets: Vec<Summary> = scan.tickets;
-        tickets.retain(|s| {
-            if let Some(r) = &q.requester
-                && s.requester.as_deref() != Some(r.as_str())
-            {
-                return false;
-            }
-            if let Err(p) = settings.check_state(&s.kind, &s.status) {
-                problems.push(format!(
-                    "{}: {p} (counted as open)",
-                    self.store.ticket_path(&s.id).display()
-                ));
-            }
-            if everything {
-                return true;
-            }
-            let ticket: Ticket = if needs_full {
-                match self.store.load_ticket(&s.id) {
-                    Ok(t) => t,
-                    Err(e) => {
-                        problems.push(format!("{e} (skipped)"));
-                        return false;
-                    }
-                }
-            } else {
-                s.to_ticket()
-            };
-            let customer = match (&ticket.requester, needs_customer) {
-                (Some(r), true) => customers
-                    .entry(r.clone())
-                    .or_insert_with(|| self.store.load_customer(r).ok().flatten())
-                    .as_ref(),
-                _ => None,
-            };
-            let facts = Facts::new(&ticket, customer, settings, self.now).with_me(self.agent_id());
-            cond.eval(&facts)
-        });
+        tickets.retain(|s| matcher.keeps(s, &mut problems));
         let now = self.now.timestamp();
         if sort_field == "sla" {
             // The glance costs a little: once per ticket, not per comparison.

@@ -538,3 +538,35 @@ fn a_journal_from_another_version_of_desk_is_not_trusted() {
         ("full".into(), vec![x.clone()])
     );
 }
+
+/// Listings in ID order without a limit are printed a batch at a time as the cache is
+/// read (`--format ids|jsonl|csv`); they say exactly what the listing made whole says.
+#[test]
+fn a_streamed_listing_says_what_a_listing_made_whole_says() {
+    let d = Desk::new();
+    let empty = d.ok(["list", "--all", "--format", "csv"]);
+    assert!(
+        empty.starts_with("id,"),
+        "an empty CSV listing has its header: {empty}"
+    );
+    assert_eq!(empty.lines().count(), 1);
+    for i in 0..12 {
+        let id = d.new_ticket(&format!("Ticket {i}"), &[]);
+        if i % 3 == 0 {
+            d.ok(["solve", &id]);
+        }
+    }
+    settle(&d);
+    for format in ["ids", "jsonl", "csv"] {
+        for all in [true, false] {
+            let mut args = vec!["list", "--format", format];
+            if all {
+                args.push("--all");
+            }
+            let streamed = d.ok(args.clone());
+            args.extend(["--limit", "1000"]);
+            let whole = d.ok(args);
+            assert_eq!(streamed, whole, "{format}, all: {all}");
+        }
+    }
+}

@@ -155,6 +155,18 @@ fn sla_cell(g: &SlaGlance, now: i64) -> Styled<'static> {
 /// Prints tickets as `desk list` does, in any format: `desk customer show` lists a
 /// customer's tickets with it.
 pub fn print_tickets(ctx: &Ctx, hd: &Helpdesk, rows: &[Summary], format: Format) -> Result<()> {
+    print_batch(ctx, hd, rows, format, true)
+}
+
+/// Prints one batch of a listing; `first` says whether it is the first (CSV's header
+/// row comes once).
+fn print_batch(
+    ctx: &Ctx,
+    hd: &Helpdesk,
+    rows: &[Summary],
+    format: Format,
+    first: bool,
+) -> Result<()> {
     let settings = &hd.settings;
     let now = hd.now.timestamp();
     match format {
@@ -177,12 +189,14 @@ pub fn print_tickets(ctx: &Ctx, hd: &Helpdesk, rows: &[Summary], format: Format)
         Format::Csv => {
             let mut w = csv::Writer::from_writer(Vec::new());
             let csv_err = |e: csv::Error| Error::invalid(e.to_string());
-            w.write_record(
-                crate::model::ticket::SUMMARY_FIELDS
-                    .iter()
-                    .chain(CSV_EXTRA.iter()),
-            )
-            .map_err(csv_err)?;
+            if first {
+                w.write_record(
+                    crate::model::ticket::SUMMARY_FIELDS
+                        .iter()
+                        .chain(CSV_EXTRA.iter()),
+                )
+                .map_err(csv_err)?;
+            }
             for s in rows {
                 let r = row(s, settings, now);
                 w.write_record([
@@ -224,9 +238,6 @@ pub fn print_tickets(ctx: &Ctx, hd: &Helpdesk, rows: &[Summary], format: Format)
     Ok(())
 }
 
-/// The table for people. With colour, each ID's shortest unique prefix (among every
-/// ticket, done ones too) is highlighted, as jj does; without, IDs are printed whole
-/// and plain, to copy.
 /// `2026-11-24 10:00` in the helpdesk's time zone, written without a format string.
 fn minute(secs: i64, tz: chrono_tz::Tz) -> String {
     use chrono::{Datelike, Timelike};
@@ -243,6 +254,9 @@ fn minute(secs: i64, tz: chrono_tz::Tz) -> String {
     )
 }
 
+/// The table for people. With colour, each ID's shortest unique prefix (among every
+/// ticket, done ones too) is highlighted, as jj does; without, IDs are printed whole
+/// and plain, to copy.
 pub fn ticket_table(ctx: &Ctx, hd: &Helpdesk, rows: &[Summary]) -> Result<String> {
     let settings = &hd.settings;
     let now = hd.now.timestamp();
@@ -302,7 +316,7 @@ pub fn ticket_table(ctx: &Ctx, hd: &Helpdesk, rows: &[Summary]) -> Result<String
 pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
     let hd = ctx.helpdesk()?;
     let args_view = args.view.clone();
-    let listing = hd.list(&Query {
+    let query = Query {
         filters: args.filters,
         view: args.view,
         sort: args.sort,
@@ -310,10 +324,7 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
         all: args.all,
         requester: None,
         rescan: args.rescan,
-    })?;
-    for p in &listing.problems {
-        crate::error::print_error(p);
-    }
+    };
     // A view about "my" tickets, with nobody acting, matches nothing: say why.
     if let Some(v) = args_view.as_deref()
         && hd.agent_id().is_none()
@@ -326,11 +337,39 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
             "the view `{v}` is about the acting agent (@me), and none is set: use --as AGENT or DESK_AGENT"
         ));
     }
-    print_tickets(ctx, &hd, &listing.tickets, args.format)?;
-    let problems = listing.problems.len();
-    // The command ends here: ninety thousand summaries freed one by one would be a
-    // tenth of a large listing's time for nothing.
-    std::mem::forget(listing);
+    // Formats without a table's widths print each batch as it is read: `list --all` of
+    // a million tickets holds one batch of them, not all.
+    let problems = if Helpdesk::streams(&query)
+        && matches!(args.format, Format::Ids | Format::Jsonl | Format::Csv)
+    {
+        let mut first = true;
+        let problems = hd.list_each(&query, &mut |batch| {
+            let header = std::mem::take(&mut first);
+            if batch.is_empty() && !header {
+                return Ok(());
+            }
+            print_batch(ctx, &hd, batch, args.format, header)
+        })?;
+        if first {
+            // Nothing was read at all: CSV still has its header.
+            print_batch(ctx, &hd, &[], args.format, true)?;
+        }
+        for p in &problems {
+            crate::error::print_error(p);
+        }
+        problems.len()
+    } else {
+        let listing = hd.list(&query)?;
+        for p in &listing.problems {
+            crate::error::print_error(p);
+        }
+        print_tickets(ctx, &hd, &listing.tickets, args.format)?;
+        let problems = listing.problems.len();
+        // The command ends here: ninety thousand summaries freed one by one would be a
+        // tenth of a large listing's time for nothing.
+        std::mem::forget(listing);
+        problems
+    };
     if problems > 0 {
         return Err(Error::Partial(format!(
             "{} could not be read or {} wrong (listed above)",

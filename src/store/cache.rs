@@ -862,28 +862,85 @@ fn overlay(records: Vec<Record>) -> HashMap<String, Item> {
 /// Lists the tickets in `dir` whose (type, status) `opts.want` holds, using and
 /// refreshing the cache in the folder `cache`.
 pub fn scan(dir: &Path, cache: &Path, opts: &Options<'_>) -> Result<Scan> {
+    let mut tickets: Vec<Summary> = Vec::new();
+    let mut collect = |mut batch: Vec<Summary>| {
+        if tickets.is_empty() {
+            tickets = batch;
+        } else {
+            tickets.append(&mut batch);
+        }
+        Ok(())
+    };
+    let (problems, known) = scan_with_sink(dir, cache, opts, &mut collect, true)?;
+    Ok(Scan {
+        tickets,
+        problems,
+        known,
+    })
+}
+
+/// As [`scan`], handing the summaries to `sink` a batch at a time in ID order, so a
+/// listing of the whole archive can be printed as it is read. After `git pull` and the
+/// like (a full scan) there is one batch.
+pub fn scan_each(
+    dir: &Path,
+    cache: &Path,
+    opts: &Options<'_>,
+    sink: Sink<'_>,
+) -> Result<(Vec<Problem>, Vec<String>)> {
+    scan_with_sink(dir, cache, opts, sink, false)
+}
+
+/// `collecting`: the sink only gathers, so a partition that vanished after batches were
+/// handed on (another command rebuilt the cache) is recovered by starting over.
+fn scan_with_sink(
+    dir: &Path,
+    cache: &Path,
+    opts: &Options<'_>,
+    sink: Sink<'_>,
+    collecting: bool,
+) -> Result<(Vec<Problem>, Vec<String>)> {
     let c = Cache { dir, path: cache };
     // Taken first: a change during the scan makes the saved stamp stale, never wrong.
     let dir_stamp = Stamp::of_path(dir);
     let index = c.read_index();
     let journal = c.read_journal();
+    let mut gathered: Vec<Summary> = Vec::new();
+    let mut gather = |mut batch: Vec<Summary>| {
+        gathered.append(&mut batch);
+        Ok(())
+    };
+    let first: Sink<'_> = if collecting { &mut gather } else { sink };
     if !opts.rescan
         && let Some(index) = &index
         && let Some((records, size)) = journal
         && Cache::chain_holds(index, &records, dir_stamp)
     {
         let items: usize = records.iter().map(|r| r.items.len()).sum();
-        if items <= JOURNAL_MAX_ITEMS
-            && size <= JOURNAL_MAX_BYTES
-            && let Some(scan) = quick(&c, index, overlay(records), opts)
-        {
-            trace(|| format!("quick, {} listed", scan.tickets.len()));
-            return Ok(scan);
+        if items <= JOURNAL_MAX_ITEMS && size <= JOURNAL_MAX_BYTES {
+            match quick(&c, index, overlay(records), opts, first) {
+                Quick::Done(problems, known, listed) => {
+                    trace(|| format!("quick, {listed} listed"));
+                    if collecting {
+                        sink(gathered)?;
+                    }
+                    return Ok((problems, known));
+                }
+                Quick::Failed(e) => return Err(e),
+                Quick::Missing(true) if !collecting => {
+                    return Err(Error::Busy(
+                        "another desk command rebuilt the listing cache during this listing; run it again"
+                            .into(),
+                    ));
+                }
+                Quick::Missing(_) => gathered.clear(),
+            }
         }
     }
     let scan = full(&c, index, dir_stamp, opts)?;
     trace(|| format!("full, {} listed", scan.tickets.len()));
-    Ok(scan)
+    sink(scan.tickets)?;
+    Ok((scan.problems, scan.known))
 }
 
 /// With `DESK_CACHE_TRACE` set, says on stderr which way a listing went: for tests
@@ -1005,112 +1062,152 @@ fn quick_batch(
     Some(())
 }
 
+/// Where a scan's summaries go, a batch at a time in ID order.
+pub type Sink<'s> = &'s mut dyn FnMut(Vec<Summary>) -> Result<()>;
+
+/// How a quick listing ended.
+enum Quick {
+    /// Problems, IDs `Options::known` knew, and how many summaries went to the sink.
+    Done(Vec<Problem>, Vec<String>, usize),
+    /// A partition file was missing (a concurrent rebuild); `true` if batches had gone
+    /// to the sink already.
+    Missing(bool),
+    /// The sink failed (stdout closed...).
+    Failed(Error),
+}
+
 /// The listing from the index, the wanted partitions and the journal, statting only the
-/// files it lists; `None` if a partition file is missing (a concurrent rebuild), so the
-/// caller does a full scan.
+/// files it lists, handed to `sink` a batch of periods at a time in ID order.
 fn quick(
     c: &Cache<'_>,
     index: &Index,
     journal: HashMap<String, Item>,
     opts: &Options<'_>,
-) -> Option<Scan> {
+    sink: Sink<'_>,
+) -> Quick {
     let trusted_before = index.started_ns.saturating_sub(MARGIN_NS);
-    // Files that could not be read are looked at again each time: they are few.
-    let bad_names: Vec<&str> = index.problems.iter().map(|b| b.name.as_str()).collect();
-    let bad_stamps = stat_all(c.dir, &bad_names);
     let mut problems = Vec::new();
-    let mut reread: Vec<(String, Stamp)> = Vec::new();
     let mut known = Vec::new();
-    let mut tickets: Vec<Summary> = Vec::new();
+    let mut listed = 0;
+    let mut fills = Vec::new();
 
-    // Periods in ID order, each with its wanted partitions and journal items. They are
-    // taken a batch of periods at a time — read, checked, decoded, let go — so memory
-    // holds the summaries and one batch of the cache's bytes, not all of them, and the
-    // summaries come out in ID order.
-    let mut periods: BTreeMap<&str, (Vec<&PartInfo>, Vec<Item>)> = BTreeMap::new();
+    // Periods in ID order, each with its wanted partitions, journal items and files to
+    // read again. They are taken a batch of periods at a time — read, checked, decoded,
+    // handed on, let go — so memory holds one batch of the cache's bytes, and a
+    // streaming listing one batch of summaries, not all of them.
+    #[derive(Default)]
+    struct Period<'i> {
+        parts: Vec<&'i PartInfo>,
+        items: Vec<Item>,
+        reread: Vec<(String, Stamp)>,
+    }
+    let mut periods: BTreeMap<String, Period<'_>> = BTreeMap::new();
+    let period_of = |name: &str| Key::of(name, "", "").period;
     for part in &index.parts {
         if (opts.want)(&part.key.kind, &part.key.status) {
-            periods.entry(&part.key.period).or_default().0.push(part);
+            periods
+                .entry(part.key.period.clone())
+                .or_default()
+                .parts
+                .push(part);
         }
     }
-    let mut from_journal: BTreeMap<String, Vec<Item>> = BTreeMap::new();
     let journal_names: std::collections::HashSet<String> = journal.keys().cloned().collect();
     for item in journal.into_values() {
         if let Some(st) = &item.state {
             let key = Key::of(&item.name, &st.kind, &st.status);
             if (opts.want)(&st.kind, &st.status) && opts.keeps(&key, st.updated) {
-                from_journal.entry(key.period).or_default().push(item);
+                periods.entry(key.period).or_default().items.push(item);
             }
         }
     }
-    for (period, items) in &mut from_journal {
-        match periods.get_mut(period.as_str()) {
-            Some(p) => p.1.append(items),
-            None => {
-                periods.insert(period.as_str(), (Vec::new(), std::mem::take(items)));
-            }
-        }
-    }
-    let mut batch: Vec<(Vec<&PartInfo>, Vec<Item>)> = Vec::new();
-    let mut size = 0usize;
-    let mut left = periods.len();
-    for (_, (parts, items)) in periods {
-        left -= 1;
-        size += parts.iter().map(|p| p.count as usize).sum::<usize>() + items.len();
-        batch.push((parts, items));
-        if size >= BATCH || left == 0 {
-            quick_batch(
-                c,
-                std::mem::take(&mut batch),
-                &journal_names,
-                trusted_before,
-                opts,
-                &mut tickets,
-                &mut known,
-                &mut reread,
-            )?;
-            size = 0;
-        }
-    }
-    for (bad, stamp) in index.problems.iter().zip(bad_stamps) {
+    // Files that could not be read are looked at again each time: they are few.
+    let bad_names: Vec<&str> = index.problems.iter().map(|b| b.name.as_str()).collect();
+    for (bad, stamp) in index.problems.iter().zip(stat_all(c.dir, &bad_names)) {
         match stamp {
             Some(s) if s == bad.stamp => problems.push(Problem {
                 path: c.dir.join(&bad.name),
                 message: bad.message.clone(),
             }),
-            Some(s) => reread.push((bad.name.clone(), s)),
+            Some(s) => periods
+                .entry(period_of(&bad.name))
+                .or_default()
+                .reread
+                .push((bad.name.clone(), s)),
             None => {}
         }
     }
-    let mut fills = Vec::new();
-    let read_at = Utc::now().timestamp_nanos_opt().unwrap_or(0);
-    for r in read_all(c.dir, &reread, &|_, _| true) {
-        match r {
-            Ok(o) => {
-                if (opts.want)(&o.key.kind, &o.key.status)
-                    && opts.keeps(&o.key, o.updated)
-                    && let Some(sum) = decode(&o.summary, opts.lean, o.stamp)
-                {
-                    tickets.push(sum);
+
+    let mut batch: Vec<Period<'_>> = Vec::new();
+    let mut size = 0usize;
+    let mut left = periods.len();
+    for (_, period) in periods {
+        left -= 1;
+        size += period.parts.iter().map(|p| p.count as usize).sum::<usize>()
+            + period.items.len()
+            + period.reread.len();
+        batch.push(period);
+        if size < BATCH && left > 0 {
+            continue;
+        }
+        size = 0;
+        let mut tickets = Vec::new();
+        let mut reread = Vec::new();
+        let mut from = Vec::new();
+        for p in std::mem::take(&mut batch) {
+            reread.extend(p.reread);
+            from.push((p.parts, p.items));
+        }
+        let read = quick_batch(
+            c,
+            from,
+            &journal_names,
+            trusted_before,
+            opts,
+            &mut tickets,
+            &mut known,
+            &mut reread,
+        );
+        if read.is_none() {
+            return Quick::Missing(listed > 0);
+        }
+        let read_at = Utc::now().timestamp_nanos_opt().unwrap_or(0);
+        for r in read_all(c.dir, &reread, &|_, _| true) {
+            match r {
+                Ok(o) => {
+                    if (opts.want)(&o.key.kind, &o.key.status)
+                        && opts.keeps(&o.key, o.updated)
+                        && let Some(sum) = decode(&o.summary, opts.lean, o.stamp)
+                    {
+                        tickets.push(sum);
+                    }
+                    // Remembered unless it may change again unseen within the clock's tick.
+                    if o.stamp.mtime_ns() < read_at.saturating_sub(MARGIN_NS) {
+                        fills.push(Item {
+                            name: o.name,
+                            state: Some(State {
+                                stamp: o.stamp,
+                                kind: o.key.kind,
+                                status: o.key.status,
+                                updated: o.updated,
+                                summary: o.summary,
+                            }),
+                        });
+                    }
                 }
-                // Remembered unless it may change again unseen within the clock's tick.
-                if o.stamp.mtime_ns() < read_at.saturating_sub(MARGIN_NS) {
-                    fills.push(Item {
-                        name: o.name,
-                        state: Some(State {
-                            stamp: o.stamp,
-                            kind: o.key.kind,
-                            status: o.key.status,
-                            updated: o.updated,
-                            summary: o.summary,
-                        }),
-                    });
-                }
+                Err(bad) => problems.push(Problem {
+                    path: c.dir.join(&bad.name),
+                    message: bad.message,
+                }),
             }
-            Err(bad) => problems.push(Problem {
-                path: c.dir.join(&bad.name),
-                message: bad.message,
-            }),
+        }
+        // Only files read again (few, at the end) can be out of order.
+        if !tickets.is_sorted_by(|a, b| a.id <= b.id) {
+            tickets.sort_by(|a, b| a.id.cmp(&b.id));
+        }
+        listed += tickets.len();
+        if let Err(e) = sink(tickets) {
+            return Quick::Failed(e);
         }
     }
     if !fills.is_empty() {
@@ -1120,15 +1217,7 @@ fn quick(
             items: fills,
         });
     }
-    // Only files read again (few, at the end) can be out of order.
-    if !tickets.is_sorted_by(|a, b| a.id <= b.id) {
-        tickets.sort_by(|a, b| a.id.cmp(&b.id));
-    }
-    Some(Scan {
-        tickets,
-        problems,
-        known,
-    })
+    Quick::Done(problems, known, listed)
 }
 
 /// Stats every file and reads those the cache cannot vouch for, rewrites the partitions

@@ -395,6 +395,20 @@ impl Store {
         due::save(&self.cache_dir(), fingerprint, judged_at, quiet);
     }
 
+    /// As [`Store::scan_with`], handing the summaries to `sink` a batch at a time in ID
+    /// order; returns the problems.
+    pub fn scan_each(
+        &self,
+        opts: &cache::Options<'_>,
+        sink: cache::Sink<'_>,
+    ) -> Result<Vec<Problem>> {
+        let dir = self.tickets_dir();
+        if !dir.is_dir() {
+            return Ok(Vec::new());
+        }
+        cache::scan_each(&dir, &self.cache_dir(), opts, sink).map(|(problems, _)| problems)
+    }
+
     /// A listing as [`cache::Options`] say.
     pub fn scan_with(&self, opts: &cache::Options<'_>) -> Result<Scan> {
         let dir = self.tickets_dir();
