@@ -156,8 +156,8 @@ impl Helpdesk {
         };
 
         let made = self.run_schedules(&rules, dry_run, &mut report)?;
-        let mut quiet: Vec<Quiet> = scan.known.iter().filter_map(|id| index.carry(id)).collect();
-        let carried = quiet.len();
+        // Tickets judged now and found quiet; those the index knew keep their entries.
+        let mut fresh: Vec<Quiet> = Vec::new();
         let mut customers = HashMap::new();
         // Tickets a schedule made just now are ticked too, so a second tick at the same
         // instant finds nothing left to do.
@@ -165,7 +165,7 @@ impl Helpdesk {
         for s in &scan.tickets {
             match self.judge(s, &time_rules, &rules, &mut customers) {
                 Judged::Due => candidates.push(s.id.as_str()),
-                Judged::Quiet(until) => quiet.push(Quiet {
+                Judged::Quiet(until) => fresh.push(Quiet {
                     name: format!("{}.json", s.id),
                     stamp: s.stamp,
                     until,
@@ -177,19 +177,19 @@ impl Helpdesk {
             format!(
                 "tick: {} judged, {} known quiet, {} due",
                 scan.tickets.len(),
-                carried,
+                scan.known.len(),
                 candidates.len()
             )
         });
         if !dry_run {
             candidates.extend(made.iter().map(String::as_str));
         }
-        // Rewritten when anything was judged anew; a ticket changed below has a new
-        // stamp, so its entry no longer stands.
-        if !dry_run
-            && (quiet.len() != carried || carried != scan.known.len() || !scan.tickets.is_empty())
-        {
-            self.store.save_due_index(fingerprint, now_s, quiet);
+        // Rewritten only when something was found quiet anew: a minute's tick with
+        // nothing changed writes nothing. Entries of tickets changed since (below, or by
+        // anybody) no longer match their files' stamps and are dropped at the next write.
+        if !dry_run && !fresh.is_empty() {
+            fresh.extend(scan.known.iter().filter_map(|id| index.carry(id)));
+            self.store.save_due_index(fingerprint, now_s, fresh);
         }
         for id in candidates {
             report.checked += 1;

@@ -262,6 +262,18 @@ fn the_cached_listing_always_equals_a_rescan() {
 
 /// Which way a listing went (`DESK_CACHE_TRACE`), and the IDs it listed.
 fn way(d: &Desk, args: &[&str]) -> (String, Vec<String>) {
+    let (traces, stdout, _) = traced(d, args);
+    let way = traces
+        .first()
+        .and_then(|l| l.split(',').next())
+        .unwrap_or("none")
+        .to_string();
+    (way, stdout.lines().map(str::to_string).collect())
+}
+
+/// Runs a command that must succeed with `DESK_CACHE_TRACE` set: the trace lines
+/// (without their `desk: listing cache: `), stdout, and the rest of stderr.
+fn traced(d: &Desk, args: &[&str]) -> (Vec<String>, String, String) {
     let out = d
         .cmd()
         .env("DESK_CACHE_TRACE", "1")
@@ -270,17 +282,30 @@ fn way(d: &Desk, args: &[&str]) -> (String, Vec<String>) {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
-    let way = stderr
-        .lines()
-        .find_map(|l| l.strip_prefix("desk: listing cache: "))
-        .and_then(|l| l.split(',').next())
-        .unwrap_or("none")
-        .to_string();
-    let ids = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(str::to_string)
-        .collect();
-    (way, ids)
+    let mut traces = Vec::new();
+    let mut rest = String::new();
+    for line in stderr.lines() {
+        match line.strip_prefix("desk: listing cache: ") {
+            Some(t) => traces.push(t.to_string()),
+            None => {
+                rest.push_str(line);
+                rest.push('\n');
+            }
+        }
+    }
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    (traces, stdout, rest)
+}
+
+/// The counts of tick's trace: judged, known quiet, due.
+fn tick_counts(traces: &[String]) -> Vec<usize> {
+    let line = traces
+        .iter()
+        .find_map(|t| t.strip_prefix("tick: "))
+        .unwrap_or_else(|| panic!("no tick trace in {traces:?}"));
+    line.split(", ")
+        .map(|p| p.split(' ').next().unwrap().parse().unwrap())
+        .collect()
 }
 
 /// A full scan the next listing can trust: the directory's last change is older than
@@ -348,33 +373,8 @@ fn desk_init_in_a_git_work_tree_sets_gits_settings_for_many_files_and_keeps_the_
 
 /// What `desk tick --dry-run` says, and how many tickets it skipped as known quiet.
 fn dry_tick(d: &Desk) -> (String, usize) {
-    let out = d
-        .cmd()
-        .env("DESK_CACHE_TRACE", "1")
-        .args(["tick", "--dry-run"])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
-    let mut quiet = 0;
-    let mut said = String::from_utf8_lossy(&out.stdout).into_owned();
-    for line in stderr.lines() {
-        match line.strip_prefix("desk: listing cache: ") {
-            Some(trace) => {
-                if let Some(n) = trace
-                    .split(", ")
-                    .find_map(|p| p.strip_suffix(" known quiet"))
-                {
-                    quiet = n.parse().unwrap();
-                }
-            }
-            None => {
-                said.push_str(line);
-                said.push('\n');
-            }
-        }
-    }
-    (said, quiet)
+    let (traces, stdout, rest) = traced(d, &["tick", "--dry-run"]);
+    (stdout + &rest, tick_counts(&traces)[1])
 }
 
 /// Whatever happens between two ticks — desk's commands, mail, hand edits, rules
@@ -474,22 +474,7 @@ fn a_tick_judges_only_tickets_that_changed_or_whose_time_came() {
     d.ok(["--as", "ingrid", "reply", &a, "-m", "It is on its way."]);
     d.ok(["tick"]);
     let judged = |d: &Desk| -> (usize, usize) {
-        let out = d
-            .cmd()
-            .env("DESK_CACHE_TRACE", "1")
-            .arg("tick")
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.success(), "{stderr}");
-        let line = stderr
-            .lines()
-            .find_map(|l| l.strip_prefix("desk: listing cache: tick: "))
-            .unwrap_or_else(|| panic!("no trace in {stderr}"));
-        let n: Vec<usize> = line
-            .split(", ")
-            .map(|p| p.split(' ').next().unwrap().parse().unwrap())
-            .collect();
+        let n = tick_counts(&traced(d, &["tick"]).0);
         (n[0], n[1])
     };
     // Files older than the file system's clock tick, so the cache vouches for them.
@@ -569,4 +554,44 @@ fn a_streamed_listing_says_what_a_listing_made_whole_says() {
             assert_eq!(streamed, whole, "{format}, all: {all}");
         }
     }
+}
+
+/// A journal grown past two thousand items is folded into the partitions by the next
+/// listing, without looking at every file: the listing after it takes the shortcut,
+/// and lists what a rescan lists.
+#[test]
+fn a_long_journal_is_folded_into_the_cache_without_a_full_scan() {
+    let d = Desk::new();
+    let first = d.new_ticket("Before the import", &[]);
+    settle(&d);
+    let mut csv = String::from("id,subject,from,priority,created_at\n");
+    for i in 0..2100 {
+        csv.push_str(&format!(
+            "{i},Imported {i},c{i}@example.no,normal,2026-03-{:02}T10:00:00Z\n",
+            1 + i % 28
+        ));
+    }
+    d.write("rows.csv", &csv);
+    d.ok(["import", "csv", "rows.csv"]);
+    d.ok(["close", &first]);
+    // The clock's tick passes, then the next listing folds.
+    std::thread::sleep(std::time::Duration::from_millis(80));
+    let (traces, stdout, _) = traced(&d, &["list", "--format", "ids"]);
+    assert!(
+        traces.iter().any(|t| t.starts_with("folded ")),
+        "{traces:?}"
+    );
+    assert!(traces.iter().any(|t| t.starts_with("quick")), "{traces:?}");
+    assert_eq!(stdout.lines().count(), 2100);
+    assert!(!stdout.contains(&first));
+    assert!(!d.path(".desk/cache/journal.bin").exists());
+    // Folded, the cache still answers as every file does, and still sees changes.
+    assert_eq!(way(&d, &["list", "--format", "ids"]).0, "quick");
+    d.ok(["reopen", &first]);
+    let all = d.ok(["list", "--all", "--format", "jsonl"]);
+    assert_eq!(
+        all,
+        d.ok(["list", "--all", "--rescan", "--format", "jsonl"])
+    );
+    assert!(all.contains(&first));
 }

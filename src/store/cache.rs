@@ -381,6 +381,8 @@ struct State {
     kind: String,
     status: String,
     updated: i64,
+    /// Read as one run of bytes, not byte by byte (the same bytes on disk).
+    #[serde(with = "serde_bytes")]
     summary: Vec<u8>,
 }
 
@@ -836,6 +838,124 @@ impl Cache<'_> {
     }
 }
 
+/// A journal with this many items is folded into the partitions by the next listing,
+/// so no listing or tick reads more than a small journal.
+const FOLD_ITEMS: usize = 2_000;
+
+/// Folds the journal into the partitions of the periods it touches and starts a new
+/// one, without looking at any ticket file: while the chain holds, the journal says
+/// everything that changed since the index. Returns the new index, or `None` (nothing
+/// written) when it cannot be done now — `tickets/` changed less than a clock's tick
+/// ago, a partition is missing, a write failed — and the listing goes on as it was.
+fn fold(
+    c: &Cache<'_>,
+    index: &Index,
+    journal: &HashMap<String, Item>,
+    dir: Stamp,
+) -> Option<Index> {
+    let started_ns = Utc::now().timestamp_nanos_opt()?;
+    // The new index vouches for the directory as it is now: only if its stamp cannot
+    // change again within the same tick of the file system's clock.
+    if dir.mtime_ns() >= started_ns.saturating_sub(MARGIN_NS) {
+        return None;
+    }
+    let trusted_before = index.started_ns.saturating_sub(MARGIN_NS);
+    let period_of = |name: &str| Key::of(name, "", "").period;
+    let touched: std::collections::BTreeSet<String> =
+        journal.keys().map(|n| period_of(n)).collect();
+    let mut fresh: BTreeMap<Key, Vec<Owned>> = BTreeMap::new();
+    let mut parts: Vec<PartInfo> = Vec::new();
+    let mut keep_files: Vec<String> = Vec::new();
+    for part in &index.parts {
+        if !touched.contains(&part.key.period) {
+            parts.push(part.clone());
+            keep_files.push(part.file.clone());
+            continue;
+        }
+        let bytes = c.read_part(&part.file)?;
+        let file = postcard::from_bytes::<PartFile<'_>>(&bytes)
+            .ok()
+            .filter(|f| f.version == VERSION)?;
+        for e in file.entries {
+            if journal.contains_key(e.name) {
+                continue;
+            }
+            // An entry the old index did not vouch for stays unvouched: without its
+            // summary, the next listing reads the file.
+            let summary = if e.stamp.mtime_ns() < trusted_before {
+                e.summary.to_vec()
+            } else {
+                Vec::new()
+            };
+            fresh.entry(part.key.clone()).or_default().push(Owned {
+                name: e.name.to_string(),
+                stamp: e.stamp,
+                key: part.key.clone(),
+                updated: e.updated,
+                summary,
+            });
+        }
+    }
+    for item in journal.values() {
+        if let Some(st) = &item.state {
+            let key = Key::of(&item.name, &st.kind, &st.status);
+            fresh.entry(key.clone()).or_default().push(Owned {
+                name: item.name.clone(),
+                stamp: st.stamp,
+                key,
+                updated: st.updated,
+                summary: st.summary.clone(),
+            });
+        }
+    }
+    fs::create_dir_all(c.path).ok()?;
+    for (key, mut owned) in fresh {
+        owned.sort_unstable_by(|a, b| a.name.cmp(&b.name));
+        let file = key.file(started_ns);
+        let part = PartFile {
+            version: VERSION,
+            entries: owned
+                .iter()
+                .map(|o| Entry {
+                    name: &o.name,
+                    stamp: o.stamp,
+                    updated: o.updated,
+                    summary: &o.summary,
+                })
+                .collect(),
+        };
+        let bytes = postcard::to_stdvec(&part).ok()?;
+        atomic::replace_unsynced(&c.path.join(&file), &bytes).ok()?;
+        keep_files.push(file.clone());
+        parts.push(PartInfo {
+            count: u32::try_from(owned.len()).unwrap_or(u32::MAX),
+            key,
+            file,
+        });
+    }
+    parts.sort_by(|a, b| a.key.cmp(&b.key));
+    let new_index = Index {
+        version: VERSION,
+        started_ns,
+        dir: Some(dir),
+        parts,
+        problems: index
+            .problems
+            .iter()
+            .filter(|b| !journal.contains_key(&b.name))
+            .cloned()
+            .collect(),
+    };
+    let bytes = postcard::to_stdvec(&new_index).ok()?;
+    atomic::replace_unsynced(&c.index_path(), &bytes).ok()?;
+    // A record appended since the journal was read is lost with it; its write changed
+    // the directory's stamp, so the chain breaks and the next listing scans in full.
+    let _ = fs::remove_file(c.journal_path());
+    collect_garbage(c.path, &keep_files);
+    trace(|| format!("folded {} journal items", journal.len()));
+    Some(new_index)
+}
+
 /// The latest journal item per name.
 ///
 /// A listing's record of what it read does not override a write of desk's unless its
@@ -918,7 +1038,18 @@ fn scan_with_sink(
     {
         let items: usize = records.iter().map(|r| r.items.len()).sum();
         if items <= JOURNAL_MAX_ITEMS && size <= JOURNAL_MAX_BYTES {
-            match quick(&c, index, overlay(records), opts, first) {
+            let mut journal = overlay(records);
+            let mut index = index;
+            let folded;
+            if journal.len() >= FOLD_ITEMS
+                && let Some(dir) = dir_stamp
+                && let Some(new) = fold(&c, index, &journal, dir)
+            {
+                folded = new;
+                index = &folded;
+                journal = HashMap::new();
+            }
+            match quick(&c, index, journal, opts, first) {
                 Quick::Done(problems, known, listed) => {
                     trace(|| format!("quick, {listed} listed"));
                     if collecting {

@@ -8,7 +8,6 @@
 //! the entry names. Anything else, and the ticket is judged again. Like the listing
 //! cache, it is a shortcut: losing it costs time, never a result.
 
-use std::collections::HashMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -38,25 +37,29 @@ struct File {
     entries: Vec<Quiet>,
 }
 
-/// The entries of the last tick, by file name.
+/// The entries of the last tick, sorted by file name.
 #[derive(Default)]
 pub struct DueIndex {
-    entries: HashMap<String, (Stamp, i64)>,
+    entries: Vec<Quiet>,
 }
 
 impl DueIndex {
+    fn get(&self, name: &str) -> Option<&Quiet> {
+        self.entries
+            .binary_search_by(|q| q.name.as_str().cmp(name))
+            .ok()
+            .map(|i| &self.entries[i])
+    }
+
     /// Whether the ticket file `name` at `stamp` is known to have nothing due at `now`.
     pub fn quiet(&self, name: &str, stamp: Stamp, now: i64) -> bool {
-        self.entries
-            .get(name)
-            .is_some_and(|(s, until)| *s == stamp && now < *until)
+        self.get(name)
+            .is_some_and(|q| q.stamp == stamp && now < q.until)
     }
 
     /// The entry of a ticket skipped as quiet, to carry into the next index.
     pub fn carry(&self, id: &str) -> Option<Quiet> {
-        let name = format!("{id}.json");
-        let (stamp, until) = *self.entries.get(&name)?;
-        Some(Quiet { name, stamp, until })
+        self.get(&format!("{id}.json")).cloned()
     }
 }
 
@@ -83,13 +86,12 @@ pub fn load(cache: &Path, fingerprint: &[u8; 32], now: i64) -> DueIndex {
     };
     match postcard::from_bytes::<File>(&bytes) {
         Ok(f) if f.version == VERSION && f.fingerprint == *fingerprint && f.judged_at <= now => {
-            DueIndex {
-                entries: f
-                    .entries
-                    .into_iter()
-                    .map(|q| (q.name, (q.stamp, q.until)))
-                    .collect(),
+            let mut entries = f.entries;
+            // Written sorted; sorted again only if a hand or a bug did otherwise.
+            if !entries.is_sorted_by(|a, b| a.name <= b.name) {
+                entries.sort_unstable_by(|a, b| a.name.cmp(&b.name));
             }
+            DueIndex { entries }
         }
         _ => DueIndex::default(),
     }
