@@ -967,6 +967,7 @@ impl Helpdesk {
                 &ticket.id,
                 ticket.assignee.as_deref().filter(|_| open),
                 before,
+                new,
             );
         }
         Ok(())

@@ -382,6 +382,29 @@ fn assign_auto_picks_the_least_loaded_agent_who_is_not_away() {
     assert!(d.ticket(&a)["assignee"].is_null());
 }
 
+/// A new ticket nobody is assigned to leaves the load index's entries alone (one for
+/// every open assigned ticket) and rewrites only its few-byte head; the counts stay right.
+#[test]
+fn a_new_unassigned_ticket_rewrites_only_the_load_index_head() {
+    let d = desk();
+    let a = d.new_ticket("a", &["--department", "support"]);
+    d.ok(["assign", &a, "--auto"]);
+    assert_eq!(d.ticket(&a)["assignee"], "ingrid");
+    let entries = std::fs::read(d.path(".desk/index/load.bin")).unwrap();
+    let head = std::fs::read(d.path(".desk/index/load.head")).unwrap();
+    let b = d.new_ticket("b", &["--department", "support"]);
+    assert_eq!(
+        std::fs::read(d.path(".desk/index/load.bin")).unwrap(),
+        entries
+    );
+    assert_ne!(
+        std::fs::read(d.path(".desk/index/load.head")).unwrap(),
+        head
+    );
+    d.ok(["assign", &b, "--auto"]);
+    assert_eq!(d.ticket(&b)["assignee"], "ola", "ingrid has one already");
+}
+
 #[test]
 fn transfer_clears_an_assignee_outside_the_new_department() {
     let d = desk();
