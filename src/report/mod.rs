@@ -307,7 +307,11 @@ fn count(a: &mut Acc, s: &Summary, cx: &Context<'_>) {
 }
 
 /// The report over `tickets` (summaries from the listing cache).
-pub fn build(tickets: &[Summary], by: By, cx: &Context<'_>) -> Report {
+pub fn build(
+    tickets: impl IntoIterator<Item = impl std::borrow::Borrow<Summary>>,
+    by: By,
+    cx: &Context<'_>,
+) -> Report {
     let tz = cx.settings.helpdesk.timezone;
     let mut groups: BTreeMap<String, Acc> = BTreeMap::new();
     let mut total = Acc::default();
@@ -330,6 +334,7 @@ pub fn build(tickets: &[Summary], by: By, cx: &Context<'_>) -> Report {
         }
     }
     for s in tickets {
+        let s = s.borrow();
         let k = key(s, by);
         count(groups.entry(k.clone()).or_default(), s, cx);
         count(&mut total, s, cx);
@@ -424,10 +429,14 @@ pub struct SlaReport {
 }
 
 /// `desk report sla`: per policy and target, breaches and met share in the period.
-pub fn sla(tickets: &[Summary], cx: &Context<'_>) -> SlaReport {
+pub fn sla(
+    tickets: impl IntoIterator<Item = impl std::borrow::Borrow<Summary>>,
+    cx: &Context<'_>,
+) -> SlaReport {
     let now = cx.now.timestamp();
     let mut rows: BTreeMap<(String, String), SlaRow> = BTreeMap::new();
     for s in tickets {
+        let s = s.borrow();
         let Some(policy) = &s.trail.sla_policy else {
             continue;
         };

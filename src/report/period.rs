@@ -69,33 +69,19 @@ pub fn period(
 }
 
 impl Helpdesk {
-    /// Every ticket's summary and the period; the ticket files that could not be read
-    /// are skipped and named, one line each.
-    fn report_input<'a>(
+    /// Hands every ticket's summary that can count in the period to `consume`, as the
+    /// cache is read: the scan runs on a thread of its own and passes batches through a
+    /// channel two deep, so a report over all time holds two batches of summaries, not
+    /// the archive. Returns what `consume` made, and the ticket files that could not be
+    /// read, one line each.
+    fn report_over<'a, T>(
         &'a self,
         rules: &'a RuleSet,
         since: Option<&str>,
         until: Option<&str>,
-    ) -> Result<(Vec<Summary>, Context<'a>, Vec<String>)> {
+        consume: impl FnOnce(&mut dyn Iterator<Item = Summary>, &Context<'a>) -> T,
+    ) -> Result<(T, Vec<String>)> {
         let (since, until) = period(since, until, self.now, self.settings.helpdesk.timezone)?;
-        // Whatever a report counts in the period (creation, status moves, replies, SLA
-        // events) updated the ticket then: done tickets last updated before the period
-        // have nothing in it and are not even decoded.
-        let settings = &self.settings;
-        let scan = self.store.scan_with(&crate::store::cache::Options {
-            want: &|_, _| true,
-            rescan: false,
-            updated_since: Some((since.timestamp(), &|kind, status| {
-                settings.category(kind, status).is_done()
-            })),
-            lean: false,
-            known: None,
-        })?;
-        let problems = scan
-            .problems
-            .iter()
-            .map(|p| format!("{}: {}", p.path.display(), p.message))
-            .collect();
         let cx = Context {
             settings: &self.settings,
             rules,
@@ -103,7 +89,41 @@ impl Helpdesk {
             since,
             until,
         };
-        Ok((scan.tickets, cx, problems))
+        let settings = &self.settings;
+        let store = &self.store;
+        let (made, scanned) = std::thread::scope(|scope| {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Summary>>(1);
+            let scanner = scope.spawn(move || {
+                // Whatever a report counts in the period (creation, status moves,
+                // replies, SLA events) updated the ticket then: done tickets last updated
+                // before the period have nothing in it and are not even decoded.
+                let done = |kind: &str, status: &str| settings.category(kind, status).is_done();
+                store.scan_each(
+                    &crate::store::cache::Options {
+                        want: &|_, _| true,
+                        rescan: false,
+                        updated_since: Some((since.timestamp(), &done)),
+                        lean: false,
+                        known: None,
+                    },
+                    // The report stopped reading (it failed): so does the scan.
+                    &mut |batch| {
+                        tx.send(batch)
+                            .map_err(|_| crate::error::Error::invalid("the report stopped"))
+                    },
+                )
+            });
+            let made = consume(&mut rx.into_iter().flatten(), &cx);
+            let scanned = scanner
+                .join()
+                .unwrap_or_else(|_| Err(crate::error::Error::invalid("the scan failed")));
+            (made, scanned)
+        });
+        let problems = scanned?
+            .iter()
+            .map(|p| format!("{}: {}", p.path.display(), p.message))
+            .collect();
+        Ok((made, problems))
     }
 
     /// Workload and performance per group over the period (see [`period`]), with the
@@ -115,8 +135,9 @@ impl Helpdesk {
         until: Option<&str>,
     ) -> Result<(Report, Vec<String>)> {
         let rules = self.rules()?;
-        let (tickets, cx, problems) = self.report_input(&rules, since, until)?;
-        Ok((super::build(&tickets, by, &cx), problems))
+        self.report_over(&rules, since, until, |tickets, cx| {
+            super::build(tickets, by, cx)
+        })
     }
 
     /// SLA results per policy and target over the period (see [`period`]), with the
@@ -127,7 +148,6 @@ impl Helpdesk {
         until: Option<&str>,
     ) -> Result<(SlaReport, Vec<String>)> {
         let rules = self.rules()?;
-        let (tickets, cx, problems) = self.report_input(&rules, since, until)?;
-        Ok((super::sla(&tickets, &cx), problems))
+        self.report_over(&rules, since, until, |tickets, cx| super::sla(tickets, cx))
     }
 }
