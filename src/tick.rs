@@ -53,13 +53,10 @@ pub struct TickReport {
     pub warnings: Vec<String>,
 }
 
-/// Fields a listing summary does not know: a time rule testing them needs the file.
+/// Fields a listing summary does not know: a time rule testing them needs the file,
+/// or for the customer's fields, the customer's record.
 fn unknown_in_summary(f: &Field) -> bool {
-    f.needs_customer()
-        || matches!(
-            f,
-            Field::Body | Field::Text | Field::SlaPolicy | Field::SlaBreached | Field::SlaDueIn(_)
-        )
+    f.needs_customer() || unknown_with_customer(f)
 }
 
 /// Fields a summary and the customer's record do not know.
