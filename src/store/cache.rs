@@ -304,16 +304,19 @@ struct Key {
 
 impl Key {
     fn of(name: &str, kind: &str, status: &str) -> Key {
-        let period: String = name
-            .chars()
-            .take(3)
-            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-            .collect();
         Key {
             kind: kind.into(),
             status: status.into(),
-            period,
+            period: Key::period_of(name),
         }
+    }
+
+    /// The period of a ticket file's name: its first three characters.
+    fn period_of(name: &str) -> String {
+        name.chars()
+            .take(3)
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect()
     }
 
     /// A file name for the partition: type and status may be any text a hand edit put
@@ -532,17 +535,24 @@ fn names(dir: &Path) -> Result<Vec<String>> {
     Ok(out)
 }
 
-/// Stats every file, in parallel: a stat is a system call each, and 100,000 of them are
-/// most of a full scan's time. Names are looked up relative to an open handle of the
-/// directory, so the kernel walks one path component, not all.
-pub(crate) fn stat_all<S: AsRef<str> + Sync>(dir: &Path, names: &[S]) -> Vec<Option<Stamp>> {
-    use rustix::fs::{AtFlags, FileType, Mode, OFlags};
-    let handle = rustix::fs::open(
+/// A handle of `dir`, to look names up relative to it; `None` if it cannot be opened
+/// (then paths are used whole).
+fn dir_handle(dir: &Path) -> Option<rustix::fd::OwnedFd> {
+    use rustix::fs::{Mode, OFlags};
+    rustix::fs::open(
         dir,
         OFlags::DIRECTORY | OFlags::RDONLY | OFlags::CLOEXEC,
         Mode::empty(),
     )
-    .ok();
+    .ok()
+}
+
+/// Stats every file, in parallel: a stat is a system call each, and 100,000 of them are
+/// most of a full scan's time. Names are looked up relative to an open handle of the
+/// directory, so the kernel walks one path component, not all.
+pub(crate) fn stat_all<S: AsRef<str> + Sync>(dir: &Path, names: &[S]) -> Vec<Option<Stamp>> {
+    use rustix::fs::{AtFlags, FileType};
+    let handle = dir_handle(dir);
     parallel(names, 2000, |chunk| {
         chunk
             .iter()
@@ -701,12 +711,7 @@ fn read_all(
     files: &[(String, Stamp)],
     want: &dyn Fn(&Key, i64) -> bool,
 ) -> Vec<std::result::Result<Owned, Bad>> {
-    let handle = rustix::fs::open(
-        dir,
-        rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC,
-        rustix::fs::Mode::empty(),
-    )
-    .ok();
+    let handle = dir_handle(dir);
     let read = |chunk: &[(String, Stamp)], full: bool| -> Vec<std::result::Result<Owned, Bad>> {
         chunk
             .iter()
@@ -860,9 +865,8 @@ fn fold(
         return None;
     }
     let trusted_before = index.started_ns.saturating_sub(MARGIN_NS);
-    let period_of = |name: &str| Key::of(name, "", "").period;
     let touched: std::collections::BTreeSet<String> =
-        journal.keys().map(|n| period_of(n)).collect();
+        journal.keys().map(|n| Key::period_of(n)).collect();
     let mut fresh: BTreeMap<Key, Vec<Owned>> = BTreeMap::new();
     let mut parts: Vec<PartInfo> = Vec::new();
     let mut keep_files: Vec<String> = Vec::new();
@@ -1233,7 +1237,6 @@ fn quick(
         reread: Vec<(String, Stamp)>,
     }
     let mut periods: BTreeMap<String, Period<'_>> = BTreeMap::new();
-    let period_of = |name: &str| Key::of(name, "", "").period;
     for part in &index.parts {
         if (opts.want)(&part.key.kind, &part.key.status) {
             periods
@@ -1261,7 +1264,7 @@ fn quick(
                 message: bad.message.clone(),
             }),
             Some(s) => periods
-                .entry(period_of(&bad.name))
+                .entry(Key::period_of(&bad.name))
                 .or_default()
                 .reread
                 .push((bad.name.clone(), s)),
