@@ -13,6 +13,7 @@ pub mod ingest;
 pub mod init;
 pub mod macros;
 pub mod mail;
+pub mod memory;
 pub mod merge;
 pub mod model;
 pub mod outbox;

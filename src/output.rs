@@ -362,53 +362,99 @@ impl Out {
     /// out when even that is too wide; headers in bold and cells painted when colour is
     /// on. Without a width every cell is whole.
     pub fn fit_table(&self, columns: &[Column], rows: &[Vec<Styled>]) -> String {
+        self.fit_rows(columns, rows.len(), |i| rows[i].as_slice())
+            .concat()
+    }
+
+    /// [`Out::fit_table`] of `n` rows made by `row` as they are needed, on every core,
+    /// in pieces to print in order: a listing of ninety thousand tickets holds neither
+    /// its cells nor its text twice. Each row is made twice, once for the widths.
+    pub fn fit_rows<'r, R: AsRef<[Styled<'r>]>>(
+        &self,
+        columns: &[Column],
+        n: usize,
+        row: impl Fn(usize) -> R + Sync,
+    ) -> Vec<String> {
+        let row = &row;
         let mut natural: Vec<usize> = columns.iter().map(|c| width(c.header)).collect();
-        for r in rows {
-            for (w, cell) in natural.iter_mut().zip(r) {
-                *w = (*w).max(width(&cell.text));
+        for part in crate::parallel::ranges(n, 4096, |range| {
+            let mut widths = vec![0; columns.len()];
+            for i in range {
+                for (w, cell) in widths.iter_mut().zip(row(i).as_ref()) {
+                    *w = (*w).max(width(&cell.text));
+                }
+            }
+            widths
+        }) {
+            for (w, p) in natural.iter_mut().zip(part) {
+                *w = (*w).max(p);
             }
         }
         let widths = fit_widths(columns, &natural, self.width);
-        let last = widths.iter().rposition(Option::is_some);
-        let mut out = String::with_capacity((rows.len() + 1) * 96);
-        // Each line is written straight into `out`, its trailing blanks cut off after.
-        let mut line = |cells: &mut dyn Iterator<
-            Item = (&str, Option<&'static str>, Option<(usize, &'static str)>),
-        >| {
-            let start = out.len();
-            for (i, (text, style, lead)) in cells.enumerate() {
-                let Some(Some(w)) = widths.get(i) else {
-                    continue;
-                };
-                let text = truncate(text, *w);
-                let pad = w.saturating_sub(width(&text));
-                match (lead, style) {
-                    (Some((n, lead_style)), _) if self.color => {
-                        let cut = text.char_indices().nth(n).map_or(text.len(), |(b, _)| b);
-                        let (head, rest) = text.split_at(cut);
-                        out.push_str(&self.paint(lead_style, head));
-                        match style {
-                            Some(s) => out.push_str(&self.paint(s, rest)),
-                            None => out.push_str(rest),
-                        }
-                    }
-                    (_, Some(s)) if self.color => out.push_str(&self.paint(s, &text)),
-                    _ => out.push_str(&text),
-                }
-                if Some(i) != last {
-                    out.extend(std::iter::repeat_n(' ', pad + 2));
-                }
-            }
-            let end = start + out[start..].trim_end().len();
-            out.truncate(end);
-            out.push('\n');
-        };
+        let widths = &widths;
         let header_style = self.color.then_some("1");
-        line(&mut columns.iter().map(|c| (c.header, header_style, None)));
-        for r in rows {
-            line(&mut r.iter().map(|c| (c.text.as_ref(), c.style, c.lead)));
+        let mut head = String::new();
+        self.line(
+            widths,
+            &mut head,
+            &mut columns.iter().map(|c| (c.header, header_style, None)),
+        );
+        let mut pieces = vec![head];
+        pieces.extend(crate::parallel::ranges(n, 4096, |range| {
+            let mut out = String::with_capacity(range.len() * 96);
+            for i in range {
+                let r = row(i);
+                self.line(
+                    widths,
+                    &mut out,
+                    &mut r
+                        .as_ref()
+                        .iter()
+                        .map(|c| (c.text.as_ref(), c.style, c.lead)),
+                );
+            }
+            out
+        }));
+        pieces
+    }
+
+    /// One line of a table, written straight into `out`, its trailing blanks cut off.
+    fn line(
+        &self,
+        widths: &[Option<usize>],
+        out: &mut String,
+        cells: &mut dyn Iterator<
+            Item = (&str, Option<&'static str>, Option<(usize, &'static str)>),
+        >,
+    ) {
+        let last = widths.iter().rposition(Option::is_some);
+        let start = out.len();
+        for (i, (text, style, lead)) in cells.enumerate() {
+            let Some(Some(w)) = widths.get(i) else {
+                continue;
+            };
+            let text = truncate(text, *w);
+            let pad = w.saturating_sub(width(&text));
+            match (lead, style) {
+                (Some((n, lead_style)), _) if self.color => {
+                    let cut = text.char_indices().nth(n).map_or(text.len(), |(b, _)| b);
+                    let (head, rest) = text.split_at(cut);
+                    out.push_str(&self.paint(lead_style, head));
+                    match style {
+                        Some(s) => out.push_str(&self.paint(s, rest)),
+                        None => out.push_str(rest),
+                    }
+                }
+                (_, Some(s)) if self.color => out.push_str(&self.paint(s, &text)),
+                _ => out.push_str(&text),
+            }
+            if Some(i) != last {
+                out.extend(std::iter::repeat_n(' ', pad + 2));
+            }
         }
-        out
+        let end = start + out[start..].trim_end().len();
+        out.truncate(end);
+        out.push('\n');
     }
 }
 

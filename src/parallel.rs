@@ -32,3 +32,31 @@ pub fn parallel<'a, T: Sync, R: Send>(
             .collect()
     })
 }
+
+/// As [`parallel`], over the numbers `0..n` in ranges, one result per range: for work
+/// that makes its items as it goes (a table's lines) rather than reading them.
+pub fn ranges<R: Send>(
+    n: usize,
+    min: usize,
+    f: impl Fn(std::ops::Range<usize>) -> R + Sync,
+) -> Vec<R> {
+    let threads = threads();
+    if threads < 2 || n < min {
+        return vec![f(0..n)];
+    }
+    let size = n.div_ceil(threads);
+    let f = &f;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..n)
+            .step_by(size)
+            .map(|start| {
+                let r = start..(start + size).min(n);
+                (r.clone(), scope.spawn(move || f(r)))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|(r, h)| h.join().unwrap_or_else(|_| f(r)))
+            .collect()
+    })
+}

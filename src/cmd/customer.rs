@@ -284,7 +284,7 @@ fn show(ctx: &Ctx, args: ShowArgs) -> Result<()> {
         if listing.tickets.is_empty() {
             s.push_str("  (none)\n");
         } else {
-            s.push_str(&super::list::ticket_table(ctx, &hd, &listing.tickets)?);
+            s.push_str(&super::list::ticket_table(ctx, &hd, &listing.tickets)?.concat());
         }
         print(&s)?;
     }

@@ -230,7 +230,9 @@ fn print_batch(
             if rows.is_empty() {
                 ctx.out.status("no tickets");
             } else {
-                print(&ticket_table(ctx, hd, rows)?)?;
+                for piece in ticket_table(ctx, hd, rows)? {
+                    print(&piece)?;
+                }
                 ctx.out.status(plural(rows.len(), "ticket"));
             }
         }
@@ -254,10 +256,10 @@ fn minute(secs: i64, tz: chrono_tz::Tz) -> String {
     )
 }
 
-/// The table for people. With colour, each ID's shortest unique prefix (among every
+/// The table for people, in pieces to print in order. With colour, each ID's shortest unique prefix (among every
 /// ticket, done ones too) is highlighted, as jj does; without, IDs are printed whole
 /// and plain, to copy.
-pub fn ticket_table(ctx: &Ctx, hd: &Helpdesk, rows: &[Summary]) -> Result<String> {
+pub fn ticket_table(ctx: &Ctx, hd: &Helpdesk, rows: &[Summary]) -> Result<Vec<String>> {
     let settings = &hd.settings;
     let now = hd.now.timestamp();
     let tz = settings.helpdesk.timezone;
@@ -266,40 +268,37 @@ pub fn ticket_table(ctx: &Ctx, hd: &Helpdesk, rows: &[Summary]) -> Result<String
     } else {
         Vec::new()
     };
-    // Rows are made on every core: a listing of ninety thousand tickets spends most of
-    // its time here. Cells borrow the summaries' text.
-    let cells: Vec<Vec<Styled>> = crate::parallel::parallel(rows, 4096, |chunk| {
-        chunk
-            .iter()
-            .map(|s| {
-                let id = if ctx.out.color {
-                    Styled {
-                        text: s.id.as_str().into(),
-                        style: Some("90"),
-                        lead: Some((id::unique_prefix_len(&all_ids, &s.id, 4), "1;35")),
-                    }
-                } else {
-                    Styled::plain(s.id.as_str())
-                };
-                let priority = match s.priority {
-                    Priority::Urgent => Some("1;31"),
-                    Priority::High => Some("33"),
-                    _ => None,
-                };
-                let done = settings.category(&s.kind, &s.status).is_done();
-                vec![
-                    id,
-                    Styled::plain(s.status.as_str()),
-                    Styled::painted(s.priority.as_str(), priority),
-                    Styled::plain(s.department.as_deref().unwrap_or("-")),
-                    Styled::plain(s.assignee.as_deref().unwrap_or("-")),
-                    Styled::plain(minute(s.updated_at, tz)),
-                    sla_cell(&SlaGlance::of(s, now, done), now),
-                    Styled::plain(s.subject.as_str()),
-                ]
-            })
-            .collect()
-    });
+    // Rows are made as the table needs them, on every core, and not kept: a listing of
+    // ninety thousand tickets spends most of its time and a third of its memory here
+    // otherwise. Cells borrow the summaries' text.
+    let cells = |i: usize| -> [Styled<'_>; 8] {
+        let s = &rows[i];
+        let id = if ctx.out.color {
+            Styled {
+                text: s.id.as_str().into(),
+                style: Some("90"),
+                lead: Some((id::unique_prefix_len(&all_ids, &s.id, 4), "1;35")),
+            }
+        } else {
+            Styled::plain(s.id.as_str())
+        };
+        let priority = match s.priority {
+            Priority::Urgent => Some("1;31"),
+            Priority::High => Some("33"),
+            _ => None,
+        };
+        let done = settings.category(&s.kind, &s.status).is_done();
+        [
+            id,
+            Styled::plain(s.status.as_str()),
+            Styled::painted(s.priority.as_str(), priority),
+            Styled::plain(s.department.as_deref().unwrap_or("-")),
+            Styled::plain(s.assignee.as_deref().unwrap_or("-")),
+            Styled::plain(minute(s.updated_at, tz)),
+            sla_cell(&SlaGlance::of(s, now, done), now),
+            Styled::plain(s.subject.as_str()),
+        ]
+    };
     let columns = [
         Column::keep("ID"),
         Column::cut("STATUS", 6),
@@ -310,7 +309,7 @@ pub fn ticket_table(ctx: &Ctx, hd: &Helpdesk, rows: &[Summary]) -> Result<String
         Column::keep("SLA"),
         Column::cut("SUBJECT", 10),
     ];
-    Ok(ctx.out.fit_table(&columns, &cells))
+    Ok(ctx.out.fit_rows(&columns, rows.len(), cells))
 }
 
 pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {

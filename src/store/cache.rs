@@ -1030,11 +1030,6 @@ fn scan_with_sink(
     let index = c.read_index();
     let journal = c.read_journal();
     let mut gathered: Vec<Summary> = Vec::new();
-    let mut gather = |mut batch: Vec<Summary>| {
-        gathered.append(&mut batch);
-        Ok(())
-    };
-    let first: Sink<'_> = if collecting { &mut gather } else { sink };
     if !opts.rescan
         && let Some(index) = &index
         && let Some((records, size)) = journal
@@ -1053,7 +1048,12 @@ fn scan_with_sink(
                 index = &folded;
                 journal = HashMap::new();
             }
-            match quick(&c, index, journal, opts, first) {
+            let to = if collecting {
+                To::Gather(&mut gathered)
+            } else {
+                To::Sink(&mut *sink)
+            };
+            match quick(&c, index, journal, opts, to) {
                 Quick::Done(problems, known, listed) => {
                     trace(|| format!("quick, {listed} listed"));
                     if collecting {
@@ -1188,7 +1188,7 @@ fn quick_batch(
         for i in failed {
             reread.push((cands[i].name.to_string(), cands[i].stamp));
         }
-        if tickets.is_empty() {
+        if tickets.capacity() == 0 {
             *tickets = ok;
         } else {
             tickets.extend(ok);
@@ -1199,6 +1199,14 @@ fn quick_batch(
 
 /// Where a scan's summaries go, a batch at a time in ID order.
 pub type Sink<'s> = &'s mut dyn FnMut(Vec<Summary>) -> Result<()>;
+
+/// Where a quick listing's summaries go: gathered into one list, made as large as the
+/// partitions say at the start (a list grown by doubling is a fifth of a large
+/// listing's memory, unused), or handed on a batch at a time.
+enum To<'s> {
+    Gather(&'s mut Vec<Summary>),
+    Sink(Sink<'s>),
+}
 
 /// How a quick listing ended.
 enum Quick {
@@ -1218,7 +1226,7 @@ fn quick(
     index: &Index,
     journal: HashMap<String, Item>,
     opts: &Options<'_>,
-    sink: Sink<'_>,
+    mut to: To<'_>,
 ) -> Quick {
     let trusted_before = index.started_ns.saturating_sub(MARGIN_NS);
     let mut problems = Vec::new();
@@ -1272,20 +1280,29 @@ fn quick(
         }
     }
 
+    let size_of = |p: &Period<'_>| {
+        p.parts.iter().map(|p| p.count as usize).sum::<usize>() + p.items.len() + p.reread.len()
+    };
+    if let To::Gather(all) = &mut to {
+        all.reserve_exact(periods.values().map(size_of).sum());
+    }
     let mut batch: Vec<Period<'_>> = Vec::new();
     let mut size = 0usize;
     let mut left = periods.len();
     for (_, period) in periods {
         left -= 1;
-        size += period.parts.iter().map(|p| p.count as usize).sum::<usize>()
-            + period.items.len()
-            + period.reread.len();
+        size += size_of(&period);
         batch.push(period);
         if size < BATCH && left > 0 {
             continue;
         }
         size = 0;
-        let mut tickets = Vec::new();
+        let mut own = Vec::new();
+        let tickets = match &mut to {
+            To::Gather(all) => &mut **all,
+            To::Sink(_) => &mut own,
+        };
+        let start = tickets.len();
         let mut reread = Vec::new();
         let mut from = Vec::new();
         for p in std::mem::take(&mut batch) {
@@ -1298,7 +1315,7 @@ fn quick(
             &journal_names,
             trusted_before,
             opts,
-            &mut tickets,
+            tickets,
             &mut known,
             &mut reread,
         );
@@ -1336,11 +1353,14 @@ fn quick(
             }
         }
         // Only files read again (few, at the end) can be out of order.
-        if !tickets.is_sorted_by(|a, b| a.id <= b.id) {
-            tickets.sort_by(|a, b| a.id.cmp(&b.id));
+        let this = &mut tickets[start..];
+        if !this.is_sorted_by(|a, b| a.id <= b.id) {
+            this.sort_by(|a, b| a.id.cmp(&b.id));
         }
-        listed += tickets.len();
-        if let Err(e) = sink(tickets) {
+        listed += this.len();
+        if let To::Sink(sink) = &mut to
+            && let Err(e) = sink(own)
+        {
             return Quick::Failed(e);
         }
     }
