@@ -730,14 +730,21 @@ impl Helpdesk {
             Assignee::Nobody => String::new(),
             Assignee::Auto => {
                 let ticket = self.store.load_ticket(&id)?;
+                let counted = ticket.assignee.clone().filter(|_| {
+                    !self
+                        .settings
+                        .category(&ticket.kind, &ticket.status)
+                        .is_done()
+                });
                 let dept = ticket.department.ok_or_else(|| {
                     Error::invalid(format!(
                         "{id} has no department: transfer it first, or name the agent"
                     ))
                 })?;
-                self.least_loaded(&dept, &id)?.ok_or_else(|| {
-                    Error::invalid(format!("department `{dept}` has no agent who is not away"))
-                })?
+                self.least_loaded(&dept, &id, Some(counted))?
+                    .ok_or_else(|| {
+                        Error::invalid(format!("department `{dept}` has no agent who is not away"))
+                    })?
             }
         };
         self.update(&id, ev::ASSIGNED, |e| e.set("assignee", &agent))
@@ -866,21 +873,26 @@ impl Helpdesk {
 
     /// The department's agents who are not away, least loaded first (open tickets
     /// assigned to them), ties in desk.toml order.
-    pub fn least_loaded(&self, department: &str, exclude: &str) -> Result<Option<String>> {
+    pub fn least_loaded(
+        &self,
+        department: &str,
+        exclude: &str,
+        counted: Option<Option<String>>,
+    ) -> Result<Option<String>> {
         let candidates = self.available_agents(department);
         if candidates.is_empty() {
             return Ok(None);
         }
         let settings = &self.settings;
-        // Count only the agents not counted yet in this process: checking the index costs
-        // a stat per open ticket of each agent counted.
-        let missing: Vec<String> = {
-            let memo = self.loads.borrow();
-            candidates
+        // Every agent is counted the first time, in one pass over the load index: a tick
+        // assigning in several departments read and decoded it once per department.
+        let missing: Vec<String> = match &*self.loads.borrow() {
+            None => self.settings.agents.iter().map(|a| a.id.clone()).collect(),
+            Some(memo) => candidates
                 .iter()
-                .filter(|c| memo.as_ref().is_none_or(|m| !m.contains_key(*c)))
+                .filter(|c| !memo.contains_key(*c))
                 .cloned()
-                .collect()
+                .collect(),
         };
         if !missing.is_empty() {
             let counts = self.store.loads().counts(
@@ -902,13 +914,15 @@ impl Helpdesk {
         let Some(load) = memo.as_mut() else {
             return Ok(None);
         };
-        // The ticket being assigned does not count towards its current agent's load.
-        let current = self
-            .store
-            .load_ticket(exclude)
-            .ok()
-            .filter(|t| !settings.category(&t.kind, &t.status).is_done())
-            .and_then(|t| t.assignee);
+        // The ticket being assigned does not count towards its current agent's load: as
+        // its file has it, which the caller may know already.
+        let current = counted.unwrap_or_else(|| {
+            self.store
+                .load_ticket(exclude)
+                .ok()
+                .filter(|t| !settings.category(&t.kind, &t.status).is_done())
+                .and_then(|t| t.assignee)
+        });
         let of = |load: &HashMap<String, usize>, c: &str| {
             let n = load.get(c).copied().unwrap_or(0);
             if current.as_deref() == Some(c) {
@@ -1024,11 +1038,15 @@ pub(crate) struct StoreAssigner<'a> {
     pub(crate) dry_run: bool,
     /// The ticket being assigned does not count towards anyone's load.
     pub(crate) exclude: String,
+    /// Whom the load index counts it for (its file's assignee while it is open), when
+    /// the caller loaded the file: `None` reads it.
+    pub(crate) counted: Option<Option<String>>,
 }
 
 impl Assigner for StoreAssigner<'_> {
     fn least_loaded(&mut self, department: &str) -> Result<Option<String>> {
-        self.hd.least_loaded(department, &self.exclude)
+        self.hd
+            .least_loaded(department, &self.exclude, self.counted.clone())
     }
 
     fn round_robin(&mut self, department: &str) -> Result<Option<String>> {

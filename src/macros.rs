@@ -109,6 +109,7 @@ impl Helpdesk {
             hd: self,
             dry_run: false,
             exclude: id.to_string(),
+            counted: None,
         };
         let before = ticket.messages.len();
         let acted = engine::act(

@@ -162,6 +162,11 @@ impl Helpdesk {
             hd: self,
             dry_run: how.dry_run,
             exclude: w.ticket.id.clone(),
+            counted: w.before.as_ref().map(|b| {
+                b.assignee
+                    .clone()
+                    .filter(|_| !self.settings.category(&b.kind, &b.status).is_done())
+            }),
         };
         let mut out = engine::run(&mut w.ticket, events, &env, &mut picker);
         let base = w.ticket.history.len();
