@@ -67,6 +67,9 @@ fn unknown_with_customer(f: &Field) -> bool {
     )
 }
 
+/// How many tickets `desk tick` reads ahead of the one it ticks.
+const READ_AHEAD: usize = 32;
+
 /// What [`Helpdesk::judge`] found.
 enum Judged {
     /// Something may be due now: the file is read and the ticket ticked.
@@ -188,12 +191,30 @@ impl Helpdesk {
             fresh.extend(scan.known.iter().filter_map(|id| index.carry(id)));
             self.store.save_due_index(fingerprint, now_s, fresh);
         }
-        for id in candidates {
-            report.checked += 1;
-            if let Err(e) = self.tick_ticket(id, &rules, dry_run, &mut report, &mut customers) {
-                report.problems.push(format!("{id}: {e}"));
+        // The next tickets are read and parsed on another core while this one is ticked
+        // (a fifth of a day's work at a million tickets); tickets are still ticked one
+        // at a time, in order, so `least_loaded` picks as it would without.
+        let store = &self.store;
+        let ids = &candidates;
+        std::thread::scope(|scope| {
+            let (tx, rx) = std::sync::mpsc::sync_channel(READ_AHEAD);
+            scope.spawn(move || {
+                for id in ids {
+                    if tx.send(store.load_ticket_stamped(id).ok()).is_err() {
+                        break;
+                    }
+                }
+            });
+            for id in ids {
+                report.checked += 1;
+                let ahead = rx.recv().ok().flatten();
+                if let Err(e) =
+                    self.tick_ticket(id, ahead, &rules, dry_run, &mut report, &mut customers)
+                {
+                    report.problems.push(format!("{id}: {e}"));
+                }
             }
-        }
+        });
         self.end_batch();
         Ok(report)
     }
@@ -406,13 +427,22 @@ impl Helpdesk {
     fn tick_ticket(
         &self,
         id: &str,
+        ahead: Option<(crate::model::Ticket, Option<crate::store::Stamp>)>,
         rules: &RuleSet,
         dry_run: bool,
         report: &mut TickReport,
         customers: &mut HashMap<String, Option<Customer>>,
     ) -> Result<()> {
         let _lock = if dry_run { None } else { self.lock()? };
-        let t = self.store.load_ticket(id)?;
+        // Read ahead, and its file unchanged since (checked under the lock); else read now.
+        let t = match ahead {
+            Some((t, Some(stamp)))
+                if crate::store::Stamp::of_path(&self.store.ticket_path(id)) == Some(stamp) =>
+            {
+                t
+            }
+            _ => self.store.load_ticket(id)?,
+        };
         // Many tickets share a customer: each record is read once per tick.
         let customer = match &t.requester {
             Some(r) => match customers.get(r) {

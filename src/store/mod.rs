@@ -238,6 +238,14 @@ impl Store {
         Ok(t)
     }
 
+    /// As [`Store::load_ticket`], with its file's stamp, taken before it is read: a
+    /// ticket read ahead (`desk tick` reads the next tickets on another core) is used
+    /// only while its file still has that stamp.
+    pub fn load_ticket_stamped(&self, id: &str) -> Result<(Ticket, Option<cache::Stamp>)> {
+        let stamp = cache::Stamp::of_path(&self.ticket_path(id));
+        Ok((self.load_ticket(id)?, stamp))
+    }
+
     /// The ticket that holds `id`'s conversation now: `id` itself, or the ticket it was
     /// merged into (`desk merge`), following a chain of merges for at most
     /// [`MERGE_HOPS`]. A chain that loops (two clones that merged two tickets into each
