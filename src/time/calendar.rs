@@ -1,13 +1,15 @@
 //! Business calendars: a time zone, weekly opening hours, holidays and special dates.
 //! Parsed and validated with desk.toml; the business-time arithmetic builds on this.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::rc::Rc;
 
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 
 /// Opening interval within a day, in minutes from local midnight; `end` may be 1440 (`24:00`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Interval {
     pub start: u16,
     pub end: u16,
@@ -84,6 +86,7 @@ const HORIZON_DAYS: i64 = 3 * 366;
 
 /// One opening interval of a local date: its wall-clock bounds and the UTC instants
 /// they stand for.
+#[derive(Clone, Copy)]
 struct Span {
     wall_start: NaiveDateTime,
     wall_end: NaiveDateTime,
@@ -101,7 +104,30 @@ impl Calendar {
     /// The opening intervals of a local date with their UTC bounds. A bound inside a DST
     /// gap moves past the gap; in an overlap the earlier instant is taken. `24:00` is the
     /// next midnight.
-    fn spans(&self, date: NaiveDate) -> Vec<Span> {
+    fn spans(&self, date: NaiveDate) -> Rc<[Span]> {
+        // Remembered per time zone, date and hours: a tick measures the SLA of thousands
+        // of tickets over the same few weeks of dates, each date's bounds converted from
+        // local time twice per interval.
+        type Key = (Tz, NaiveDate, Vec<Interval>);
+        thread_local! {
+            static MEMO: RefCell<HashMap<Key, Rc<[Span]>>> = RefCell::new(HashMap::new());
+        }
+        let intervals = self.intervals_on(date);
+        let key = (self.timezone, date, intervals.to_vec());
+        if let Some(hit) = MEMO.with_borrow(|m| m.get(&key).cloned()) {
+            return hit;
+        }
+        let spans: Rc<[Span]> = self.spans_of(date, intervals).into();
+        MEMO.with_borrow_mut(|m| {
+            if m.len() >= 10_000 {
+                m.clear();
+            }
+            m.insert(key, spans.clone());
+        });
+        spans
+    }
+
+    fn spans_of(&self, date: NaiveDate, intervals: &[Interval]) -> Vec<Span> {
         let wall = |minutes: u16| -> Option<NaiveDateTime> {
             let (d, m) = if minutes >= 1440 {
                 (date.succ_opt()?, 0)
@@ -111,7 +137,7 @@ impl Calendar {
             let t = NaiveTime::from_hms_opt(u32::from(m / 60), u32::from(m % 60), 0)?;
             Some(NaiveDateTime::new(d, t))
         };
-        self.intervals_on(date)
+        intervals
             .iter()
             .filter_map(|i| {
                 let (wall_start, wall_end) = (wall(i.start)?, wall(i.end)?);
@@ -226,7 +252,7 @@ impl Calendar {
         let mut date = self.local_date(start).pred_opt()?;
         for _ in 0..HORIZON_DAYS {
             let mut before = ChronoDuration::zero();
-            for s in self.spans(date) {
+            for s in self.spans(date).iter() {
                 if s.end <= start {
                     before += s.wall_len();
                     continue;
@@ -264,7 +290,7 @@ impl Calendar {
     fn at_day_offset(&self, date: NaiveDate, offset: ChronoDuration) -> Option<DateTime<Utc>> {
         let spans = self.spans(date);
         let mut left = offset;
-        for s in &spans {
+        for s in spans.iter() {
             if left <= s.wall_len() {
                 let t = crate::time::local_to_utc(s.wall_start + left, self.timezone)?;
                 return Some(t.clamp(s.start, s.end));
