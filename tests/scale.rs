@@ -595,3 +595,55 @@ fn a_long_journal_is_folded_into_the_cache_without_a_full_scan() {
     );
     assert!(all.contains(&first));
 }
+
+/// `desk tick` reads the next tickets ahead on another core. A ticket another command
+/// changes after it was read ahead, before tick takes the lock for it, is read again:
+/// neither change is lost.
+#[test]
+fn a_ticket_changed_while_tick_reads_ahead_loses_no_change() {
+    let mut d = Desk::example();
+    let mut csv = String::from("subject,from,created_at\n");
+    for i in 0..150 {
+        csv.push_str(&format!(
+            "Parcel {i},c{i}@example.no,2026-11-20T10:00:00Z\n"
+        ));
+    }
+    d.write("rows.csv", &csv);
+    d.ok(["import", "csv", "rows.csv"]);
+    let ids: Vec<String> = d
+        .ok(["list", "--format", "jsonl"])
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|t| t["subject"].as_str().unwrap().starts_with("Parcel "))
+        .map(|t| t["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids.len(), 150);
+    // A day later every first reply is overdue: tick records 150 breaches while another
+    // command tags the same tickets, last first, so the two meet in the middle.
+    d.set_now("2026-11-25T09:00:00Z");
+    let mut tick = d.cmd();
+    tick.arg("tick");
+    let tick = std::thread::spawn(move || tick.output().expect("tick runs"));
+    for id in ids.iter().rev() {
+        d.ok(["set", id.as_str(), "+raced"]);
+    }
+    let out = tick.join().expect("tick thread");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for id in &ids {
+        let t = d.ticket(id);
+        let tagged = t["tags"].as_array().unwrap().iter().any(|v| v == "raced");
+        let breached = t["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["event"] == "sla.breached");
+        assert!(
+            tagged && breached,
+            "{id}: tagged {tagged}, breached {breached}"
+        );
+    }
+}
