@@ -278,30 +278,30 @@ impl Helpdesk {
         q: &Query,
         sink: &mut dyn FnMut(&[Summary]) -> Result<()>,
     ) -> Result<Vec<String>> {
-        let settings = &self.settings;
-        let cond = condition_of(q, &self.views, settings)?;
-        let hide_done = !q.all && !mentions_status(&cond);
-        let mut matcher = Matcher::new(self, q, cond);
+        let (mut matcher, hide_done) = self.matcher(q)?;
+        let want = |kind: &str, status: &str| !hide_done || !self.is_done(kind, status);
         let mut problems = Vec::new();
-        let scanned = self.store.scan_each(
-            &crate::store::cache::Options {
-                want: &|kind, status| !hide_done || !settings.category(kind, status).is_done(),
-                rescan: q.rescan,
-                updated_since: None,
-                lean: true,
-                known: None,
-            },
-            &mut |mut batch| {
+        let scanned = self
+            .store
+            .scan_each(&listing_options(q, &want), &mut |mut batch| {
                 batch.retain(|s| matcher.keeps(s, &mut problems));
                 sink(&batch)
-            },
-        )?;
-        let mut all: Vec<String> = scanned
-            .iter()
-            .map(|p| format!("{}: {} (skipped)", p.path.display(), p.message))
-            .collect();
+            })?;
+        let mut all: Vec<String> = scanned.iter().map(crate::store::Problem::skipped).collect();
         all.extend(problems);
         Ok(all)
+    }
+
+    /// The query's matcher, and whether done tickets are left unread: unless the query
+    /// asks for them (`all`, or a condition on the status).
+    fn matcher<'h>(&'h self, q: &'h Query) -> Result<(Matcher<'h>, bool)> {
+        let cond = condition_of(q, &self.views, &self.settings)?;
+        let hide_done = !q.all && !mentions_status(&cond);
+        Ok((Matcher::new(self, q, cond), hide_done))
+    }
+
+    fn is_done(&self, kind: &str, status: &str) -> bool {
+        self.settings.category(kind, status).is_done()
     }
 
     /// The tickets matching `q`, sorted and limited. Unless the query asks for them
@@ -309,22 +309,14 @@ impl Helpdesk {
     /// read. A ticket file that cannot be read is skipped and named in the problems.
     pub fn list(&self, q: &Query) -> Result<Listing> {
         let settings = &self.settings;
-        let cond = condition_of(q, &self.views, settings)?;
-        let hide_done = !q.all && !mentions_status(&cond);
+        let (mut matcher, hide_done) = self.matcher(q)?;
         let (desc, sort_field) = sort_of(q)?;
-        let mut matcher = Matcher::new(self, q, cond);
-
-        let scan = self.store.scan_with(&crate::store::cache::Options {
-            want: &|kind, status| !hide_done || !settings.category(kind, status).is_done(),
-            rescan: q.rescan,
-            updated_since: None,
-            lean: true,
-            known: None,
-        })?;
+        let want = |kind: &str, status: &str| !hide_done || !self.is_done(kind, status);
+        let scan = self.store.scan_with(&listing_options(q, &want))?;
         let mut problems: Vec<String> = scan
             .problems
             .iter()
-            .map(|p| format!("{}: {} (skipped)", p.path.display(), p.message))
+            .map(crate::store::Problem::skipped)
             .collect();
         // Filtered in place: a listing of a hundred thousand tickets holds one list of
         // them, not two.
@@ -387,5 +379,19 @@ impl Helpdesk {
             customer_name,
             calendar,
         })
+    }
+}
+
+/// How a listing reads the cache: lean, the pairs `want` says.
+fn listing_options<'w>(
+    q: &Query,
+    want: &'w dyn Fn(&str, &str) -> bool,
+) -> crate::store::cache::Options<'w> {
+    crate::store::cache::Options {
+        want,
+        rescan: q.rescan,
+        updated_since: None,
+        lean: true,
+        known: None,
     }
 }

@@ -151,7 +151,7 @@ impl Helpdesk {
             problems: scan
                 .problems
                 .iter()
-                .map(|p| format!("{}: {} (skipped)", p.path.display(), p.message))
+                .map(crate::store::Problem::skipped)
                 .collect(),
         };
 

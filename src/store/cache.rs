@@ -404,6 +404,13 @@ pub struct Problem {
     pub message: String,
 }
 
+impl Problem {
+    /// As listings and `tick` name a file they could not read and went on without.
+    pub fn skipped(&self) -> String {
+        format!("{}: {} (skipped)", self.path.display(), self.message)
+    }
+}
+
 #[derive(Default)]
 pub struct Scan {
     /// The tickets asked for, sorted by ID, which is creation order.
