@@ -8,40 +8,29 @@ pub fn threads() -> usize {
 }
 
 /// Runs `f` on chunks of `items` on as many threads as there are cores (up to four),
-/// keeping the order. A worker that died is redone here: a result missing from the list
-/// would pair every later item with the wrong result.
+/// keeping the order.
 pub fn parallel<'a, T: Sync, R: Send>(
     items: &'a [T],
     min: usize,
     f: impl Fn(&'a [T]) -> Vec<R> + Sync,
 ) -> Vec<R> {
-    let n = threads();
-    if n < 2 || items.len() < min {
-        return f(items);
-    }
-    let size = items.len().div_ceil(n);
-    let f = &f;
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = items
-            .chunks(size)
-            .map(|c| (c, scope.spawn(move || f(c))))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|(c, h)| h.join().unwrap_or_else(|_| f(c)))
-            .collect()
-    })
+    ranges(items.len(), min, |r| f(&items[r]))
+        .into_iter()
+        .flatten()
+        .collect()
 }
 
-/// As [`parallel`], over the numbers `0..n` in ranges, one result per range: for work
-/// that makes its items as it goes (a table's lines) rather than reading them.
+/// Runs `f` on the numbers `0..n` split in as many ranges as there are cores (up to
+/// four), one result per range, in order; at once if `n` is below `min`. A worker that
+/// died is redone here: a result missing from the list would pair every later range
+/// with the wrong result.
 pub fn ranges<R: Send>(
     n: usize,
     min: usize,
     f: impl Fn(std::ops::Range<usize>) -> R + Sync,
 ) -> Vec<R> {
     let threads = threads();
-    if threads < 2 || n < min {
+    if threads < 2 || n < min.max(1) {
         return vec![f(0..n)];
     }
     let size = n.div_ceil(threads);
