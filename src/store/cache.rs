@@ -1022,8 +1022,9 @@ pub fn scan_each(
     scan_with_sink(dir, cache, opts, sink, false)
 }
 
-/// `collecting`: the sink only gathers, so a partition that vanished after batches were
-/// handed on (another command rebuilt the cache) is recovered by starting over.
+/// `collecting`: the sink only gathers (into one list, handed on at the end). A
+/// partition that vanished half-way (another command rebuilt the cache) is recovered
+/// by a full scan: from the start when gathering, after the last ID handed on when not.
 fn scan_with_sink(
     dir: &Path,
     cache: &Path,
@@ -1037,6 +1038,9 @@ fn scan_with_sink(
     let index = c.read_index();
     let journal = c.read_journal();
     let mut gathered: Vec<Summary> = Vec::new();
+    // The last ID handed to the sink: if the quick way fails half-way (another command
+    // rebuilt the cache), the full scan goes on after it.
+    let mut last: Option<String> = None;
     if !opts.rescan
         && let Some(index) = &index
         && let Some((records, size)) = journal
@@ -1055,10 +1059,16 @@ fn scan_with_sink(
                 index = &folded;
                 journal = HashMap::new();
             }
+            let mut remember = |batch: Vec<Summary>| {
+                if let Some(s) = batch.last() {
+                    last = Some(s.id.clone());
+                }
+                sink(batch)
+            };
             let to = if collecting {
                 To::Gather(&mut gathered)
             } else {
-                To::Sink(&mut *sink)
+                To::Sink(&mut remember)
             };
             match quick(&c, index, journal, opts, to) {
                 Quick::Done(problems, known, listed) => {
@@ -1069,18 +1079,18 @@ fn scan_with_sink(
                     return Ok((problems, known));
                 }
                 Quick::Failed(e) => return Err(e),
-                Quick::Missing(true) if !collecting => {
-                    return Err(Error::Busy(
-                        "another desk command rebuilt the listing cache during this listing; run it again"
-                            .into(),
-                    ));
-                }
-                Quick::Missing(_) => gathered.clear(),
+                Quick::Missing => gathered.clear(),
             }
         }
     }
-    let scan = full(&c, index, dir_stamp, opts)?;
+    let mut scan = full(&c, index, dir_stamp, opts)?;
     trace(|| format!("full, {} listed", scan.tickets.len()));
+    // Both ways list in ID order, so what was printed is not printed again. A ticket
+    // added meanwhile with an ID before that point is left to the next listing, as any
+    // change during a listing may be.
+    if let Some(last) = &last {
+        scan.tickets.retain(|t| t.id > *last);
+    }
     sink(scan.tickets)?;
     Ok((scan.problems, scan.known))
 }
@@ -1219,9 +1229,8 @@ enum To<'s> {
 enum Quick {
     /// Problems, IDs `Options::known` knew, and how many summaries went to the sink.
     Done(Vec<Problem>, Vec<String>, usize),
-    /// A partition file was missing (a concurrent rebuild); `true` if batches had gone
-    /// to the sink already.
-    Missing(bool),
+    /// A partition file was missing (a concurrent rebuild).
+    Missing,
     /// The sink failed (stdout closed...).
     Failed(Error),
 }
@@ -1327,7 +1336,7 @@ fn quick(
             &mut reread,
         );
         if read.is_none() {
-            return Quick::Missing(listed > 0);
+            return Quick::Missing;
         }
         let read_at = Utc::now().timestamp_nanos_opt().unwrap_or(0);
         for r in read_all(c.dir, &reread, &|_, _| true) {
