@@ -212,19 +212,24 @@ fn an_edit_in_place_is_seen_for_listed_tickets_and_with_rescan_for_the_others() 
 
 /// Whatever mix of desk commands, hand edits and deletions, the listing through the
 /// cache is what a listing of every file says.
+/// A seeded xorshift: the same random steps on every run, so a failure can be replayed.
+/// `next(n)` is below `n`.
+fn xorshift(mut seed: u64) -> impl FnMut(usize) -> usize {
+    move |n| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        usize::try_from(seed % n as u64).unwrap()
+    }
+}
+
 #[test]
 fn the_cached_listing_always_equals_a_rescan() {
     let d = Desk::new();
     let mut ids: Vec<String> = (0..6)
         .map(|i| d.new_ticket(&format!("Ticket {i}"), &[]))
         .collect();
-    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut next = |n: usize| {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        usize::try_from(seed % n as u64).unwrap()
-    };
+    let mut next = xorshift(0x9e37_79b9_7f4a_7c15);
     for step in 0..40 {
         let id = ids[next(ids.len())].clone();
         match next(8) {
@@ -402,13 +407,7 @@ fn a_tick_through_the_due_index_does_what_a_tick_judging_every_ticket_does() {
     let mut now = chrono::DateTime::parse_from_rfc3339(crate::common::NOW)
         .unwrap()
         .with_timezone(&chrono::Utc);
-    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
-    let mut next = |n: usize| {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        usize::try_from(seed % n as u64).unwrap()
-    };
+    let mut next = xorshift(0x2545_f491_4f6c_dd1d);
     d.ok(["tick"]);
     let mut used = 0;
     for step in 0..36 {
