@@ -86,7 +86,6 @@ const HORIZON_DAYS: i64 = 3 * 366;
 
 /// One opening interval of a local date: its wall-clock bounds and the UTC instants
 /// they stand for.
-#[derive(Clone, Copy)]
 struct Span {
     wall_start: NaiveDateTime,
     wall_end: NaiveDateTime,
