@@ -12,6 +12,10 @@ use crate::error::{Diagnostic, Problem};
 pub struct Source {
     pub name: String,
     pub text: String,
+    /// Byte offsets where lines start, made on the first [`Source::position`]: a
+    /// rules file asks for hundreds of positions and counting from the top each time
+    /// made reading it quadratic.
+    line_starts: std::sync::OnceLock<Vec<usize>>,
 }
 
 impl Source {
@@ -19,16 +23,29 @@ impl Source {
         Source {
             name: name.into(),
             text: text.into(),
+            line_starts: std::sync::OnceLock::new(),
         }
     }
 
     /// 1-based line and column (in characters) of a byte offset.
     pub fn position(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
-        let before = &self.text[..floor_char_boundary(&self.text, offset)];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let column = before[line_start..].chars().count() + 1;
+        let offset = floor_char_boundary(&self.text, offset);
+        let starts = self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(
+                    self.text
+                        .bytes()
+                        .enumerate()
+                        .filter(|&(_, b)| b == b'\n')
+                        .map(|(i, _)| i + 1),
+                )
+                .collect()
+        });
+        // The first line starts at 0, so at least one start is at or before `offset`.
+        let line = starts.partition_point(|&s| s <= offset);
+        let line_start = starts.get(line.wrapping_sub(1)).copied().unwrap_or(0);
+        let column = self.text[line_start..offset].chars().count() + 1;
         (line, column)
     }
 

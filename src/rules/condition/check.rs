@@ -188,23 +188,9 @@ pub fn prepare(
         }
         Op::Matches => {
             let v = single(values)?;
-            regex::RegexBuilder::new(&v)
-                .size_limit(1 << 20)
-                .build()
+            super::Pattern::new(&v)
                 .map(Operand::Regex)
-                .map_err(|e| {
-                    (
-                        format!(
-                            "invalid regex: {}",
-                            e.to_string()
-                                .lines()
-                                .last()
-                                .unwrap_or("")
-                                .trim_start_matches("error: ")
-                        ),
-                        Some(0),
-                    )
-                })
+                .map_err(|e| (format!("invalid regex: {e}"), Some(0)))
         }
         Op::Over | Op::Under => {
             if !field.is_duration() {

@@ -22,5 +22,5 @@ mod testkit;
 pub use check::prepare;
 pub use eval::{Facts, ME, Val};
 pub use field::{Context, Field, Since, names as field_names};
-pub use parse::{Condition, OP_NAMES, Op, Operand, Test, from_filters, parse_if};
+pub use parse::{Condition, OP_NAMES, Op, Operand, Pattern, Test, from_filters, parse_if};
 pub use trace::Trace;

@@ -5,7 +5,6 @@
 use std::fmt;
 
 use chrono::{DateTime, Utc};
-use regex::Regex;
 use toml::de::DeValue;
 
 use super::check::{field_fits, op_fits, prepare};
@@ -123,6 +122,68 @@ impl Op {
     }
 }
 
+/// A `matches` pattern, compiled, with its text for traces.
+#[derive(Debug, Clone)]
+pub struct Pattern {
+    text: std::sync::Arc<str>,
+    re: regex_automata::meta::Regex,
+}
+
+impl Pattern {
+    /// Compiles `text` with the `regex` crate's syntax and limits, once per process:
+    /// rules files repeat a pattern in pairs of rules (a Nordic and an English variant)
+    /// and every command reads the rules. Without a prefilter, which took two thirds of
+    /// the time to compile, and a rule's test runs on one field of one ticket, where a
+    /// prefilter saves nothing.
+    pub fn new(text: &str) -> Result<Pattern, String> {
+        type Memo = std::collections::HashMap<String, Pattern>;
+        static MEMO: std::sync::Mutex<Option<Memo>> = std::sync::Mutex::new(None);
+        let mut memo = MEMO
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let memo = memo.get_or_insert_with(Memo::new);
+        if let Some(p) = memo.get(text) {
+            return Ok(p.clone());
+        }
+        let re = regex_automata::meta::Builder::new()
+            .configure(
+                regex_automata::meta::Config::new()
+                    .auto_prefilter(false)
+                    .nfa_size_limit(Some(1 << 20)),
+            )
+            .build(text)
+            .map_err(|e| match (e.syntax_error(), e.size_limit()) {
+                // The last line of the syntax error says what is wrong; the ones above
+                // draw the pattern, which the message's position already points at.
+                (Some(e), _) => e
+                    .to_string()
+                    .lines()
+                    .last()
+                    .unwrap_or("")
+                    .trim_start_matches("error: ")
+                    .to_string(),
+                (None, Some(limit)) => {
+                    format!("the compiled pattern is larger than the limit of {limit} bytes")
+                }
+                (None, None) => e.to_string(),
+            })?;
+        let p = Pattern {
+            text: text.into(),
+            re,
+        };
+        memo.insert(text.to_string(), p.clone());
+        Ok(p)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    pub fn is_match(&self, haystack: &str) -> bool {
+        self.re.is_match(haystack)
+    }
+}
+
 /// A test's value, prepared at load time for the operator.
 #[derive(Debug, Clone)]
 pub enum Operand {
@@ -131,7 +192,7 @@ pub enum Operand {
     Strings(Vec<String>),
     /// Words or phrases for `contains` on text, each already split into words.
     Phrases(Vec<String>, Vec<Vec<String>>),
-    Regex(Regex),
+    Regex(Pattern),
     Duration(Duration),
     Priority(Priority),
     Time(DateTime<Utc>),
