@@ -1,5 +1,5 @@
 //! The example's scripts, end to end through the real binary: `scripts/crm-lookup`
-//! (sh + awk, reading crm/customers.csv) and `scripts/order-lookup` (Python, reading
+//! (awk, reading crm/customers.csv) and `scripts/order-lookup` (Python, reading
 //! erp/orders.json), run by the rules of the same names in examples/shop/rules.toml.
 
 use serde_json::Value;
