@@ -70,6 +70,26 @@ fn unknown_with_customer(f: &Field) -> bool {
 /// How many tickets `desk tick` reads ahead of the one it ticks.
 const READ_AHEAD: usize = 32;
 
+/// Tickets ticked under one hold of the lock and written to disk together: one flush of
+/// the file system for the batch instead of seven `fsync`s per ticket, which made a
+/// day's work at 100,000 tickets take 4 s against 0.2 s for its dry run. A batch ends
+/// after [`BATCH_TICKETS`] tickets or [`BATCH_TIME`], so agents' commands wait at most
+/// about that long for the lock.
+#[derive(Default)]
+struct Batch<'a> {
+    ids: Vec<&'a str>,
+    started: Option<std::time::Instant>,
+}
+
+const BATCH_TICKETS: usize = 250;
+const BATCH_TIME: std::time::Duration = std::time::Duration::from_millis(250);
+
+impl Batch<'_> {
+    fn full(&self) -> bool {
+        self.ids.len() >= BATCH_TICKETS || self.started.is_some_and(|t| t.elapsed() >= BATCH_TIME)
+    }
+}
+
 /// What [`Helpdesk::judge`] found.
 enum Judged {
     /// Something may be due now: the file is read and the ticket ticked.
@@ -205,18 +225,72 @@ impl Helpdesk {
                     }
                 }
             });
+            let mut batch: Option<Batch> = None;
             for id in ids {
                 report.checked += 1;
                 let ahead = rx.recv().ok().flatten();
-                if let Err(e) =
-                    self.tick_ticket(id, ahead, &rules, dry_run, &mut report, &mut customers)
-                {
-                    report.problems.push(format!("{id}: {e}"));
+                if !dry_run && batch.is_none() {
+                    match self.hold() {
+                        Ok(()) => {
+                            crate::store::atomic::begin();
+                            batch = Some(Batch {
+                                ids: Vec::new(),
+                                started: Some(std::time::Instant::now()),
+                            });
+                        }
+                        Err(e) => {
+                            report.problems.push(format!("{id}: {e}"));
+                            continue;
+                        }
+                    }
+                }
+                match self.tick_ticket(id, ahead, &rules, dry_run, &mut report, &mut customers) {
+                    Ok(()) => {
+                        if let Some(b) = &mut batch {
+                            b.ids.push(id);
+                        }
+                    }
+                    Err(e) => report.problems.push(format!("{id}: {e}")),
+                }
+                if batch.as_ref().is_some_and(Batch::full) {
+                    self.store_batch(batch.take(), &mut report);
                 }
             }
+            self.store_batch(batch, &mut report);
         });
         self.end_batch();
         Ok(report)
+    }
+
+    /// Writes a batch of ticked tickets to disk at once and lets go of the lock. On
+    /// failure none of the batch is written, and its tickets are reported as not done.
+    fn store_batch(&self, batch: Option<Batch>, report: &mut TickReport) {
+        let Some(batch) = batch else {
+            return;
+        };
+        let stored = crate::store::atomic::end();
+        self.store.batch_noted(stored.is_ok());
+        match stored {
+            Ok(()) => {
+                if let Err(e) = self.release_mail() {
+                    // The tickets are stored and record their mail: the next command moves it.
+                    report.warnings.push(format!("mail not queued yet: {e}"));
+                }
+            }
+            Err(e) => {
+                self.forget_staged();
+                report
+                    .happened
+                    .retain(|h| !batch.ids.contains(&h.ticket.as_str()));
+                report
+                    .traces
+                    .retain(|(id, _)| !batch.ids.contains(&id.as_str()));
+                report
+                    .problems
+                    .extend(batch.ids.iter().map(|id| format!("{id}: not stored: {e}")));
+            }
+        }
+        self.release();
     }
 
     /// Creates the recurring tickets whose occurrences have come, each exactly once: the

@@ -646,3 +646,55 @@ fn a_ticket_changed_while_tick_reads_ahead_loses_no_change() {
         );
     }
 }
+
+/// A real tick writes its tickets in batches (several hundred, or a quarter of a second,
+/// under one hold of the lock and one flush). Every ticket of every batch is written,
+/// its mail is moved to outbox/ with nothing left staged, and the next tick at the same
+/// instant finds nothing left to do.
+#[test]
+fn a_tick_of_more_than_two_batches_writes_every_ticket_and_its_mail() {
+    let mut d = Desk::example();
+    let mut csv = String::from("subject,from,created_at\n");
+    for i in 0..600 {
+        csv.push_str(&format!(
+            "Parcel {i},c{i}@example.no,2026-11-20T10:00:00Z\n"
+        ));
+    }
+    d.write("rows.csv", &csv);
+    d.ok(["import", "csv", "rows.csv"]);
+    let ids: Vec<String> = d
+        .ok(["list", "--format", "jsonl"])
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|t| t["subject"].as_str().unwrap().starts_with("Parcel "))
+        .map(|t| t["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids.len(), 600);
+    d.set_now("2026-11-25T09:00:00Z");
+    let report: Value = serde_json::from_str(&d.ok(["tick", "--json"])).unwrap();
+    assert!(report["checked"].as_u64().unwrap() >= 600, "{report}");
+    let outbox: Vec<String> = std::fs::read_dir(d.path("outbox"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    for id in &ids {
+        let t = d.ticket(id);
+        let breached = t["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["event"] == "sla.breached");
+        assert!(breached, "{id} was not written: {t}");
+        let mail = t["mail"].as_array().unwrap();
+        assert!(!mail.is_empty(), "{id} queued no mail: {t}");
+        for m in mail {
+            let file = m["file"].as_str().unwrap();
+            let name = file.strip_prefix("outbox/").unwrap();
+            assert!(outbox.iter().any(|o| o == name), "{file} is not in outbox/");
+        }
+    }
+    let staged = std::fs::read_dir(d.path(".desk/staged")).map_or(0, |r| r.count());
+    assert_eq!(staged, 0, "mail left staged");
+    let again: Value = serde_json::from_str(&d.ok(["tick", "--json"])).unwrap();
+    assert_eq!(again["happened"], serde_json::json!([]), "{again}");
+}
