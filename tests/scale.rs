@@ -698,3 +698,67 @@ fn a_tick_of_more_than_two_batches_writes_every_ticket_and_its_mail() {
     let again: Value = serde_json::from_str(&d.ok(["tick", "--json"])).unwrap();
     assert_eq!(again["happened"], serde_json::json!([]), "{again}");
 }
+
+/// A listing inside a batch of writes (the tick counting loads for `least_loaded` after
+/// thousands of tickets written) reads the journal as it is: folding it there wrote the
+/// cache's new files into the batch, unseen by the listing, which then statted every
+/// ticket file of the archive.
+#[test]
+fn counting_loads_in_the_middle_of_a_long_tick_takes_no_full_scan() {
+    let d = Desk::example();
+    d.write(
+        "rules.toml",
+        "[[rule]]\nname = \"tag-old\"\non = [\"tick\"]\n\
+         if.all = [ { field = \"since.created\", op = \"over\", value = \"1d\" }, { not = { field = \"tags\", op = \"contains\", value = \"old\" } } ]\n\
+         then = [ { add_tags = [\"old\"] } ]\n\n\
+         [[rule]]\nname = \"pause-late\"\non = [\"tick\"]\n\
+         if.all = [ { field = \"subject\", op = \"is\", value = \"Late\" }, { field = \"assignee\", op = \"missing\" } ]\n\
+         then = [ { run = \"pause\" } ]\n\n\
+         [[rule]]\nname = \"assign-late\"\non = [\"tick\"]\n\
+         if.all = [ { field = \"subject\", op = \"is\", value = \"Late\" }, { field = \"assignee\", op = \"missing\" } ]\n\
+         then = [ { assign = \"least_loaded\" } ]\n",
+    );
+    // Long enough after the batch's start that the listing would fold (the cache
+    // trusts nothing that changed within the last 50 ms).
+    d.write("scripts/pause", "#!/bin/sh\nsleep 0.1\necho '[]'\n");
+    std::fs::set_permissions(
+        d.path("scripts/pause"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let mut csv = String::from("subject,from,created_at,department\n");
+    for i in 0..2100 {
+        csv.push_str(&format!(
+            "Parcel {i},c{i}@example.no,2026-11-20T10:00:00Z,support\n"
+        ));
+    }
+    // Made last, so ticked last: after more than 2,000 tickets are in the journal.
+    csv.push_str("Late,late@example.no,2026-11-21T10:00:00Z,support\n");
+    d.write("rows.csv", &csv);
+    d.ok(["import", "csv", "rows.csv"]);
+    // The cache is built and the import's journal folded before the tick.
+    d.ok(["list", "--format", "ids"]);
+    let out = d
+        .cmd()
+        .args(["--now", "2026-11-25T09:00:00Z", "tick"])
+        .env("DESK_CACHE_TRACE", "1")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let traces: Vec<&str> = err
+        .lines()
+        .filter(|l| l.contains("listing cache"))
+        .collect();
+    assert!(
+        traces.iter().all(|l| !l.contains("full")),
+        "a full scan in the tick: {traces:?}"
+    );
+    let late = d
+        .ok(["list", "subject=Late", "--format", "jsonl"])
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .next()
+        .unwrap();
+    assert!(late["assignee"].is_string(), "{late}");
+}

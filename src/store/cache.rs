@@ -1051,7 +1051,11 @@ fn scan_with_sink(
             let mut journal = overlay(records);
             let mut index = index;
             let folded;
+            // Not inside a batch of writes (a tick's or an ingest's, which may list to
+            // count loads): the fold's files would wait for the batch, unseen by the
+            // listing itself, which then scanned every file.
             if journal.len() >= FOLD_ITEMS
+                && !atomic::in_batch()
                 && let Some(dir) = dir_stamp
                 && let Some(new) = fold(&c, index, &journal, dir)
             {
