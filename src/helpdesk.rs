@@ -871,6 +871,27 @@ impl Helpdesk {
         )
     }
 
+    /// Counts every agent's open tickets, if not counted yet in this run.
+    pub(crate) fn count_loads(&self) -> Result<()> {
+        if self.loads.borrow().is_some() {
+            return Ok(());
+        }
+        let agents: Vec<String> = self.settings.agents.iter().map(|a| a.id.clone()).collect();
+        let settings = &self.settings;
+        let counts = self.store.loads().counts(
+            &agents,
+            |t| !settings.category(&t.kind, &t.status).is_done(),
+            || {
+                let scan = self
+                    .store
+                    .scan_lean(&|kind, status| !settings.category(kind, status).is_done())?;
+                Ok(scan.tickets)
+            },
+        )?;
+        *self.loads.borrow_mut() = Some(counts);
+        Ok(())
+    }
+
     /// The department's agents who are not away, least loaded first (open tickets
     /// assigned to them), ties in desk.toml order.
     pub fn least_loaded(
@@ -886,30 +907,7 @@ impl Helpdesk {
         let settings = &self.settings;
         // Every agent is counted the first time, in one pass over the load index: a tick
         // assigning in several departments read and decoded it once per department.
-        let missing: Vec<String> = match &*self.loads.borrow() {
-            None => self.settings.agents.iter().map(|a| a.id.clone()).collect(),
-            Some(memo) => candidates
-                .iter()
-                .filter(|c| !memo.contains_key(*c))
-                .cloned()
-                .collect(),
-        };
-        if !missing.is_empty() {
-            let counts = self.store.loads().counts(
-                &missing,
-                |t| !settings.category(&t.kind, &t.status).is_done(),
-                || {
-                    let scan = self
-                        .store
-                        .scan_lean(&|kind, status| !settings.category(kind, status).is_done())?;
-                    Ok(scan.tickets)
-                },
-            )?;
-            self.loads
-                .borrow_mut()
-                .get_or_insert_with(HashMap::new)
-                .extend(counts);
-        }
+        self.count_loads()?;
         let mut memo = self.loads.borrow_mut();
         let Some(load) = memo.as_mut() else {
             return Ok(None);

@@ -211,6 +211,22 @@ impl Helpdesk {
             fresh.extend(scan.known.iter().filter_map(|id| index.carry(id)));
             self.store.save_due_index(fingerprint, now_s, fresh);
         }
+        // Loads are counted now if a rule may assign the least loaded agent: counted in
+        // the middle of a batch, after thousands of tickets written, they took a scan of
+        // every file at a million tickets.
+        let assigns = rules.rules.iter().any(|r| {
+            r.actions.iter().any(|a| {
+                matches!(
+                    a,
+                    crate::rules::ruleset::Action::Assign(
+                        crate::rules::ruleset::AssignHow::LeastLoaded
+                    )
+                )
+            })
+        });
+        if !dry_run && assigns && !candidates.is_empty() {
+            self.count_loads()?;
+        }
         // The next tickets are read and parsed on another core while this one is ticked
         // (a fifth of a day's work at a million tickets); tickets are still ticked one
         // at a time, in order, so `least_loaded` picks as it would without.

@@ -270,7 +270,7 @@ fn way(d: &Desk, args: &[&str]) -> (String, Vec<String>) {
     let (traces, stdout, _) = traced(d, args);
     let way = traces
         .first()
-        .and_then(|l| l.split(',').next())
+        .and_then(|l| l.split([',', ' ']).next())
         .unwrap_or("none")
         .to_string();
     (way, stdout.lines().map(str::to_string).collect())

@@ -1041,13 +1041,22 @@ fn scan_with_sink(
     // The last ID handed to the sink: if the quick way fails half-way (another command
     // rebuilt the cache), the full scan goes on after it.
     let mut last: Option<String> = None;
+    // Why the quick way was not taken, for the trace.
+    let mut why = match (&index, &journal) {
+        _ if opts.rescan => "--rescan",
+        (None, _) => "no index",
+        (_, None) => "no journal",
+        _ => "tickets/ changed outside the journal",
+    };
     if !opts.rescan
         && let Some(index) = &index
         && let Some((records, size)) = journal
         && Cache::chain_holds(index, &records, dir_stamp)
     {
+        why = "journal too long";
         let items: usize = records.iter().map(|r| r.items.len()).sum();
         if items <= JOURNAL_MAX_ITEMS && size <= JOURNAL_MAX_BYTES {
+            why = "the cache changed under the listing";
             let mut journal = overlay(records);
             let mut index = index;
             let folded;
@@ -1088,7 +1097,7 @@ fn scan_with_sink(
         }
     }
     let mut scan = full(&c, index, dir_stamp, opts)?;
-    trace(|| format!("full, {} listed", scan.tickets.len()));
+    trace(|| format!("full ({why}), {} listed", scan.tickets.len()));
     // Both ways list in ID order, so what was printed is not printed again. A ticket
     // added meanwhile with an ID before that point is left to the next listing, as any
     // change during a listing may be.
