@@ -1707,6 +1707,16 @@ pub fn batch_stored(dir: &Path, cache: &Path, stored: bool) {
         }
     }
     let ok = !out.is_empty() && before.is_some() && after.is_some();
+    if !ok {
+        trace(|| {
+            format!(
+                "a batch's record breaks the chain: {} items kept, stamps before {} and after {}",
+                out.len(),
+                before.is_some(),
+                after.is_some()
+            )
+        });
+    }
     c.append(&Record {
         before: if ok { before } else { None },
         after: if ok { after } else { Some(Stamp::default()) },
