@@ -163,6 +163,17 @@ struct Row {
 }
 
 impl Row {
+    /// Says the row's median on stderr as the bench goes.
+    fn announced(self) -> Row {
+        eprintln!(
+            "bench: {:>7} tickets  {:<32} median {:8.1} ms",
+            self.tickets,
+            self.command,
+            self.median()
+        );
+        self
+    }
+
     fn median(&self) -> f64 {
         let n = self.times.len();
         if n == 0 {
@@ -418,13 +429,7 @@ fn measure_all(bin: &Path, desks: &[Desk], runs: usize) -> Result<Vec<Row>, BoxE
                 times: t,
                 peak: peak_mib(bin, &d.dir, args),
             };
-            eprintln!(
-                "bench: {:>7} tickets  {:<32} median {:8.1} ms",
-                d.tickets,
-                row.command,
-                row.median()
-            );
-            rows.push(row);
+            rows.push(row.announced());
         }
     }
     Ok(rows)
@@ -495,13 +500,7 @@ fn written_ticks(bin: &Path, desks: &[Desk], runs: usize) -> Result<Vec<Row>, Bo
             times,
             peak,
         };
-        eprintln!(
-            "bench: {:>7} tickets  {:<32} median {:8.1} ms",
-            d.tickets,
-            row.command,
-            row.median()
-        );
-        rows.push(row);
+        rows.push(row.announced());
     }
     Ok(rows)
 }

@@ -595,14 +595,11 @@ fn a_long_journal_is_folded_into_the_cache_without_a_full_scan() {
     assert!(all.contains(&first));
 }
 
-/// `desk tick` reads the next tickets ahead on another core. A ticket another command
-/// changes after it was read ahead, before tick takes the lock for it, is read again:
-/// neither change is lost.
-#[test]
-fn a_ticket_changed_while_tick_reads_ahead_loses_no_change() {
-    let mut d = Desk::example();
+/// Imports `n` tickets created four days before the tests' clock (each a different
+/// customer's), returning their IDs.
+fn parcels(d: &Desk, n: usize) -> Vec<String> {
     let mut csv = String::from("subject,from,created_at\n");
-    for i in 0..150 {
+    for i in 0..n {
         csv.push_str(&format!(
             "Parcel {i},c{i}@example.no,2026-11-20T10:00:00Z\n"
         ));
@@ -616,7 +613,17 @@ fn a_ticket_changed_while_tick_reads_ahead_loses_no_change() {
         .filter(|t| t["subject"].as_str().unwrap().starts_with("Parcel "))
         .map(|t| t["id"].as_str().unwrap().to_string())
         .collect();
-    assert_eq!(ids.len(), 150);
+    assert_eq!(ids.len(), n);
+    ids
+}
+
+/// `desk tick` reads the next tickets ahead on another core. A ticket another command
+/// changes after it was read ahead, before tick takes the lock for it, is read again:
+/// neither change is lost.
+#[test]
+fn a_ticket_changed_while_tick_reads_ahead_loses_no_change() {
+    let mut d = Desk::example();
+    let ids = parcels(&d, 150);
     // A day later every first reply is overdue: tick records 150 breaches while another
     // command tags the same tickets, last first, so the two meet in the middle.
     d.set_now("2026-11-25T09:00:00Z");
@@ -654,22 +661,7 @@ fn a_ticket_changed_while_tick_reads_ahead_loses_no_change() {
 #[test]
 fn a_tick_of_more_than_two_batches_writes_every_ticket_and_its_mail() {
     let mut d = Desk::example();
-    let mut csv = String::from("subject,from,created_at\n");
-    for i in 0..600 {
-        csv.push_str(&format!(
-            "Parcel {i},c{i}@example.no,2026-11-20T10:00:00Z\n"
-        ));
-    }
-    d.write("rows.csv", &csv);
-    d.ok(["import", "csv", "rows.csv"]);
-    let ids: Vec<String> = d
-        .ok(["list", "--format", "jsonl"])
-        .lines()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap())
-        .filter(|t| t["subject"].as_str().unwrap().starts_with("Parcel "))
-        .map(|t| t["id"].as_str().unwrap().to_string())
-        .collect();
-    assert_eq!(ids.len(), 600);
+    let ids = parcels(&d, 600);
     d.set_now("2026-11-25T09:00:00Z");
     let report: Value = serde_json::from_str(&d.ok(["tick", "--json"])).unwrap();
     assert!(report["checked"].as_u64().unwrap() >= 600, "{report}");

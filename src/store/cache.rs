@@ -834,17 +834,29 @@ impl Cache<'_> {
         if head.mtime_ns() >= index.started_ns.saturating_sub(MARGIN_NS) {
             return false;
         }
-        for r in records {
+        for (i, r) in records.iter().enumerate() {
             match (r.before, r.after) {
                 (Some(b), Some(a)) => {
                     if b != head {
+                        trace(|| {
+                            format!(
+                                "record {i} of {}: tickets/ was {b:?} before it, the chain says {head:?}",
+                                records.len()
+                            )
+                        });
                         return false;
                     }
                     head = a;
                 }
                 (None, None) => {}
-                _ => return false,
+                _ => {
+                    trace(|| format!("record {i} of {}: no stamps", records.len()));
+                    return false;
+                }
             }
+        }
+        if now != Some(head) {
+            trace(|| format!("tickets/ is {now:?}, the chain says {head:?}"));
         }
         now == Some(head)
     }
