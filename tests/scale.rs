@@ -268,9 +268,11 @@ fn the_cached_listing_always_equals_a_rescan() {
 /// Which way a listing went (`DESK_CACHE_TRACE`), and the IDs it listed.
 fn way(d: &Desk, args: &[&str]) -> (String, Vec<String>) {
     let (traces, stdout, _) = traced(d, args);
+    // The way is the first word of the first line saying it; lines before it say why.
     let way = traces
-        .first()
-        .and_then(|l| l.split([',', ' ']).next())
+        .iter()
+        .filter_map(|l| l.split([',', ' ']).next())
+        .find(|w| ["quick", "full", "folded"].contains(w))
         .unwrap_or("none")
         .to_string();
     (way, stdout.lines().map(str::to_string).collect())
