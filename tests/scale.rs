@@ -756,3 +756,32 @@ fn counting_loads_in_the_middle_of_a_long_tick_takes_no_full_scan() {
         .unwrap();
     assert!(late["assignee"].is_string(), "{late}");
 }
+
+/// A tick that deletes tickets in a batch removes their files with the batch's renames:
+/// removed at once, they changed `tickets/` outside the journal, and the next listing
+/// scanned every file.
+#[test]
+fn a_tick_deleting_tickets_in_a_batch_keeps_the_shortcut() {
+    let mut d = Desk::example();
+    d.write(
+        "rules.toml",
+        "[[rule]]\nname = \"tag-old\"\non = [\"tick\"]\n\
+         if.all = [ { field = \"since.created\", op = \"over\", value = \"1d\" }, { not = { field = \"tags\", op = \"contains\", value = \"old\" } } ]\n\
+         then = [ { add_tags = [\"old\"] } ]\n\n\
+         [[rule]]\nname = \"delete-odd\"\non = [\"tick\"]\n\
+         if.all = [ { field = \"subject\", op = \"ends_with\", value = [\"1\", \"3\", \"5\", \"7\", \"9\"] } ]\n\
+         then = [ { delete = true } ]\n",
+    );
+    let ids = parcels(&d, 300);
+    d.ok(["list", "--format", "ids"]);
+    d.set_now("2026-11-25T09:00:00Z");
+    d.ok(["tick"]);
+    let (way, listed) = way(&d, &["list", "--all", "--format", "ids"]);
+    assert_ne!(way, "full", "the tick broke the journal's chain");
+    let kept = ids.iter().filter(|id| listed.contains(id)).count();
+    assert_eq!(kept, 150, "{listed:?}");
+    for id in &ids {
+        let gone = !d.path(&format!("tickets/{id}.json")).exists();
+        assert_eq!(gone, !listed.contains(id), "{id}");
+    }
+}

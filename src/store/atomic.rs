@@ -100,6 +100,9 @@ struct Pending {
     create_new: bool,
     /// Written already, as a temporary file (a copy too big to hold in memory).
     ready: Option<tempfile::TempPath>,
+    /// To be removed with the batch's renames (a deleted ticket), so the folder changes
+    /// only within the commit, where the listing cache's journal sees it.
+    remove: bool,
 }
 
 static BATCH: Mutex<Option<HashMap<PathBuf, Pending>>> = Mutex::new(None);
@@ -133,8 +136,12 @@ pub fn commit() -> Result<()> {
     pending.sort_by(|a, b| a.0.cmp(&b.0));
     let mut temps = Vec::with_capacity(pending.len());
     for (path, p) in &mut pending {
+        if p.remove {
+            temps.push(None);
+            continue;
+        }
         if let Some(ready) = p.ready.take() {
-            temps.push(ready);
+            temps.push(Some(ready));
             continue;
         }
         let dir = parent_of(path);
@@ -143,7 +150,7 @@ pub fn commit() -> Result<()> {
         tmp.write_all(&p.bytes)
             .map_err(|e| Error::io(tmp.path(), e))?;
         // Closed now: a batch may hold more files than the process may keep open.
-        temps.push(tmp.into_temp_path());
+        temps.push(Some(tmp.into_temp_path()));
     }
     let first = parent_of(&pending[0].0);
     File::open(first)
@@ -159,6 +166,15 @@ pub fn commit() -> Result<()> {
     }
     let mut dirs = BTreeSet::new();
     for ((path, p), tmp) in pending.into_iter().zip(temps) {
+        let Some(tmp) = tmp else {
+            match fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(Error::io(&path, e)),
+            }
+            dirs.insert(parent_of(&path).to_path_buf());
+            continue;
+        };
         if p.create_new {
             tmp.persist_noclobber(&path)
                 .map_err(|e| Error::io(&path, e.error))?;
@@ -208,11 +224,49 @@ pub fn end() -> Result<()> {
 pub fn read(path: &Path) -> std::io::Result<Vec<u8>> {
     if let Some(p) = batch().as_ref().and_then(|f| f.get(path)) {
         return match &p.ready {
+            _ if p.remove => Err(std::io::Error::from(std::io::ErrorKind::NotFound)),
             Some(t) => fs::read(t),
             None => Ok(p.bytes.clone()),
         };
     }
     fs::read(path)
+}
+
+/// Removes the file with the open batch's renames; `Ok(false)` if no batch is open. A
+/// file the batch created is only dropped from it.
+pub fn remove_deferred(path: &Path) -> Result<bool> {
+    let mut guard = batch();
+    let Some(files) = guard.as_mut() else {
+        return Ok(false);
+    };
+    match files.get(path) {
+        Some(p) if p.create_new => {
+            files.remove(path);
+        }
+        Some(p) if p.remove => {}
+        Some(_) => {
+            files.insert(path.to_path_buf(), removal());
+        }
+        None if path.exists() => {
+            files.insert(path.to_path_buf(), removal());
+        }
+        None => {
+            return Err(Error::io(
+                path,
+                std::io::Error::from(std::io::ErrorKind::NotFound),
+            ));
+        }
+    }
+    Ok(true)
+}
+
+fn removal() -> Pending {
+    Pending {
+        bytes: Vec::new(),
+        create_new: false,
+        ready: None,
+        remove: true,
+    }
 }
 
 /// Drops a pending write of the file; whether there was one.
@@ -282,7 +336,10 @@ fn inside(dir: &Path) -> Result<()> {
 
 /// Whether the file exists or is pending in the batch.
 pub fn exists(path: &Path) -> bool {
-    batch().as_ref().is_some_and(|f| f.contains_key(path)) || path.exists()
+    match batch().as_ref().and_then(|f| f.get(path)) {
+        Some(p) => !p.remove,
+        None => path.exists(),
+    }
 }
 
 /// Puts `pending` into the open batch, or hands it back when no batch is open. A file
@@ -293,6 +350,8 @@ fn defer(path: &Path, mut pending: Pending) -> Result<Option<Pending>> {
         return Ok(Some(pending));
     };
     match files.get(path) {
+        // The file is on disk, pending removal: writing it again replaces it.
+        Some(p) if p.remove => pending.create_new = false,
         Some(p) => pending.create_new = p.create_new,
         None if pending.create_new && path.exists() => {
             return Err(Error::io(
@@ -312,6 +371,7 @@ fn write_deferred(path: &Path, bytes: &[u8], create_new: bool) -> Result<bool> {
         bytes: bytes.to_vec(),
         create_new,
         ready: None,
+        remove: false,
     };
     Ok(defer(path, pending)?.is_none())
 }
@@ -354,6 +414,7 @@ pub fn copy_new(path: &Path, src: &Path) -> Result<u64> {
         bytes: Vec::new(),
         create_new: true,
         ready: Some(tmp.into_temp_path()),
+        remove: false,
     };
     let Some(ready) = defer(path, pending)?.and_then(|p| p.ready) else {
         return Ok(size);

@@ -295,7 +295,9 @@ impl Store {
 
     pub fn delete_ticket(&self, id: &str) -> Result<()> {
         let path = self.ticket_path(id);
-        if atomic::forget(&path) && !path.exists() {
+        // In a batch the file goes with the batch's renames, which the listing cache's
+        // journal brackets: removed at once, it broke the journal's chain.
+        if atomic::remove_deferred(&path)? {
             return Ok(());
         }
         fs::remove_file(&path).map_err(|e| Error::io(&path, e))
