@@ -269,11 +269,6 @@ fn removal() -> Pending {
     }
 }
 
-/// Drops a pending write of the file; whether there was one.
-pub fn forget(path: &Path) -> bool {
-    batch().as_mut().is_some_and(|f| f.remove(path).is_some())
-}
-
 static DIRS: Mutex<BTreeSet<PathBuf>> = Mutex::new(BTreeSet::new());
 
 /// `create_dir_all`, remembered: a batch writing ten thousand files into the same few

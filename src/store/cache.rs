@@ -832,6 +832,7 @@ impl Cache<'_> {
             return false;
         };
         if head.mtime_ns() >= index.started_ns.saturating_sub(MARGIN_NS) {
+            trace(|| "tickets/ changed just before the index was made".into());
             return false;
         }
         for (i, r) in records.iter().enumerate() {
@@ -1058,7 +1059,7 @@ fn scan_with_sink(
         _ if opts.rescan => "--rescan",
         (None, _) => "no index",
         (_, None) => "no journal",
-        _ => "tickets/ changed outside the journal",
+        _ => "the journal does not vouch for tickets/",
     };
     if !opts.rescan
         && let Some(index) = &index
