@@ -717,7 +717,7 @@ impl Helpdesk {
         if let Some(m) = ticket.messages.last_mut() {
             m.message_id = Some(o.message_id.clone());
         }
-        Ok(vec![Mail::of(&o, now)?])
+        Ok(vec![Mail::of(o, now)?])
     }
 
     /// Assigns a ticket to `who`; [`Assignee::Auto`] picks the least loaded agent of its

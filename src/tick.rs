@@ -229,6 +229,7 @@ impl Helpdesk {
         // The next tickets are read and parsed on another core while this one is ticked
         // (a fifth of a day's work at a million tickets); tickets are still ticked one
         // at a time, in order, so `least_loaded` picks as it would without.
+        crate::memory::reuse_freed();
         let store = &self.store;
         let ids = &candidates;
         std::thread::scope(|scope| {
@@ -524,7 +525,9 @@ impl Helpdesk {
     ) -> Result<()> {
         let _lock = if dry_run { None } else { self.lock()? };
         // Read ahead, and its file unchanged since (checked under the lock); else read now.
+        // A dry run holds no lock and writes nothing: what was read ahead will do.
         let t = match ahead {
+            Some((t, _)) if dry_run => t,
             Some((t, Some(stamp)))
                 if crate::store::Stamp::of_path(&self.store.ticket_path(id)) == Some(stamp) =>
             {

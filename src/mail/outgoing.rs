@@ -193,18 +193,23 @@ pub fn new_message_id(ticket: &str, domain: &str, cause: &str) -> String {
     format!("<{ticket}.{hash}@{domain}>")
 }
 
-/// Renders the message as RFC 5322 bytes.
-pub fn render(o: &Outgoing) -> Result<Vec<u8>> {
+/// A message's sender, recipients and envelope, checked: everything that can make
+/// rendering fail, so a dry run can tell what would fail without rendering.
+struct Addressed {
+    from: Mailbox,
+    reply_to: Option<Mailbox>,
+    to: Mailboxes,
+    cc: Option<Mailboxes>,
+    envelope: Envelope,
+}
+
+fn addressed(o: &Outgoing) -> Result<Addressed> {
     let from = mailbox(o.from_name.as_deref(), &o.from)?;
-    let sender = from.email.clone();
-    let mut b = Message::builder()
-        .from(from)
-        .subject(o.subject.replace(['\r', '\n'], " "))
-        .message_id(Some(o.message_id.clone()))
-        .date(o.date.into());
-    if let Some(r) = &o.reply_to {
-        b = b.reply_to(mailbox(None, r)?);
-    }
+    let reply_to = o
+        .reply_to
+        .as_deref()
+        .map(|r| mailbox(None, r))
+        .transpose()?;
     let mut to = Mailboxes::new();
     for t in &o.to {
         let name = o
@@ -218,16 +223,45 @@ pub fn render(o: &Outgoing) -> Result<Vec<u8>> {
     // lettre's header parser does not take a quoted local part (`"john doe"@example.com`).
     // This one only passes that check: delivery takes its recipients from the record.
     let rcpt = to.iter().map(|m| m.email.clone()).collect();
-    b = b.envelope(
-        Envelope::new(Some(sender), rcpt)
-            .map_err(|e| Error::invalid(format!("cannot build the message: {e}")))?,
-    );
-    b = b.mailbox(lettre::message::header::To::from(to));
-    if !o.cc.is_empty() {
+    let envelope = Envelope::new(Some(from.email.clone()), rcpt)
+        .map_err(|e| Error::invalid(format!("cannot build the message: {e}")))?;
+    let cc = if o.cc.is_empty() {
+        None
+    } else {
         let mut cc = Mailboxes::new();
         for c in &o.cc {
             cc.push(mailbox(None, c)?);
         }
+        Some(cc)
+    };
+    Ok(Addressed {
+        from,
+        reply_to,
+        to,
+        cc,
+        envelope,
+    })
+}
+
+/// Checks that the message can be rendered, without rendering it.
+pub fn check(o: &Outgoing) -> Result<()> {
+    addressed(o).map(|_| ())
+}
+
+/// Renders the message as RFC 5322 bytes.
+pub fn render(o: &Outgoing) -> Result<Vec<u8>> {
+    let a = addressed(o)?;
+    let mut b = Message::builder()
+        .from(a.from)
+        .subject(o.subject.replace(['\r', '\n'], " "))
+        .message_id(Some(o.message_id.clone()))
+        .date(o.date.into());
+    if let Some(r) = a.reply_to {
+        b = b.reply_to(r);
+    }
+    b = b.envelope(a.envelope);
+    b = b.mailbox(lettre::message::header::To::from(a.to));
+    if let Some(cc) = a.cc {
         b = b.mailbox(lettre::message::header::Cc::from(cc));
     }
     if let Some(id) = &o.in_reply_to {
