@@ -37,6 +37,8 @@ pub struct Helpdesk {
     pub now: DateTime<Utc>,
     /// Who makes manual changes: an agent (`--as`), or `system`.
     pub actor: Actor,
+    /// The configuration's compiled form, for the rules.
+    compiled: crate::compiled::Compiled,
     /// Open tickets per agent, counted once per process and kept up to date as this
     /// process assigns: a tick assigning hundreds of tickets counts once.
     loads: RefCell<Option<HashMap<String, usize>>>,
@@ -185,8 +187,8 @@ impl Helpdesk {
     /// and the actor named by `agent` (which must be an agent of desk.toml, or `system`).
     pub fn open(start: &Path, now: Option<&str>, agent: Option<&str>) -> Result<Helpdesk> {
         let store = Store::discover(start)?;
-        let settings = Settings::load(store.root())?;
-        let views = crate::rules::view::load(store.root(), &settings)?;
+        let (settings, views, compiled) =
+            crate::compiled::Compiled::open(store.root(), &store.local_dir())?;
         let now = match now.map(str::trim).filter(|s| !s.is_empty()) {
             Some(s) => parse_instant(s, settings.helpdesk.timezone).ok_or_else(|| {
                 let tz = settings.helpdesk.timezone;
@@ -219,6 +221,7 @@ impl Helpdesk {
             views,
             now,
             actor,
+            compiled,
             loads: RefCell::new(None),
             saved: Cell::new(0),
             staged: RefCell::new(Vec::new()),
@@ -268,7 +271,7 @@ impl Helpdesk {
 
     /// rules.toml and its templates, checked against desk.toml.
     pub fn rules(&self) -> Result<RuleSet> {
-        RuleSet::load(self.store.root(), &self.settings)
+        self.compiled.rules(&self.settings, &self.views)
     }
 
     /// Creates a ticket (and its customer on first contact) and runs the rules for

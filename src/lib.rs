@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod cmd;
+pub mod compiled;
 pub mod customers;
 pub mod error;
 pub mod git;

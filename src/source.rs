@@ -18,6 +18,16 @@ pub struct Source {
     line_starts: std::sync::OnceLock<Vec<usize>>,
 }
 
+/// A hash of a configuration file's bytes, to tell whether a compiled configuration
+/// (`.desk/cache/config.bin`) was made from it. Stable for one desk binary, which is all
+/// that file is kept for.
+pub fn hash(bytes: &[u8]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    bytes.hash(&mut h);
+    h.finish()
+}
+
 impl Source {
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
         Source {

@@ -34,7 +34,9 @@ pub fn words(text: &str) -> Vec<String> {
 }
 
 /// A language whose word forms `contains` knows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Lang {
     Danish,
     Dutch,

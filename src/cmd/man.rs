@@ -261,7 +261,7 @@ pub const ENVIRONMENT: [(&str, &str); 13] = [
     ("HOME", "Where ~/ typed after -C leads while completing."),
     (
         "DESK_CACHE_TRACE",
-        "When set, a listing says on stderr whether it took the listing cache's shortcut (quick) or looked at every ticket file (full, and why), and tick how many tickets it judged, how many its due index knew to be quiet, and how many were due.",
+        "When set, a listing says on stderr whether it took the listing cache's shortcut (quick) or looked at every ticket file (full, and why), tick how many tickets it judged, how many its due index knew to be quiet, and how many were due, and every command whether it used the compiled configuration in .desk/cache/config.bin or read desk.toml and rules.toml (and why).",
     ),
     (
         "DESK_EVENT, DESK_TICKET, DESK_SCRIPT",

@@ -16,7 +16,9 @@ use crate::source::{Reader, Source, key_span};
 use crate::text::{DEFAULT_LANGUAGES, Lang};
 use crate::time::calendar::{self, Calendar, DAY_KEYS, Interval};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum Category {
     New,
     Open,
@@ -52,9 +54,10 @@ impl Category {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Helpdesk {
     pub name: String,
+    #[serde(with = "crate::time::tz_name")]
     pub timezone: Tz,
     pub address: Option<String>,
     /// The one clone (by host name) that delivers the outbox when several clones share
@@ -102,7 +105,7 @@ pub fn parse_size(s: &str) -> std::result::Result<u64, String> {
     Ok(bytes as u64)
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Department {
     pub id: String,
     pub name: String,
@@ -111,7 +114,7 @@ pub struct Department {
     pub signature: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Agent {
     pub id: String,
     pub name: String,
@@ -120,13 +123,13 @@ pub struct Agent {
     pub away: bool,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Status {
     pub id: String,
     pub category: Category,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct TicketType {
     pub id: String,
     pub name: String,
@@ -165,13 +168,13 @@ impl TicketType {
 }
 
 /// A name with an optional display form: shops and customer groups.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Named {
     pub id: String,
     pub name: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Settings {
     pub helpdesk: Helpdesk,
     pub departments: Vec<Department>,

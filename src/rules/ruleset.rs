@@ -19,14 +19,14 @@ use crate::time::Duration;
 /// Events a rule can listen for, and `tick` for time rules.
 pub use crate::model::event::ALL as EVENTS;
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum AssignHow {
     Agent(String),
     RoundRobin,
     LeastLoaded,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum NotifyTarget {
     Assignee,
     Department,
@@ -47,13 +47,13 @@ impl NotifyTarget {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum SnoozeFor {
     Duration(Duration),
     Until(chrono::DateTime<chrono::Utc>),
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Action {
     Set {
         field: String,
@@ -105,7 +105,7 @@ impl Action {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Rule {
     pub name: String,
     pub on: Vec<String>,
@@ -126,7 +126,7 @@ impl Rule {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct SlaPolicy {
     pub name: String,
     pub condition: Option<Condition>,
@@ -137,7 +137,7 @@ pub struct SlaPolicy {
     pub warn_before: Option<Duration>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Schedule {
     pub name: String,
     pub every: String,
@@ -145,7 +145,7 @@ pub struct Schedule {
     pub ticket: Vec<(String, ScheduleValue)>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub enum ScheduleValue {
     Text(String),
     List(Vec<String>),
@@ -153,7 +153,7 @@ pub enum ScheduleValue {
 
 /// A `[[macro]]`: what an agent applies to tickets by hand (`desk macro NAME ID...`),
 /// in the rules' vocabulary, and a template sent as the agent's own public reply.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Macro {
     pub name: String,
     pub actions: Vec<Action>,
@@ -174,7 +174,7 @@ impl Macro {
     }
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct RuleSet {
     /// The rules that run, in file order.
     pub rules: Vec<Rule>,
@@ -196,6 +196,11 @@ impl RuleSet {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(RuleSet::default()),
             Err(e) => return Err(Error::io(&path, e)),
         };
+        RuleSet::from_text(root, text, settings)
+    }
+
+    /// Reads rules.toml's `text` and the templates it names, checked against `settings`.
+    pub fn from_text(root: &Path, text: String, settings: &Settings) -> Result<RuleSet> {
         let source = Source::new("rules.toml", text);
         let mut templates = Templates::new(root);
         let mut set = RuleSet::parse(&source, settings, &mut templates).map_err(Error::Config)?;

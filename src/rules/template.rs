@@ -15,17 +15,22 @@ use crate::model::ticket::SUMMARY_FIELDS as TICKET_KEYS;
 use crate::rules::condition::{Facts, Field};
 use crate::source::{Reader, Source};
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Template {
     pub subject: String,
     pub body: String,
 }
 
 /// The templates rules name, loaded once.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Templates {
+    /// Set again from the helpdesk's root when read from a compiled configuration: the
+    /// helpdesk may have moved.
+    #[serde(skip)]
     dir: PathBuf,
     pub loaded: BTreeMap<String, Template>,
+    /// A hash of each template file as read, which a compiled configuration is valid for.
+    pub read: BTreeMap<String, u64>,
 }
 
 const AGENT_KEYS: [&str; 3] = ["id", "name", "email"];
@@ -160,7 +165,24 @@ impl Templates {
         Templates {
             dir: root.join("templates"),
             loaded: BTreeMap::new(),
+            read: BTreeMap::new(),
         }
+    }
+
+    /// The same templates, for the helpdesk at `root`.
+    pub fn moved_to(self, root: &Path) -> Templates {
+        Templates {
+            dir: root.join("templates"),
+            ..self
+        }
+    }
+
+    /// Whether every template read is unchanged on disk, by its hash.
+    pub fn unchanged(&self) -> bool {
+        self.read.iter().all(|(n, hash)| {
+            std::fs::read(self.dir.join(format!("{n}.txt")))
+                .is_ok_and(|text| crate::source::hash(&text) == *hash)
+        })
     }
 
     pub fn get(&self, name: &str) -> Option<&Template> {
@@ -251,12 +273,14 @@ impl Templates {
     }
 
     /// Reads and parses `templates/NAME.txt`.
-    fn read(&self, n: &str) -> Result<Template, Unread> {
+    fn read(&mut self, n: &str) -> Result<Template, Unread> {
         let path = self.dir.join(format!("{n}.txt"));
         let text = match std::fs::read_to_string(&path) {
             Ok(t) if is_name(n) => t,
             _ => return Err(Unread::Missing),
         };
+        self.read
+            .insert(n.to_string(), crate::source::hash(text.as_bytes()));
         parse(&Source::new(format!("templates/{n}.txt"), text)).map_err(Unread::Broken)
     }
 }

@@ -4,27 +4,19 @@
 //! any mistake in desk.toml, one in a view stops the commands that change tickets.
 
 use std::collections::HashMap;
-use std::path::Path;
 
-use crate::error::{Error, Result};
 use crate::model::Settings;
 use crate::rules::condition::{self, Condition};
 use crate::source::{Reader, Source};
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct View {
     pub id: String,
     pub name: String,
     pub condition: Condition,
 }
 
-/// The views of the helpdesk at `root`, checked against its settings.
-pub fn load(root: &Path, settings: &Settings) -> Result<Vec<View>> {
-    let path = root.join("desk.toml");
-    let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-    parse(&Source::new("desk.toml", text), settings).map_err(Error::Config)
-}
-
+/// The `[[view]]`s of desk.toml, checked against its settings.
 pub fn parse(
     source: &Source,
     settings: &Settings,

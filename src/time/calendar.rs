@@ -9,15 +9,18 @@ use chrono::NaiveDate;
 use chrono_tz::Tz;
 
 /// Opening interval within a day, in minutes from local midnight; `end` may be 1440 (`24:00`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct Interval {
     pub start: u16,
     pub end: u16,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Calendar {
     pub id: String,
+    #[serde(with = "crate::time::tz_name")]
     pub timezone: Tz,
     /// Monday first, as chrono's `Weekday::num_days_from_monday`.
     pub week: [Vec<Interval>; 7],

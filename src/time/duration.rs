@@ -12,7 +12,7 @@ use std::fmt;
 /// week (5 in a Monday–Friday calendar), each landing at the same business time of
 /// day; see [`Calendar::add_duration`](crate::time::calendar::Calendar::add_duration).
 /// Equality and order look at `seconds` only, so `1d` equals `24h`.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 pub struct Duration {
     pub seconds: i64,
     weeks: i64,

@@ -15,7 +15,7 @@ pub enum Context {
     Tick,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Field {
     Id,
     Subject,
@@ -58,7 +58,7 @@ pub enum Field {
     ChangeTo(String),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Since {
     Created,
     Updated,

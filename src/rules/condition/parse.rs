@@ -15,7 +15,7 @@ use crate::model::settings::Settings;
 use crate::source::{Reader, Value};
 use crate::time::Duration;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub enum Condition {
     All(Vec<Condition>),
     Any(Vec<Condition>),
@@ -23,7 +23,7 @@ pub enum Condition {
     Test(Test),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Test {
     pub field: Field,
     pub op: Op,
@@ -32,7 +32,7 @@ pub struct Test {
     pub field_name: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Op {
     Is,
     IsNot,
@@ -184,8 +184,23 @@ impl Pattern {
     }
 }
 
+/// A pattern is kept by its text in a compiled configuration, and compiled again when
+/// read (once per process, as `Pattern::new` does).
+impl serde::Serialize for Pattern {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.text)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Pattern {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Pattern, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Pattern::new(&text).map_err(serde::de::Error::custom)
+    }
+}
+
 /// A test's value, prepared at load time for the operator.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub enum Operand {
     None,
     /// One or more strings (`is`, `in`, `starts_with`, list membership...).
