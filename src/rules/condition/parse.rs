@@ -126,53 +126,29 @@ impl Op {
 #[derive(Debug, Clone)]
 pub struct Pattern {
     text: std::sync::Arc<str>,
-    re: regex_automata::meta::Regex,
+    /// Compiled when made; when read from a compiled configuration, compiled on first
+    /// use: most of a command's rules never test their patterns, and compiling them all
+    /// was half of reading the compiled form.
+    re: std::sync::Arc<std::sync::OnceLock<Option<regex_automata::meta::Regex>>>,
 }
 
 impl Pattern {
-    /// Compiles `text` with the `regex` crate's syntax and limits, once per process:
-    /// rules files repeat a pattern in pairs of rules (a Nordic and an English variant)
-    /// and every command reads the rules. Without a prefilter, which took two thirds of
-    /// the time to compile, and a rule's test runs on one field of one ticket, where a
-    /// prefilter saves nothing.
+    /// Compiles `text` with the `regex` crate's syntax and limits.
     pub fn new(text: &str) -> Result<Pattern, String> {
-        type Memo = std::collections::HashMap<String, Pattern>;
-        static MEMO: std::sync::Mutex<Option<Memo>> = std::sync::Mutex::new(None);
-        let mut memo = MEMO
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let memo = memo.get_or_insert_with(Memo::new);
-        if let Some(p) = memo.get(text) {
-            return Ok(p.clone());
-        }
-        let re = regex_automata::meta::Builder::new()
-            .configure(
-                regex_automata::meta::Config::new()
-                    .auto_prefilter(false)
-                    .nfa_size_limit(Some(1 << 20)),
-            )
-            .build(text)
-            .map_err(|e| match (e.syntax_error(), e.size_limit()) {
-                // The last line of the syntax error says what is wrong; the ones above
-                // draw the pattern, which the message's position already points at.
-                (Some(e), _) => e
-                    .to_string()
-                    .lines()
-                    .last()
-                    .unwrap_or("")
-                    .trim_start_matches("error: ")
-                    .to_string(),
-                (None, Some(limit)) => {
-                    format!("the compiled pattern is larger than the limit of {limit} bytes")
-                }
-                (None, None) => e.to_string(),
-            })?;
-        let p = Pattern {
+        let re = compile(text)?;
+        Ok(Pattern {
             text: text.into(),
-            re,
-        };
-        memo.insert(text.to_string(), p.clone());
-        Ok(p)
+            re: std::sync::Arc::new(std::sync::OnceLock::from(Some(re))),
+        })
+    }
+
+    /// A pattern `Pattern::new` accepted before, by the same binary: compiled when
+    /// first used.
+    fn checked_before(text: &str) -> Pattern {
+        Pattern {
+            text: text.into(),
+            re: std::sync::Arc::new(std::sync::OnceLock::new()),
+        }
     }
 
     pub fn as_str(&self) -> &str {
@@ -180,12 +156,57 @@ impl Pattern {
     }
 
     pub fn is_match(&self, haystack: &str) -> bool {
-        self.re.is_match(haystack)
+        // It compiled when it was checked, so it compiles now; were it not to, it
+        // matches nothing rather than stopping the command.
+        self.re
+            .get_or_init(|| compile(&self.text).ok())
+            .as_ref()
+            .is_some_and(|re| re.is_match(haystack))
     }
 }
 
+/// Compiles a pattern once per process: rules files repeat a pattern in pairs of rules
+/// (a Nordic and an English variant) and every command reads the rules. Without a
+/// prefilter, which took two thirds of the time to compile, and a rule's test runs on
+/// one field of one ticket, where a prefilter saves nothing.
+fn compile(text: &str) -> Result<regex_automata::meta::Regex, String> {
+    type Memo = std::collections::HashMap<String, regex_automata::meta::Regex>;
+    static MEMO: std::sync::Mutex<Option<Memo>> = std::sync::Mutex::new(None);
+    let mut memo = MEMO
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let memo = memo.get_or_insert_with(Memo::new);
+    if let Some(re) = memo.get(text) {
+        return Ok(re.clone());
+    }
+    let re = regex_automata::meta::Builder::new()
+        .configure(
+            regex_automata::meta::Config::new()
+                .auto_prefilter(false)
+                .nfa_size_limit(Some(1 << 20)),
+        )
+        .build(text)
+        .map_err(|e| match (e.syntax_error(), e.size_limit()) {
+            // The last line of the syntax error says what is wrong; the ones above
+            // draw the pattern, which the message's position already points at.
+            (Some(e), _) => e
+                .to_string()
+                .lines()
+                .last()
+                .unwrap_or("")
+                .trim_start_matches("error: ")
+                .to_string(),
+            (None, Some(limit)) => {
+                format!("the compiled pattern is larger than the limit of {limit} bytes")
+            }
+            (None, None) => e.to_string(),
+        })?;
+    memo.insert(text.to_string(), re.clone());
+    Ok(re)
+}
+
 /// A pattern is kept by its text in a compiled configuration, and compiled again when
-/// read (once per process, as `Pattern::new` does).
+/// first used.
 impl serde::Serialize for Pattern {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&self.text)
@@ -195,7 +216,7 @@ impl serde::Serialize for Pattern {
 impl<'de> serde::Deserialize<'de> for Pattern {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Pattern, D::Error> {
         let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        Pattern::new(&text).map_err(serde::de::Error::custom)
+        Ok(Pattern::checked_before(&text))
     }
 }
 
