@@ -4,12 +4,10 @@
 //! its own process group (all of it killed at the timeout, or when the script exits),
 //! standard output capped and standard error kept, shortened, for the history.
 
-use std::io::{Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 pub use crate::model::script::{DEFAULT_TIMEOUT, check_name};
@@ -136,58 +134,11 @@ pub fn run(
         Some((w, _)) => rustix::process::Pid::from_child(w),
         None => rustix::process::Pid::from_child(&child),
     };
-
-    let stdin = child.stdin.take();
-    let input = input.to_vec();
-    std::thread::spawn(move || {
-        if let Some(mut s) = stdin {
-            // A script that does not read its input closes the pipe: not an error.
-            let _ = s.write_all(&input);
-        }
-    });
-    let kill_group = move || {
+    let kill_group = || {
         let _ = rustix::process::kill_process_group(pgid, rustix::process::Signal::KILL);
     };
-    let (out_tx, out_rx) = mpsc::channel();
-    let stdout = child.stdout.take();
-    std::thread::spawn(move || {
-        let (buf, over) = stdout.map_or((Vec::new(), false), |s| read_capped(s, MAX_OUTPUT));
-        if over {
-            // Stopped at once: a script must not fill memory or disk.
-            kill_group();
-        }
-        let _ = out_tx.send((buf, over));
-    });
-    let (err_tx, err_rx) = mpsc::channel();
-    let stderr = child.stderr.take();
-    std::thread::spawn(move || {
-        let kept = stderr.map_or_else(Vec::new, |mut s| {
-            let (kept, over) = read_capped(&mut s, MAX_STDERR * 4);
-            if over {
-                // The rest is read and dropped, so the script never blocks on it.
-                let _ = std::io::copy(&mut s, &mut std::io::sink());
-            }
-            kept
-        });
-        let _ = err_tx.send(kept);
-    });
-    // The wait happens on its own thread, so the timeout is a plain channel timeout.
-    let (done_tx, done_rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = done_tx.send(child.wait());
-    });
-    let status = match done_rx.recv_timeout(timeout) {
-        Ok(Ok(st)) => Some(st),
-        Ok(Err(_)) | Err(mpsc::RecvTimeoutError::Disconnected) => {
-            kill_group();
-            None
-        }
-        Err(mpsc::RecvTimeoutError::Timeout) => {
-            kill_group();
-            let _ = done_rx.recv_timeout(Duration::from_secs(1));
-            None
-        }
-    };
+    let io = Pipes::of(&mut child, input);
+    let (status, io) = io.run(&mut child, started + timeout, &kill_group);
     // Whatever it left running goes too: nothing outlives a script's run.
     kill_group();
     if let Some((mut w, pipe)) = watchdog {
@@ -195,13 +146,8 @@ pub fn run(
         drop(pipe);
         let _ = w.wait();
     }
-    let (stdout, oversize) = out_rx
-        .recv_timeout(Duration::from_secs(1))
-        .unwrap_or((Vec::new(), false));
-    let stderr = err_rx
-        .recv_timeout(Duration::from_secs(1))
-        .map(|b| shorten(&String::from_utf8_lossy(&b)))
-        .unwrap_or_default();
+    let (stdout, oversize) = (io.stdout.buf, io.stdout.over);
+    let stderr = shorten(&String::from_utf8_lossy(&io.stderr.buf));
     let elapsed = started.elapsed();
     let failed = |reason: String| Failed {
         reason,
@@ -248,20 +194,189 @@ fn watchdog() -> Option<(std::process::Child, std::io::PipeWriter)> {
     Some((child, write))
 }
 
-/// Reads to the end, or until more than `limit` bytes came (then `true`, with what
-/// fitted).
-fn read_capped(mut r: impl Read, limit: usize) -> (Vec<u8>, bool) {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 64 * 1024];
-    loop {
-        match r.read(&mut chunk) {
-            Ok(0) | Err(_) => return (buf, false),
-            Ok(n) if buf.len() + n > limit => {
-                buf.extend_from_slice(&chunk[..limit - buf.len()]);
-                return (buf, true);
-            }
-            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+/// What is read from one of the script's outputs, up to `limit` bytes.
+struct Output {
+    pipe: Option<std::os::fd::OwnedFd>,
+    buf: Vec<u8>,
+    limit: usize,
+    /// More than `limit` bytes came.
+    over: bool,
+}
+
+impl Output {
+    fn of(pipe: Option<impl Into<std::os::fd::OwnedFd>>, limit: usize) -> Output {
+        Output {
+            pipe: pipe
+                .map(Into::into)
+                .filter(|p| rustix::io::ioctl_fionbio(p, true).is_ok()),
+            buf: Vec::new(),
+            limit,
+            over: false,
         }
+    }
+
+    /// Reads what is there; the pipe is closed at its end, or at an error.
+    fn read(&mut self) {
+        let Some(pipe) = &self.pipe else { return };
+        let mut chunk = [0u8; 64 * 1024];
+        loop {
+            match rustix::io::read(pipe, &mut chunk) {
+                Ok(0) => break,
+                Ok(n) => {
+                    let room = self.limit.saturating_sub(self.buf.len());
+                    self.buf.extend_from_slice(&chunk[..n.min(room)]);
+                    self.over |= n > room;
+                }
+                Err(rustix::io::Errno::AGAIN) => return,
+                Err(rustix::io::Errno::INTR) => {}
+                Err(_) => break,
+            }
+        }
+        self.pipe = None;
+    }
+}
+
+/// The script's standard input, output and error, served from one thread.
+struct Pipes {
+    stdin: Option<std::os::fd::OwnedFd>,
+    input: Vec<u8>,
+    written: usize,
+    stdout: Output,
+    stderr: Output,
+}
+
+impl Pipes {
+    fn of(child: &mut std::process::Child, input: &[u8]) -> Pipes {
+        Pipes {
+            stdin: child
+                .stdin
+                .take()
+                .map(std::os::fd::OwnedFd::from)
+                .filter(|p| rustix::io::ioctl_fionbio(p, true).is_ok()),
+            input: input.to_vec(),
+            written: 0,
+            stdout: Output::of(child.stdout.take(), MAX_OUTPUT),
+            // The rest is read and dropped, so the script never blocks on it.
+            stderr: Output::of(child.stderr.take(), MAX_STDERR * 4),
+        }
+    }
+
+    /// Writes what the pipe takes; closes it when all is written or the script stopped
+    /// reading (which is not an error).
+    fn write(&mut self) {
+        let Some(pipe) = &self.stdin else { return };
+        while self.written < self.input.len() {
+            match rustix::io::write(pipe, &self.input[self.written..]) {
+                Ok(n) => self.written += n,
+                Err(rustix::io::Errno::AGAIN) => return,
+                Err(rustix::io::Errno::INTR) => {}
+                Err(_) => break,
+            }
+        }
+        self.stdin = None;
+    }
+
+    /// Feeds the script and reads it until it exits and its outputs close, or the
+    /// deadline. The group is killed at the deadline, when the output grows past its
+    /// limit, and once the script has exited (what it started may hold the pipes open);
+    /// after that, the pipes get a second to close. `None` as the status: timed out, or
+    /// it could not be waited for.
+    fn run(
+        mut self,
+        child: &mut std::process::Child,
+        deadline: Instant,
+        kill_group: &dyn Fn(),
+    ) -> (Option<std::process::ExitStatus>, Pipes) {
+        use rustix::event::{PollFd, PollFlags};
+        // Its exit is seen by a pidfd where the kernel has them (5.3), else by asking
+        // every few milliseconds.
+        let pidfd = rustix::process::pidfd_open(
+            rustix::process::Pid::from_child(child),
+            rustix::process::PidfdFlags::empty(),
+        )
+        .ok();
+        let mut status = None;
+        let mut ended = false;
+        let mut deadline = deadline;
+        self.write();
+        loop {
+            if status.is_none() && !ended {
+                match child.try_wait() {
+                    Ok(Some(st)) => {
+                        status = Some(st);
+                        kill_group();
+                        deadline = deadline.min(Instant::now() + Duration::from_secs(1));
+                    }
+                    Ok(None) => {}
+                    Err(_) => ended = true,
+                }
+            }
+            if self.stdout.over {
+                kill_group();
+            }
+            let open = self.stdout.pipe.is_some() || self.stderr.pipe.is_some();
+            if (status.is_some() || ended) && !open {
+                break;
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                if status.is_none() && !ended {
+                    kill_group();
+                    // Reaped, so no zombie stays; the status of a killed script is no
+                    // success.
+                    let _ = child.wait();
+                }
+                break;
+            }
+            let mut fds = Vec::with_capacity(4);
+            let mut who = Vec::with_capacity(4);
+            if let Some(p) = &self.stdin {
+                fds.push(PollFd::new(p, PollFlags::OUT));
+                who.push(0);
+            }
+            if let Some(p) = &self.stdout.pipe {
+                fds.push(PollFd::new(p, PollFlags::IN));
+                who.push(1);
+            }
+            if let Some(p) = &self.stderr.pipe {
+                fds.push(PollFd::new(p, PollFlags::IN));
+                who.push(2);
+            }
+            let mut wait = deadline - now;
+            match (&pidfd, status.is_none() && !ended) {
+                (Some(fd), true) => {
+                    fds.push(PollFd::new(fd, PollFlags::IN));
+                    who.push(3);
+                }
+                (None, true) => wait = wait.min(Duration::from_millis(5)),
+                _ => {}
+            }
+            let timeout = rustix::event::Timespec::try_from(wait).ok();
+            if let Err(e) = rustix::event::poll(&mut fds, timeout.as_ref())
+                && e != rustix::io::Errno::INTR
+            {
+                // Nothing more can be heard from it: it is stopped, as at its timeout.
+                kill_group();
+                let _ = child.wait();
+                return (None, self);
+            }
+            let ready: Vec<usize> = fds
+                .iter()
+                .zip(&who)
+                .filter(|(f, _)| !f.revents().is_empty())
+                .map(|(_, w)| *w)
+                .collect();
+            drop(fds);
+            for w in ready {
+                match w {
+                    0 => self.write(),
+                    1 => self.stdout.read(),
+                    2 => self.stderr.read(),
+                    _ => {}
+                }
+            }
+        }
+        (status, self)
     }
 }
 

@@ -234,6 +234,69 @@ fn slow_output_within_the_timeout_is_fine() {
     assert_eq!(d.ticket(&id)["tags"], serde_json::json!(["slow"]));
 }
 
+/// desk feeds the script, reads its output and its standard error from one thread: a
+/// script that reads none of a large ticket, one that floods standard error, and one
+/// that leaves a child holding its output open are each done with at once.
+#[test]
+fn a_script_that_ignores_its_input_floods_stderr_or_leaves_a_child_is_done_with() {
+    // The ticket's JSON, a quarter of a megabyte, is more than a pipe holds.
+    let big = "Hvor er pakken? ".repeat(16_000);
+    for (script, tag) in [
+        ("#!/bin/sh\necho '[{\"add_tags\": [\"deaf\"]}]'\n", "deaf"),
+        (
+            "#!/bin/sh\nhead -c 300000 /dev/zero | tr '\\0' e >&2\ncat > /dev/null\necho '[{\"add_tags\": [\"loud\"]}]'\n",
+            "loud",
+        ),
+        (
+            "#!/bin/sh\n(sleep 300; touch child-survived) &\necho $! > child.pid\necho '[{\"add_tags\": [\"parent\"]}]'\n",
+            "parent",
+        ),
+    ] {
+        let d = desk_with("crm", Some(script), "20s");
+        let started = Instant::now();
+        let out = d.run_stdin(
+            [
+                "new",
+                "-s",
+                "Ordre 55412",
+                "-m",
+                "-",
+                "--from",
+                "kari@example.no",
+            ],
+            &big,
+        );
+        let took = started.elapsed();
+        assert_eq!(out.code, 0, "{out}");
+        assert!(took < Duration::from_secs(3), "{tag}: {took:?}");
+        let id = out.stdout.trim();
+        assert_eq!(d.ticket(id)["tags"], serde_json::json!([tag]), "{tag}");
+        if tag == "loud" {
+            // Standard error is kept, shortened, with the script's entry.
+            let t = d.ticket(id);
+            let entry = t["history"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|h| h["actor"] == "script:crm")
+                .unwrap()
+                .clone();
+            let note = entry["note"].as_str().unwrap_or_default();
+            assert!(note.len() < 4000, "{}", note.len());
+        }
+        if tag == "parent" {
+            let pid = d.read("child.pid").trim().to_string();
+            std::thread::sleep(Duration::from_millis(100));
+            let state = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            let alive = state
+                .split(") ")
+                .nth(1)
+                .is_some_and(|rest| !rest.starts_with('Z') && !rest.starts_with('X'));
+            assert!(!alive, "the script's child still runs: {state}");
+        }
+    }
+}
+
 #[test]
 fn a_script_that_is_not_executable_or_leads_outside_is_refused() {
     // Not executable.
