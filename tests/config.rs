@@ -70,23 +70,13 @@ impl RawTicket for Desk {
 
 /// Runs desk with the cache trace on: where the configuration came from, and stdout.
 fn config_trace(d: &Desk, args: &[&str]) -> (Vec<String>, String) {
-    let out = d
-        .cmd()
-        .env("DESK_CACHE_TRACE", "1")
-        .args(args)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
+    let (stdout, stderr) = d.traced(args);
     let lines = stderr
         .lines()
         .filter_map(|l| l.strip_prefix("desk: config: "))
         .map(str::to_string)
         .collect();
-    (
-        lines,
-        String::from_utf8_lossy(&out.stdout).trim().to_string(),
-    )
+    (lines, stdout.trim().to_string())
 }
 
 /// Rewrites a file with new bytes of the same length and puts its modification time

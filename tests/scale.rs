@@ -281,14 +281,7 @@ fn way(d: &Desk, args: &[&str]) -> (String, Vec<String>) {
 /// Runs a command that must succeed with `DESK_CACHE_TRACE` set: the trace lines
 /// (without their `desk: listing cache: `), stdout, and the rest of stderr.
 fn traced(d: &Desk, args: &[&str]) -> (Vec<String>, String, String) {
-    let out = d
-        .cmd()
-        .env("DESK_CACHE_TRACE", "1")
-        .args(args)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
+    let (stdout, stderr) = d.traced(args);
     let mut traces = Vec::new();
     let mut rest = String::new();
     // Where the configuration came from is traced too, and tested in `config`.
@@ -301,7 +294,6 @@ fn traced(d: &Desk, args: &[&str]) -> (Vec<String>, String, String) {
             }
         }
     }
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     (traces, stdout, rest)
 }
 

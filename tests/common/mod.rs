@@ -142,6 +142,19 @@ impl Desk {
         c
     }
 
+    /// Runs a command that must succeed with `DESK_CACHE_TRACE` set: stdout and stderr.
+    pub fn traced(&self, args: &[&str]) -> (String, String) {
+        let out = self
+            .cmd()
+            .env("DESK_CACHE_TRACE", "1")
+            .args(args)
+            .output()
+            .expect("run desk");
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{stderr}");
+        (String::from_utf8_lossy(&out.stdout).into_owned(), stderr)
+    }
+
     pub fn run<I, S>(&self, args: I) -> Output
     where
         I: IntoIterator<Item = S>,
