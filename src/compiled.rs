@@ -71,6 +71,17 @@ fn trace(what: &str) {
     }
 }
 
+/// The compiled form in `file`, if it was made under `header`; else why not.
+fn read(file: &Path, header: Header) -> std::result::Result<Body, &'static str> {
+    let bytes = std::fs::read(file).map_err(|_| "no compiled form yet")?;
+    let unreadable = "the compiled form cannot be read";
+    let (found, rest) = postcard::take_from_bytes::<Header>(&bytes).map_err(|_| unreadable)?;
+    if found != header {
+        return Err("the compiled form is of another desk.toml or desk binary");
+    }
+    postcard::from_bytes::<Body>(rest).map_err(|_| unreadable)
+}
+
 impl Compiled {
     /// desk.toml's settings and views, for the helpdesk at `root` with local state in
     /// `local` (`.desk/`).
@@ -86,25 +97,17 @@ impl Compiled {
                 exe,
                 desk: hash(text.as_bytes()),
             });
-        let compiled = header.and_then(|h| {
-            let bytes = std::fs::read(&file).ok()?;
-            let (found, rest) = postcard::take_from_bytes::<Header>(&bytes).ok()?;
-            if found != h {
-                trace("read desk.toml (the compiled form is of another desk.toml or desk binary)");
-                return None;
-            }
-            let body = postcard::from_bytes::<Body>(rest).ok();
-            if body.is_none() {
-                trace("read desk.toml (the compiled form cannot be read)");
-            }
-            body
-        });
+        let compiled = match header {
+            Some(h) => read(&file, h),
+            None => Err("this desk binary cannot be identified"),
+        };
         let (settings, views, rules) = match compiled {
-            Some(b) => {
+            Ok(b) => {
                 trace("desk.toml compiled");
                 (b.settings, b.views, b.rules)
             }
-            None => {
+            Err(why) => {
+                trace(&format!("read desk.toml ({why})"));
                 // Settings and views come from one parse of the file.
                 let source = Source::new("desk.toml", text);
                 let settings = Settings::parse(&source).map_err(Error::Config)?;
