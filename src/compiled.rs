@@ -175,9 +175,11 @@ impl Compiled {
         if postcard::to_io(&body, &mut bytes).is_err() {
             return;
         }
-        if let Some(dir) = self.file.parent() {
-            let _ = std::fs::create_dir_all(dir);
+        // Its folder is made as the store makes its own: never through a symbolic link.
+        if let Some(dir) = self.file.parent()
+            && crate::store::atomic::ensure_dir(dir).is_ok()
+        {
+            let _ = crate::store::atomic::replace_unsynced(&self.file, &bytes);
         }
-        let _ = crate::store::atomic::replace_unsynced(&self.file, &bytes);
     }
 }
