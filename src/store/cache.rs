@@ -673,7 +673,6 @@ fn read_entry(
         None => fs::File::open(dir.join(name)).map_err(|e| e.to_string())?,
     };
     let mut bytes = Vec::with_capacity(if full { 16 * 1024 } else { HEAD_BYTES });
-    let wrong_name = |id: &str| format!("holds ticket `{id}`, not the one its name says");
     if !full {
         // The head only: most files listed light are never read further.
         (&mut file)
@@ -682,7 +681,7 @@ fn read_entry(
             .map_err(|e| e.to_string())?;
         if let Some(h) = read_head(&bytes) {
             if format!("{}.json", h.id) != name {
-                return Err(wrong_name(&h.id));
+                return Err(super::wrong_name(&h.id));
             }
             return Ok(Owned {
                 name: name.to_string(),
@@ -698,7 +697,7 @@ fn read_entry(
         String::from_utf8(bytes).map_err(|_| "stream did not contain valid UTF-8".to_string())?;
     let t = Ticket::from_json(&text)?;
     if format!("{}.json", t.id) != name {
-        return Err(wrong_name(&t.id));
+        return Err(super::wrong_name(&t.id));
     }
     let sum = Summary::of(&t);
     Ok(Owned {

@@ -232,7 +232,7 @@ impl Store {
         if t.id != id {
             return Err(Error::Corrupt {
                 path,
-                message: format!("holds ticket `{}`, not the one its name says", t.id),
+                message: wrong_name(&t.id),
             });
         }
         Ok(t)
@@ -509,4 +509,13 @@ impl Store {
             c.to_json().map_err(Error::invalid)?.as_bytes(),
         )
     }
+}
+
+/// What a ticket file holding another ticket is told: the ID it holds, written as read
+/// but on one line (a hand-edited or fuzzed file may hold any text there).
+pub(crate) fn wrong_name(id: &str) -> String {
+    format!(
+        "holds ticket `{}`, not the one its name says",
+        crate::error::one_line(id)
+    )
 }
