@@ -288,13 +288,7 @@ impl Pipes {
         kill_group: &dyn Fn(),
     ) -> (Option<std::process::ExitStatus>, Pipes) {
         use rustix::event::{PollFd, PollFlags};
-        // Its exit is seen by a pidfd where the kernel has them (5.3), else by asking
-        // every few milliseconds.
-        let pidfd = rustix::process::pidfd_open(
-            rustix::process::Pid::from_child(child),
-            rustix::process::PidfdFlags::empty(),
-        )
-        .ok();
+        let pidfd = pidfd_of(child);
         let mut status = None;
         let mut ended = false;
         let mut deadline = deadline;
@@ -380,6 +374,20 @@ impl Pipes {
     }
 }
 
+/// The script's pidfd, to see its exit: where the kernel has them (5.3), else the loop
+/// asks every few milliseconds.
+fn pidfd_of(child: &std::process::Child) -> Option<std::os::fd::OwnedFd> {
+    #[cfg(test)]
+    if tests::WITHOUT_PIDFD.with(std::cell::Cell::get) {
+        return None;
+    }
+    rustix::process::pidfd_open(
+        rustix::process::Pid::from_child(child),
+        rustix::process::PidfdFlags::empty(),
+    )
+    .ok()
+}
+
 /// Standard error for the history: trimmed, at most a couple of thousand characters.
 fn shorten(s: &str) -> String {
     let s = s.trim();
@@ -391,4 +399,48 @@ fn shorten(s: &str) -> String {
         cut -= 1;
     }
     format!("{}…", &s[..cut])
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+    use std::time::{Duration, Instant};
+
+    thread_local! {
+        /// Runs scripts as on a kernel without pidfds.
+        pub static WITHOUT_PIDFD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+
+    fn helpdesk_with(script: &str) -> tempfile::TempDir {
+        let root = tempfile::tempdir().expect("temp dir");
+        let dir = root.path().join("scripts");
+        std::fs::create_dir(&dir).expect("scripts/");
+        let path = dir.join("s");
+        std::fs::write(&path, script).expect("script");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        root
+    }
+
+    /// With a pidfd and without, a script's output is read whole, its exit seen at once
+    /// (not at the timeout), and its timeout kept.
+    #[test]
+    fn the_exit_is_seen_with_a_pidfd_and_without() {
+        for without in [false, true] {
+            WITHOUT_PIDFD.with(|c| c.set(without));
+            let root = helpdesk_with("#!/bin/sh\nsleep 0.2\ncat\necho ' out'\necho err >&2\n");
+            let started = Instant::now();
+            let ran = super::run(root.path(), "s", Duration::from_secs(20), &[], b"in")
+                .expect("the script runs");
+            assert!(started.elapsed() < Duration::from_secs(5), "{without}");
+            assert_eq!(ran.stdout, b"in out\n", "{without}");
+            assert_eq!(ran.stderr, "err", "{without}");
+
+            let root = helpdesk_with("#!/bin/sh\nsleep 30\n");
+            let started = Instant::now();
+            let failed = super::run(root.path(), "s", Duration::from_millis(300), &[], b"")
+                .expect_err("it times out");
+            assert!(failed.reason.starts_with("timed out"), "{}", failed.reason);
+            assert!(started.elapsed() < Duration::from_secs(5), "{without}");
+        }
+    }
 }
