@@ -302,7 +302,12 @@ impl Pipes {
                         deadline = deadline.min(Instant::now() + Duration::from_secs(1));
                     }
                     Ok(None) => {}
-                    Err(_) => ended = true,
+                    // It cannot be waited for (reaped elsewhere): stopped, as at its
+                    // timeout.
+                    Err(_) => {
+                        ended = true;
+                        kill_group();
+                    }
                 }
             }
             if self.stdout.over {
