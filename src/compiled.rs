@@ -47,7 +47,7 @@ struct BodyRef<'a> {
 }
 
 /// The rules, for the rules.toml whose bytes hash to `text` (the templates' hashes are
-/// in `set.templates`).
+/// in `set.templates.hashes`).
 #[derive(Clone, Serialize, Deserialize)]
 struct Rules {
     text: u64,

@@ -30,7 +30,7 @@ pub struct Templates {
     dir: PathBuf,
     pub loaded: BTreeMap<String, Template>,
     /// A hash of each template file as read, which a compiled configuration is valid for.
-    pub read: BTreeMap<String, u64>,
+    pub hashes: BTreeMap<String, u64>,
 }
 
 const AGENT_KEYS: [&str; 3] = ["id", "name", "email"];
@@ -165,7 +165,7 @@ impl Templates {
         Templates {
             dir: root.join("templates"),
             loaded: BTreeMap::new(),
-            read: BTreeMap::new(),
+            hashes: BTreeMap::new(),
         }
     }
 
@@ -179,7 +179,7 @@ impl Templates {
 
     /// Whether every template read is unchanged on disk, by its hash.
     pub fn unchanged(&self) -> bool {
-        self.read.iter().all(|(n, hash)| {
+        self.hashes.iter().all(|(n, hash)| {
             std::fs::read(self.dir.join(format!("{n}.txt")))
                 .is_ok_and(|text| crate::source::hash(&text) == *hash)
         })
@@ -279,7 +279,7 @@ impl Templates {
             Ok(t) if is_name(n) => t,
             _ => return Err(Unread::Missing),
         };
-        self.read
+        self.hashes
             .insert(n.to_string(), crate::source::hash(text.as_bytes()));
         parse(&Source::new(format!("templates/{n}.txt"), text)).map_err(Unread::Broken)
     }
