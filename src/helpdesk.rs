@@ -278,6 +278,7 @@ impl Helpdesk {
     /// `ticket.created`. Returns `None` as the ticket if a rule deleted it.
     pub fn create(&self, new: NewTicket) -> Result<Outcome> {
         let rules = self.rules()?;
+        rules.warm_patterns(&[ev::CREATED]);
         self.create_with(new, &rules, &Origin::default())
     }
 

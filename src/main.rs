@@ -3,6 +3,5 @@
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
-    desk::memory::tune();
     desk::cli::run()
 }

@@ -12,6 +12,9 @@ use std::time::{Duration, Instant};
 
 pub use crate::model::script::{DEFAULT_TIMEOUT, check_name};
 
+mod watchdog;
+use watchdog::Watchdog;
+
 /// The most a script may print on standard output.
 pub const MAX_OUTPUT: usize = 1024 * 1024;
 
@@ -114,24 +117,17 @@ pub fn run(
         .stderr(Stdio::piped());
     // A group of its own, so the timeout kills everything it started: the watchdog's,
     // made first, so that no moment exists when the script runs unwatched.
-    let watchdog = watchdog();
+    let watchdog = Watchdog::start();
     let group = watchdog
         .as_ref()
-        .and_then(|(w, _)| i32::try_from(w.id()).ok())
-        .unwrap_or(0);
+        .map_or(0, |w| w.group().as_raw_nonzero().get());
     cmd.process_group(group);
     let mut child = match cmd.spawn() {
         Ok(c) => c,
-        Err(e) => {
-            if let Some((mut w, pipe)) = watchdog {
-                drop(pipe);
-                let _ = w.wait();
-            }
-            return Err(fail(format!("cannot start scripts/{name}: {e}")));
-        }
+        Err(e) => return Err(fail(format!("cannot start scripts/{name}: {e}"))),
     };
     let pgid = match watchdog.as_ref() {
-        Some((w, _)) => rustix::process::Pid::from_child(w),
+        Some(w) => w.group(),
         None => rustix::process::Pid::from_child(&child),
     };
     let kill_group = || {
@@ -141,10 +137,9 @@ pub fn run(
     let (status, io) = io.run(&mut child, started + timeout, &kill_group);
     // Whatever it left running goes too: nothing outlives a script's run.
     kill_group();
-    if let Some((mut w, pipe)) = watchdog {
-        // Killed with the group; reaped, so no zombie stays.
-        drop(pipe);
-        let _ = w.wait();
+    // Killed with the group; reaped, so no zombie stays.
+    if let Some(w) = watchdog {
+        w.finish();
     }
     let (stdout, oversize) = (io.stdout.buf, io.stdout.over);
     let stderr = shorten(&String::from_utf8_lossy(&io.stderr.buf));
@@ -172,26 +167,6 @@ pub fn run(
             elapsed,
         }),
     }
-}
-
-/// A watchdog that leads the script's process group, for when desk itself dies (kill
-/// -9, a crash) while the script runs: it waits on a pipe whose only writer is this
-/// process; when the kernel closes it, it kills its group, the script and all it
-/// started with it. Nothing of the script outlives desk. `None` if it could not start:
-/// the script then leads its own group, still killed at its timeout.
-fn watchdog() -> Option<(std::process::Child, std::io::PipeWriter)> {
-    let (read, write) = std::io::pipe().ok()?;
-    let child = Command::new("/bin/sh")
-        .args(["-c", "read _x; kill -s KILL -- -$$"])
-        .env_clear()
-        .env("PATH", "/usr/bin:/bin")
-        .stdin(read)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .process_group(0)
-        .spawn()
-        .ok()?;
-    Some((child, write))
 }
 
 /// What is read from one of the script's outputs, up to `limit` bytes.

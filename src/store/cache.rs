@@ -1044,6 +1044,7 @@ fn scan_with_sink(
     sink: Sink<'_>,
     collecting: bool,
 ) -> Result<(Vec<Problem>, Vec<String>)> {
+    crate::memory::return_freed_at_once();
     let c = Cache { dir, path: cache };
     // Taken first: a change during the scan makes the saved stamp stale, never wrong.
     let dir_stamp = Stamp::of_path(dir);

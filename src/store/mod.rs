@@ -307,11 +307,12 @@ impl Store {
     pub fn next_id(&self, now: DateTime<Utc>) -> Result<String> {
         let mut state = self.id_state();
         let id = self.free_id(&mut state, now)?;
-        // The sequence needs no flush: after a crash, an ID already taken is skipped
-        // because its file exists.
+        // The sequence needs no flush, and is written in place: after a crash, an ID
+        // already taken is skipped because its file exists, and a torn file is read as
+        // none (a new identity for this clone).
         let bytes = serde_json::to_vec(&state)
             .map_err(|e| Error::invalid(format!("{}: {e}", self.ids_path().display())))?;
-        atomic::replace_unsynced(&self.ids_path(), &bytes)?;
+        atomic::overwrite_unsynced(&self.ids_path(), &bytes)?;
         Ok(id)
     }
 

@@ -23,6 +23,21 @@ pub enum Condition {
     Test(Test),
 }
 
+impl Condition {
+    /// Its `matches` patterns, in the order they are tested, added to `out`.
+    pub fn patterns(&self, out: &mut Vec<Pattern>) {
+        match self {
+            Condition::All(cs) | Condition::Any(cs) => cs.iter().for_each(|c| c.patterns(out)),
+            Condition::Not(c) => c.patterns(out),
+            Condition::Test(t) => {
+                if let Operand::Regex(p) = &t.value {
+                    out.push(p.clone());
+                }
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Test {
     pub field: Field,
@@ -155,6 +170,15 @@ impl Pattern {
         &self.text
     }
 
+    /// Compiles it now if it was not yet, so that a later test does not wait for it.
+    pub fn warm(&self) {
+        self.re.get_or_init(|| compile(&self.text).ok());
+    }
+
+    pub fn is_compiled(&self) -> bool {
+        self.re.get().is_some()
+    }
+
     pub fn is_match(&self, haystack: &str) -> bool {
         // It compiled when it was checked, so it compiles now; were it not to, it
         // matches nothing rather than stopping the command.
@@ -166,9 +190,11 @@ impl Pattern {
 }
 
 /// Compiles a pattern once per process: rules files repeat a pattern in pairs of rules
-/// (a Nordic and an English variant) and every command reads the rules. Without a
-/// prefilter, which took two thirds of the time to compile, and a rule's test runs on
-/// one field of one ticket, where a prefilter saves nothing.
+/// (a Nordic and an English variant) and every command reads the rules. A test only asks
+/// whether a field matches, so only what answers that is built: no prefilter (two thirds
+/// of the time to compile, and a rule's test runs on one field of one ticket, where it
+/// saves nothing), no capture groups, and no full DFA beside the lazy one (the shop's
+/// `customer.domain` pattern: 140 to 40 µs).
 fn compile(text: &str) -> Result<regex_automata::meta::Regex, String> {
     type Memo = std::collections::HashMap<String, regex_automata::meta::Regex>;
     static MEMO: std::sync::Mutex<Option<Memo>> = std::sync::Mutex::new(None);
@@ -183,6 +209,8 @@ fn compile(text: &str) -> Result<regex_automata::meta::Regex, String> {
         .configure(
             regex_automata::meta::Config::new()
                 .auto_prefilter(false)
+                .which_captures(regex_automata::nfa::thompson::WhichCaptures::None)
+                .dfa(false)
                 .nfa_size_limit(Some(1 << 20)),
         )
         .build(text)
