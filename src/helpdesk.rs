@@ -278,7 +278,6 @@ impl Helpdesk {
     /// `ticket.created`. Returns `None` as the ticket if a rule deleted it.
     pub fn create(&self, new: NewTicket) -> Result<Outcome> {
         let rules = self.rules()?;
-        rules.warm_patterns(&[ev::CREATED]);
         self.create_with(new, &rules, &Origin::default())
     }
 
@@ -1063,7 +1062,19 @@ impl Assigner for StoreAssigner<'_> {
             ("DESK_TICKET", call.ticket.to_string()),
             ("DESK_SCRIPT", call.name.to_string()),
         ];
-        match crate::scripts::run(root, call.name, call.timeout, &env, &call.input) {
+        let mut meanwhile = || {
+            call.meanwhile
+                .iter()
+                .for_each(crate::rules::condition::Pattern::warm);
+        };
+        match crate::scripts::run(
+            root,
+            call.name,
+            call.timeout,
+            &env,
+            &call.input,
+            &mut meanwhile,
+        ) {
             Ok(ran) => engine::ScriptRun {
                 output: Ok(ran.stdout),
                 stderr: ran.stderr,

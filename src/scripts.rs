@@ -98,6 +98,7 @@ pub fn run(
     timeout: Duration,
     env: &[(&str, String)],
     input: &[u8],
+    meanwhile: &mut dyn FnMut(),
 ) -> Result<Ran, Failed> {
     let fail = |reason: String| Failed {
         reason,
@@ -134,7 +135,7 @@ pub fn run(
         let _ = rustix::process::kill_process_group(pgid, rustix::process::Signal::KILL);
     };
     let io = Pipes::of(&mut child, input);
-    let (status, io) = io.run(&mut child, started + timeout, &kill_group);
+    let (status, io) = io.run(&mut child, started + timeout, &kill_group, meanwhile);
     // Whatever it left running goes too: nothing outlives a script's run.
     kill_group();
     // Killed with the group; reaped, so no zombie stays.
@@ -261,6 +262,7 @@ impl Pipes {
         child: &mut std::process::Child,
         deadline: Instant,
         kill_group: &dyn Fn(),
+        meanwhile: &mut dyn FnMut(),
     ) -> (Option<std::process::ExitStatus>, Pipes) {
         use rustix::event::{PollFd, PollFlags};
         let pidfd = pidfd_of(child);
@@ -268,6 +270,8 @@ impl Pipes {
         let mut ended = false;
         let mut deadline = deadline;
         self.write();
+        // The caller's work, done while the script starts and runs on another core.
+        meanwhile();
         loop {
             if status.is_none() && !ended {
                 match child.try_wait() {
@@ -409,18 +413,51 @@ mod tests {
             WITHOUT_PIDFD.with(|c| c.set(without));
             let root = helpdesk_with("#!/bin/sh\nsleep 0.2\ncat\necho ' out'\necho err >&2\n");
             let started = Instant::now();
-            let ran = super::run(root.path(), "s", Duration::from_secs(20), &[], b"in")
-                .expect("the script runs");
+            let ran = super::run(
+                root.path(),
+                "s",
+                Duration::from_secs(20),
+                &[],
+                b"in",
+                &mut || {},
+            )
+            .expect("the script runs");
             assert!(started.elapsed() < Duration::from_secs(5), "{without}");
             assert_eq!(ran.stdout, b"in out\n", "{without}");
             assert_eq!(ran.stderr, "err", "{without}");
 
             let root = helpdesk_with("#!/bin/sh\nsleep 30\n");
             let started = Instant::now();
-            let failed = super::run(root.path(), "s", Duration::from_millis(300), &[], b"")
-                .expect_err("it times out");
+            let failed = super::run(
+                root.path(),
+                "s",
+                Duration::from_millis(300),
+                &[],
+                b"",
+                &mut || {},
+            )
+            .expect_err("it times out");
             assert!(failed.reason.starts_with("timed out"), "{}", failed.reason);
             assert!(started.elapsed() < Duration::from_secs(5), "{without}");
         }
+    }
+
+    /// The caller's work is done once, while the script runs, and changes nothing of
+    /// what the script is given or gives.
+    #[test]
+    fn the_work_meanwhile_is_done_once() {
+        let root = helpdesk_with("#!/bin/sh\ncat\n");
+        let mut calls = 0;
+        let ran = super::run(
+            root.path(),
+            "s",
+            Duration::from_secs(20),
+            &[],
+            b"[]",
+            &mut || calls += 1,
+        )
+        .expect("the script runs");
+        assert_eq!(calls, 1);
+        assert_eq!(ran.stdout, b"[]");
     }
 }

@@ -232,7 +232,6 @@ impl<'a> Inbox<'a> {
     /// the listing cache, checked against every file as always).
     pub fn open(hd: &'a Helpdesk) -> Result<Inbox<'a>> {
         let rules = hd.rules()?;
-        rules.warm_patterns(&[ev::CREATED, ev::CUSTOMER_REPLIED]);
         hd.hold()?;
         let scan = hd.store.scan()?;
         let mut keys: HashMap<u64, Vec<String>> = HashMap::new();

@@ -188,18 +188,11 @@ pub struct RuleSet {
 }
 
 impl RuleSet {
-    /// Compiles, on another thread, the `matches` patterns that the rules for `events`
-    /// and the SLA policies may test, in the order they are tested; a test that comes
-    /// to one first waits for it or compiles it itself. A pattern with a Unicode class
-    /// (`[^0-9]`) takes half a millisecond to compile, and a command that creates a
-    /// ticket has that time spare while a script runs.
-    pub fn warm_patterns(&self, events: &[&str]) {
+    /// The `matches` patterns that the rules for `event` and the SLA policies may test
+    /// and that are not compiled yet, in the order they are tested.
+    pub fn uncompiled_patterns(&self, event: &str) -> Vec<Pattern> {
         let mut patterns = Vec::new();
-        for r in self
-            .rules
-            .iter()
-            .filter(|r| events.iter().any(|e| r.listens_to(e)))
-        {
+        for r in self.rules.iter().filter(|r| r.listens_to(event)) {
             if let Some(c) = &r.condition {
                 c.patterns(&mut patterns);
             }
@@ -210,13 +203,7 @@ impl RuleSet {
             }
         }
         patterns.retain(|p| !p.is_compiled());
-        if patterns.is_empty() {
-            return;
-        }
-        // Not started is no loss: the tests compile what they use.
-        let _ = std::thread::Builder::new()
-            .name("patterns".into())
-            .spawn(move || patterns.iter().for_each(Pattern::warm));
+        patterns
     }
 
     /// Loads rules.toml (absent: no rules) and the templates it names, checked against `settings`.
