@@ -2,6 +2,6 @@
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-fn main() -> std::process::ExitCode {
-    desk::cli::run()
+fn main() {
+    desk::cli::exit(desk::cli::run())
 }
