@@ -172,7 +172,7 @@ impl Pattern {
 
     /// Compiles it now if it was not yet, so that a later test does not wait for it.
     pub fn warm(&self) {
-        self.re.get_or_init(|| compile(&self.text).ok());
+        self.compiled();
     }
 
     pub fn is_compiled(&self) -> bool {
@@ -180,12 +180,13 @@ impl Pattern {
     }
 
     pub fn is_match(&self, haystack: &str) -> bool {
-        // It compiled when it was checked, so it compiles now; were it not to, it
-        // matches nothing rather than stopping the command.
-        self.re
-            .get_or_init(|| compile(&self.text).ok())
-            .as_ref()
-            .is_some_and(|re| re.is_match(haystack))
+        self.compiled().is_some_and(|re| re.is_match(haystack))
+    }
+
+    /// It compiled when it was checked, so it compiles now; were it not to, it matches
+    /// nothing rather than stopping the command.
+    fn compiled(&self) -> Option<&regex_automata::meta::Regex> {
+        self.re.get_or_init(|| compile(&self.text).ok()).as_ref()
     }
 }
 
