@@ -827,4 +827,35 @@ if.any = [
             "priority gte high and tags contains billing and status in [open, new] and text contains_all faktura"
         );
     }
+
+    /// Built only to answer "does it match" (no captures, no full DFA), a pattern
+    /// answers as the default engine does, also where the lazy DFA gives up (a Unicode
+    /// word boundary next to non-ASCII text) and the engine falls back.
+    #[test]
+    fn a_pattern_matches_as_the_default_engine_does() {
+        let long = "x ".repeat(5000);
+        for (pattern, haystack) in [
+            (r"(?i)\bfaktura\b", "Hei ø, én FAKTURA ær"),
+            (r"(?i)\bfaktura\b", "Hei ø, én fakturaær"),
+            (r"\bøl\b", "kald øl!"),
+            (r"^$", ""),
+            (r"(?m)^x$", "a\nx\nb"),
+            (r"\.(no|se|dk|fi|is)$", "kari@online.no"),
+            (r"\.(no|se|dk|fi|is)$", "kari@online.nox"),
+            (
+                r"(?i)(ordre|order|bestill|beställ|bestell|auftrag)[^0-9]{0,16}[0-9]{2}-?[0-9]{3,5}",
+                "Hvor er BESTÄLLNING nr. 20-88107?",
+            ),
+        ] {
+            let ours = Pattern::new(pattern).expect("compiles");
+            let default = regex_automata::meta::Regex::new(pattern).expect("compiles");
+            for h in [haystack.to_string(), format!("{long}{haystack}")] {
+                assert_eq!(
+                    ours.is_match(&h),
+                    default.is_match(&h),
+                    "/{pattern}/ on {h:?}"
+                );
+            }
+        }
+    }
 }
