@@ -750,6 +750,7 @@ fn rule_evaluation(dir: &Path) -> Result<(usize, f64), BoxError> {
         at: ticket.created_at,
         me: None,
         in_episode: &[],
+        fired: &[],
         trace_all: false,
         writer: None,
     };

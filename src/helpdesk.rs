@@ -55,6 +55,22 @@ pub struct Helpdesk {
     warnings: RefCell<Vec<String>>,
     /// Mail staged for tickets saved in the open batch, released when it is on disk.
     pub(crate) staged: RefCell<Vec<String>>,
+    /// Scripts to queue for tickets saved in the open batch (ticket, runs, the rules
+    /// that fired), queued when it is on disk.
+    pub(crate) staged_runs: RefCell<Vec<(String, Vec<engine::Queued>, Vec<String>)>>,
+    /// Runs were queued: `desk tick --queued` is started when the lock is let go.
+    pub(crate) queue_pending: Cell<bool>,
+    /// The clock was pinned (`--now`, `DESK_NOW`): queued scripts run at this instant too.
+    pub(crate) pinned: bool,
+}
+
+impl Drop for Helpdesk {
+    fn drop(&mut self) {
+        // The command's end: nothing is left to report it with but standard error.
+        if let Err(m) = self.start_queued() {
+            eprintln!("desk: {m}");
+        }
+    }
 }
 
 /// How many saves keep the load index current one by one before a batch drops it.
@@ -145,6 +161,8 @@ pub struct Origin {
 pub struct RuleRun<'a> {
     pub dry_run: bool,
     pub in_episode: &'a [String],
+    /// Rules that fired already for the incoming change (see `engine::Env::fired`).
+    pub fired: &'a [String],
     pub trace_all: bool,
     /// The instant the rules' work is credited to when it is not now: an SLA alarm's or
     /// a wake-up's own instant, or (for time rules) the ticket's last change.
@@ -189,6 +207,7 @@ impl Helpdesk {
         let store = Store::discover(start)?;
         let (settings, views, compiled) =
             crate::compiled::Compiled::open(store.root(), &store.local_dir())?;
+        let pinned = now.is_some_and(|s| !s.trim().is_empty());
         let now = match now.map(str::trim).filter(|s| !s.is_empty()) {
             Some(s) => parse_instant(s, settings.helpdesk.timezone).ok_or_else(|| {
                 let tz = settings.helpdesk.timezone;
@@ -225,6 +244,9 @@ impl Helpdesk {
             loads: RefCell::new(None),
             saved: Cell::new(0),
             staged: RefCell::new(Vec::new()),
+            staged_runs: RefCell::new(Vec::new()),
+            queue_pending: Cell::new(false),
+            pinned,
             held: RefCell::new(None),
             dry_ids: RefCell::new(None),
             warnings: RefCell::new(Vec::new()),
@@ -253,6 +275,9 @@ impl Helpdesk {
 
     pub fn release(&self) {
         self.held.borrow_mut().take();
+        if let Err(m) = self.start_queued() {
+            self.warn(m);
+        }
     }
 
     /// The lock for one change, unless the run already holds it.

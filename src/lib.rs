@@ -22,6 +22,7 @@ pub mod output;
 pub mod parallel;
 pub mod pipeline;
 pub mod query;
+pub mod queued;
 pub mod report;
 pub mod rules;
 pub mod rules_check;

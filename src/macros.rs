@@ -102,6 +102,7 @@ impl Helpdesk {
             at: self.now,
             me: Some(agent),
             in_episode: &[],
+            fired: &[],
             trace_all: false,
             writer: Some(agent),
         };

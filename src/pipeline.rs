@@ -88,6 +88,10 @@ pub struct Work {
     said: Vec<(String, String, String)>,
     /// What the SLA targets were last measured from.
     measured: sla::Measured,
+    /// Scripts the rules run once the change is saved (`wait = false`).
+    pub queued: Vec<engine::Queued>,
+    /// Rules that fired for the change this one continues (a queued script's output).
+    pub fired_before: Vec<String>,
 }
 
 /// How a change ends: written, or only shown (`--dry-run`, `rules test`).
@@ -133,6 +137,8 @@ impl Work {
             act: false,
             said: Vec::new(),
             measured: sla::Measured::default(),
+            queued: Vec::new(),
+            fired_before: Vec::new(),
         }
     }
 }
@@ -162,6 +168,7 @@ impl Helpdesk {
             at: how.at.unwrap_or(self.now).min(self.now),
             me: self.agent_id(),
             in_episode: how.in_episode,
+            fired: how.fired,
             trace_all: how.trace_all,
             writer: None,
         };
@@ -187,6 +194,7 @@ impl Helpdesk {
         }
         w.problems.append(&mut out.problems);
         w.deleted |= out.delete;
+        w.queued.append(&mut out.queued);
         w.traces.extend(
             out.trace
                 .iter()
@@ -320,11 +328,22 @@ impl Helpdesk {
         let changed = w.deleted || w.before.as_ref() != Some(&w.ticket) || !mail.is_empty();
         let records: Vec<MailRecord> = mail.iter().map(|m| m.record.clone()).collect();
         if write != Write::Nothing && changed {
-            // The ticket first, then its mail: see `Store::stage_mail`.
+            // The ticket first, then its mail and queued scripts: see `Store::stage_mail`.
             self.write_mail(&mut w.ticket, &mail)?;
             self.save(&w.ticket, w.deleted, write == Write::New)?;
+            if !w.deleted && !w.queued.is_empty() {
+                let mut fired = std::mem::take(&mut w.fired_before);
+                fired.extend(w.traces.iter().map(|t| t.rule.clone()));
+                fired.sort();
+                fired.dedup();
+                self.staged_runs.borrow_mut().push((
+                    w.ticket.id.clone(),
+                    std::mem::take(&mut w.queued),
+                    fired,
+                ));
+            }
             if !crate::store::atomic::in_batch() {
-                self.release_mail()?;
+                self.release_staged()?;
             }
         } else {
             w.ticket.mail.extend(records.iter().cloned());
@@ -353,6 +372,7 @@ impl Helpdesk {
         let how = RuleRun {
             dry_run: true,
             in_episode: &[],
+            fired: &[],
             trace_all: true,
             at: None,
         };
@@ -375,16 +395,22 @@ impl Helpdesk {
         Ok(())
     }
 
-    /// Moves the mail staged for saved tickets into outbox/: right after the save, or
-    /// in a batch (an ingest) once the batch is on disk.
-    pub fn release_mail(&self) -> Result<()> {
+    /// Moves the mail staged for saved tickets into outbox/ and queues the scripts they
+    /// run without waiting: right after the save, or in a batch (an ingest) once the
+    /// batch is on disk.
+    pub fn release_staged(&self) -> Result<()> {
         let names = std::mem::take(&mut *self.staged.borrow_mut());
+        let runs = std::mem::take(&mut *self.staged_runs.borrow_mut());
+        for (ticket, queued, fired) in &runs {
+            self.queue_runs(ticket, queued, fired)?;
+        }
         self.store.release_mail(&names)
     }
 
     /// Forgets what a batch staged when the batch failed: none of it was written.
     pub fn forget_staged(&self) {
         self.staged.borrow_mut().clear();
+        self.staged_runs.borrow_mut().clear();
     }
 
     /// Renders the mail the rules asked for from the ticket as the change leaves it, one

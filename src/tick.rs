@@ -30,7 +30,8 @@ use crate::store::due::Quiet;
 #[derive(Debug, Clone, Serialize)]
 pub struct Happening {
     pub ticket: String,
-    /// `woke`, `rule`, `sla.warning`, `sla.breached`, `deleted`.
+    /// `woke`, `rule`, `sla.warning`, `sla.breached`, `deleted`, `script` (a queued
+    /// script left over).
     pub kind: String,
     /// When it happened: a wake-up or breach keeps its own instant.
     pub at: DateTime<Utc>,
@@ -174,6 +175,7 @@ impl Helpdesk {
                 .collect(),
         };
 
+        self.tick_queued(&rules, dry_run, &mut report)?;
         let made = self.run_schedules(&rules, dry_run, &mut report)?;
         // Tickets judged now and found quiet; those the index knew keep their entries.
         let mut fresh: Vec<Quiet> = Vec::new();
@@ -278,6 +280,36 @@ impl Helpdesk {
         Ok(report)
     }
 
+    /// Runs the scripts rules queued that no background run has done (it was killed, or
+    /// could not start); a dry run only names them.
+    fn tick_queued(&self, rules: &RuleSet, dry_run: bool, report: &mut TickReport) -> Result<()> {
+        if dry_run {
+            for (ticket, script, rule) in self.queued_runs()? {
+                report.happened.push(Happening {
+                    ticket,
+                    kind: "script".into(),
+                    at: self.now,
+                    detail: format!("would run script {script}, queued by rule `{rule}`"),
+                });
+            }
+            return Ok(());
+        }
+        let (ran, problems) = self.run_queued(rules)?;
+        for r in ran {
+            report.happened.push(Happening {
+                ticket: r.ticket,
+                kind: "script".into(),
+                at: self.now,
+                detail: format!(
+                    "ran script {}, queued by rule `{}`: {}",
+                    r.script, r.rule, r.detail
+                ),
+            });
+        }
+        report.problems.extend(problems);
+        Ok(())
+    }
+
     /// Writes a batch of ticked tickets to disk at once and lets go of the lock. On
     /// failure none of the batch is written, and its tickets are reported as not done.
     fn store_batch(&self, batch: Option<Batch>, report: &mut TickReport) {
@@ -288,7 +320,7 @@ impl Helpdesk {
         self.store.batch_noted(stored.is_ok());
         match stored {
             Ok(()) => {
-                if let Err(e) = self.release_mail() {
+                if let Err(e) = self.release_staged() {
                     // The tickets are stored and record their mail: the next command moves it.
                     report.warnings.push(format!("mail not queued yet: {e}"));
                 }
@@ -617,6 +649,7 @@ impl Helpdesk {
                 &RuleRun {
                     dry_run,
                     in_episode: &in_episode,
+                    fired: &[],
                     trace_all: false,
                     at: floor,
                 },

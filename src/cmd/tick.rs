@@ -22,6 +22,11 @@ pub struct TickArgs {
     /// Print a machine summary on stdout
     #[arg(long)]
     pub json: bool,
+
+    /// Only run the scripts rules queued (`wait = false`), not the rest of the tick:
+    /// what desk starts in the background after a change that queued some
+    #[arg(long, hide = true, conflicts_with = "dry_run")]
+    pub queued: bool,
 }
 
 fn local(t: DateTime<Utc>, tz: Tz) -> String {
@@ -30,6 +35,23 @@ fn local(t: DateTime<Utc>, tz: Tz) -> String {
 
 pub fn run(ctx: &Ctx, args: TickArgs) -> Result<()> {
     let hd = ctx.helpdesk()?;
+    if args.queued {
+        let (ran, problems) = hd.run_queued(&hd.rules()?)?;
+        for r in &ran {
+            ctx.out.status(format!(
+                "{}  script {} (rule {}): {}",
+                r.ticket, r.script, r.rule, r.detail
+            ));
+        }
+        for p in &problems {
+            ctx.out.warn(p);
+        }
+        return if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Partial(plural(problems.len(), "problem")))
+        };
+    }
     let report = hd.tick(args.dry_run)?;
     let tz = hd.settings.helpdesk.timezone;
     for p in report.problems.iter().chain(&report.warnings) {

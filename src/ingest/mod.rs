@@ -533,7 +533,7 @@ impl<'a> Inbox<'a> {
     pub fn batch_stored(&self, stored: bool) -> Result<()> {
         self.hd.store.batch_noted(stored);
         if stored {
-            self.hd.release_mail()
+            self.hd.release_staged()
         } else {
             self.hd.forget_staged();
             Ok(())

@@ -75,6 +75,20 @@ pub struct Env<'a> {
     /// The agent whose act the actions are (a macro): `{{agent.*}}` in a note names
     /// them. `None` for rules: the assignee.
     pub writer: Option<&'a str>,
+    /// Rules that fired already for the incoming change: the change a queued script's
+    /// output continues. A rule fires once per change, waited for or not.
+    pub fired: &'a [String],
+}
+
+/// A script a rule runs without waiting for it (`wait = false`): the change is saved
+/// without it, and it runs right after, on the ticket as saved (`crate::queued`).
+#[derive(Debug, Clone)]
+pub struct Queued {
+    pub script: String,
+    pub timeout: std::time::Duration,
+    pub rule: String,
+    /// The event the rule ran on: the script's `event` and its actions' `message.*`.
+    pub event: Event,
 }
 
 /// Mail a rule asked for. It is rendered when the whole change is done, so it goes out
@@ -145,6 +159,8 @@ pub struct Outcome {
     pub problems: Vec<String>,
     /// Scripts' history entries and changes, recorded after the rule that ran them.
     after: Vec<(HistoryEntry, Vec<Change>)>,
+    /// Scripts to run once the change is saved.
+    pub queued: Vec<Queued>,
 }
 
 /// Applies the rules listening for `incoming` (and for the events their changes raise).
@@ -156,7 +172,14 @@ pub fn run(
 ) -> Outcome {
     let mut out = Outcome::default();
     let mut queue: VecDeque<Event> = incoming.into();
-    let mut fired: HashSet<usize> = HashSet::new();
+    let mut fired: HashSet<usize> = env
+        .rules
+        .rules
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| env.fired.contains(&r.name))
+        .map(|(i, _)| i)
+        .collect();
     // Each rule fires at most once, so this many events is more than any cascade raises.
     let mut budget = (env.rules.rules.len() + 1) * 8;
     while let Some(event) = queue.pop_front() {
@@ -354,7 +377,24 @@ fn apply(
     let author = format!("rule:{}", rule.name);
     let mut changes = Vec::new();
     for action in &rule.actions {
-        if let Action::Run { script, timeout } = action {
+        if let Action::Run {
+            script,
+            timeout,
+            wait,
+        } = action
+        {
+            if !wait {
+                out.queued.push(Queued {
+                    script: script.clone(),
+                    timeout: *timeout,
+                    rule: rule.name.clone(),
+                    event: event.clone(),
+                });
+                trace.scripts.push(format!(
+                    "queued script {script}: it runs once the change is saved"
+                ));
+                continue;
+            }
             let (entry, script_changes, effects) =
                 run_script(script, *timeout, ticket, event, env, assigner, out);
             trace.scripts.extend(effects);
@@ -386,7 +426,7 @@ fn apply(
 }
 
 /// What a script is given on standard input (README, "Scripts").
-fn script_input(ticket: &Ticket, customer: Option<&Customer>, event: &Event) -> Vec<u8> {
+pub fn script_input(ticket: &Ticket, customer: Option<&Customer>, event: &Event) -> Vec<u8> {
     let message = event.message.as_ref().map(|m| {
         serde_json::json!({
             "body": m.body,
@@ -435,7 +475,6 @@ fn run_script(
     world: &mut dyn Assigner,
     out: &mut Outcome,
 ) -> (HistoryEntry, Vec<Change>, Vec<String>) {
-    let actor = crate::model::Actor::Script(name.to_string());
     let ran = world.run_script(&ScriptCall {
         name,
         timeout,
@@ -444,6 +483,22 @@ fn run_script(
         input: script_input(ticket, env.customer, event),
         meanwhile: env.rules.uncompiled_patterns(&event.name),
     });
+    script_ran(name, ran, ticket, event, env, world, out)
+}
+
+/// Applies what a script returned, all or nothing: on any failure the ticket is left
+/// as it was and one history entry says what went wrong. Returns the script's history
+/// entry, its changes and what it did in words.
+pub fn script_ran(
+    name: &str,
+    ran: ScriptRun,
+    ticket: &mut Ticket,
+    event: &Event,
+    env: &Env<'_>,
+    world: &mut dyn Assigner,
+    out: &mut Outcome,
+) -> (HistoryEntry, Vec<Change>, Vec<String>) {
+    let actor = crate::model::Actor::Script(name.to_string());
     let entry = |changes: Vec<Change>, note: String| HistoryEntry {
         at: env.now,
         actor: actor.clone(),

@@ -73,10 +73,13 @@ pub enum Action {
         text: String,
     },
     Snooze(SnoozeFor),
-    /// Run `scripts/NAME`; its output is more actions (README, "Scripts").
+    /// Run `scripts/NAME`; its output is more actions (README, "Scripts"). With `wait`
+    /// false the change is saved without it and the script runs right after, in the
+    /// background (`queued`).
     Run {
         script: String,
         timeout: std::time::Duration,
+        wait: bool,
     },
     Delete,
 }
@@ -99,6 +102,11 @@ impl Action {
             Action::Snooze(SnoozeFor::Until(t)) => {
                 format!("snooze until {}", crate::time::format_utc(*t))
             }
+            Action::Run {
+                script,
+                wait: false,
+                ..
+            } => format!("run {script} (not waited for)"),
             Action::Run { script, .. } => format!("run {script}"),
             Action::Delete => "delete".into(),
         }
@@ -740,7 +748,7 @@ fn read_action(
     let allowed: &[&str] = match verb.as_str() {
         "set" => &["set", "to"],
         "notify" => &["notify", "template"],
-        "run" => &["run", "timeout"],
+        "run" => &["run", "timeout", "wait"],
         other => &[other],
     };
     // Two verbs in one table is a likely mistake: name it.
@@ -947,9 +955,23 @@ fn read_action(
                     }
                 }
             };
+            let wait = match t.get("wait") {
+                None => true,
+                Some(w) => match w.get_ref() {
+                    DeValue::Boolean(b) => *b,
+                    _ => {
+                        r.error(
+                            w.span(),
+                            "`wait` is true (the change waits for the script, the default) or false (it runs once the change is saved)",
+                        );
+                        return None;
+                    }
+                },
+            };
             Some(Action::Run {
                 script: name.into_inner(),
                 timeout,
+                wait,
             })
         }
         _ => None,

@@ -1,0 +1,365 @@
+//! Scripts a rule runs without waiting for them (`{ run = "NAME", wait = false }`).
+//!
+//! The change that asked is saved without them; each run waits in `.desk/queue/`, one
+//! file per run, and the command starts `desk tick --queued` in the background as it
+//! ends. That runs each script on the ticket as saved, then records what it printed
+//! as any script's change: credited to `script:NAME`, through the one pipeline, with
+//! the rules on the events it raises — except the rules that fired already for the
+//! change that queued it, as if the command had waited.
+//!
+//! The queue is local to the clone: a clone that pulls the ticket does not run its
+//! scripts again. A run is claimed by locking its file, so two processes never run it
+//! both, and removed once its change is saved. `desk tick` runs whatever is left (a
+//! background run that was killed, or could not start). A crash after the save and
+//! before the removal runs that script once more.
+
+use std::fs::{self, File, OpenOptions};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::helpdesk::{Helpdesk, RuleRun, StoreAssigner};
+use crate::model::{Change, HistoryEntry, MessageKind};
+use crate::pipeline::{Work, Write};
+use crate::rules::RuleSet;
+use crate::rules::engine::{self, Assigner, Env, Queued, ScriptCall};
+use crate::rules::event::{Event, MessageCtx};
+use crate::store::atomic;
+
+/// One queued run, as its file holds it.
+#[derive(Debug, Serialize, Deserialize)]
+struct Entry {
+    ticket: String,
+    script: String,
+    rule: String,
+    timeout_ms: u64,
+    queued_at: DateTime<Utc>,
+    /// The rules that fired for the change that queued it: they do not fire again on
+    /// the changes the script makes.
+    fired: Vec<String>,
+    event: EventRecord,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct EventRecord {
+    name: String,
+    target: Option<String>,
+    changes: Vec<Change>,
+    message: Option<MessageRecord>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct MessageRecord {
+    body: String,
+    from: Option<String>,
+    to: Option<String>,
+    kind: MessageKind,
+    auto: bool,
+}
+
+impl EventRecord {
+    fn of(e: &Event) -> EventRecord {
+        EventRecord {
+            name: e.name.clone(),
+            target: e.target.clone(),
+            changes: e.changes.clone(),
+            message: e.message.as_ref().map(|m| MessageRecord {
+                body: m.body.clone(),
+                from: m.from.clone(),
+                to: m.to.clone(),
+                kind: m.kind,
+                auto: m.no_auto_reply,
+            }),
+        }
+    }
+
+    fn event(&self) -> Event {
+        Event {
+            name: self.name.clone(),
+            target: self.target.clone(),
+            changes: self.changes.clone(),
+            message: self.message.as_ref().map(|m| MessageCtx {
+                body: m.body.clone(),
+                from: m.from.clone(),
+                to: m.to.clone(),
+                kind: m.kind,
+                no_auto_reply: m.auto,
+            }),
+        }
+    }
+}
+
+/// What one queued run did, for `desk tick`.
+#[derive(Debug, Clone)]
+pub struct Ran {
+    pub ticket: String,
+    pub script: String,
+    pub rule: String,
+    /// In words: what it changed, or why it changed nothing.
+    pub detail: String,
+}
+
+fn queue_dir(hd: &Helpdesk) -> PathBuf {
+    hd.store.local_dir().join("queue")
+}
+
+/// The queued runs' files, oldest first (their names start with the time queued).
+fn entries(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut names: Vec<PathBuf> = match fs::read_dir(dir) {
+        Ok(rd) => rd
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(Error::io(dir, e)),
+    };
+    names.sort();
+    Ok(names)
+}
+
+/// A queued run claimed by this process: its file stays locked until dropped.
+struct Claim {
+    path: PathBuf,
+    _file: File,
+    entry: Entry,
+}
+
+/// Claims the run in `path`, unless another process has it or has done it.
+fn claim(path: &Path) -> Result<Option<Claim>> {
+    let file = match OpenOptions::new().read(true).write(true).open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::io(path, e)),
+    };
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(fs::TryLockError::WouldBlock) => return Ok(None),
+        Err(fs::TryLockError::Error(e)) => return Err(Error::io(path, e)),
+    }
+    // Done and removed by the process that held it while this one opened it.
+    if !atomic::exists(path) {
+        return Ok(None);
+    }
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut &file, &mut bytes).map_err(|e| Error::io(path, e))?;
+    let entry: Entry = serde_json::from_slice(&bytes).map_err(|e| Error::Corrupt {
+        path: path.to_path_buf(),
+        message: format!("is not a queued script run: {e}"),
+    })?;
+    Ok(Some(Claim {
+        path: path.to_path_buf(),
+        _file: file,
+        entry,
+    }))
+}
+
+impl Helpdesk {
+    /// Queues the runs a saved change asked for; `fired`: the rules that fired in it.
+    pub(crate) fn queue_runs(&self, ticket: &str, runs: &[Queued], fired: &[String]) -> Result<()> {
+        let dir = queue_dir(self);
+        atomic::ensure_dir(&dir)?;
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos();
+        for (n, q) in runs.iter().enumerate() {
+            let entry = Entry {
+                ticket: ticket.to_string(),
+                script: q.script.clone(),
+                rule: q.rule.clone(),
+                timeout_ms: u64::try_from(q.timeout.as_millis()).unwrap_or(u64::MAX),
+                queued_at: self.now,
+                fired: fired.to_vec(),
+                event: EventRecord::of(&q.event),
+            };
+            let bytes = serde_json::to_vec_pretty(&entry).map_err(|e| {
+                Error::io(&dir, std::io::Error::other(format!("a queued run: {e}")))
+            })?;
+            let name = format!("{stamp:024}-{}-{n:04}.json", std::process::id());
+            // Not synced: a run lost with the machine is one script not run, and the
+            // change it belonged to is saved.
+            atomic::replace_unsynced(&dir.join(name), &bytes)?;
+        }
+        self.queue_pending.set(true);
+        Ok(())
+    }
+
+    /// Starts `desk tick --queued` in the background for the runs this process queued,
+    /// once: it outlives the command, with no terminal and no output of its own (what
+    /// its scripts do is in the tickets' history). If it cannot start, the next `desk
+    /// tick` runs them.
+    pub(crate) fn start_queued(&self) -> std::result::Result<(), String> {
+        if !self.queue_pending.replace(false) {
+            return Ok(());
+        }
+        let started = std::env::current_exe().and_then(|exe| {
+            let mut c = std::process::Command::new(exe);
+            c.arg("-C").arg(self.store.root());
+            if self.pinned {
+                c.arg("--now").arg(crate::time::format_utc(self.now));
+            }
+            c.args(["tick", "--queued"])
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null());
+            #[cfg(unix)]
+            std::os::unix::process::CommandExt::process_group(&mut c, 0);
+            c.spawn()
+        });
+        started.map(drop).map_err(|e| {
+            format!(
+                "could not start the scripts queued to run after this change ({e}); the next `desk tick` runs them"
+            )
+        })
+    }
+
+    /// Whether runs are queued (for `desk tick --dry-run`): (ticket, script, rule).
+    pub fn queued_runs(&self) -> Result<Vec<(String, String, String)>> {
+        let mut out = Vec::new();
+        for path in entries(&queue_dir(self))? {
+            let Ok(bytes) = atomic::read(&path) else {
+                continue;
+            };
+            if let Ok(e) = serde_json::from_slice::<Entry>(&bytes) {
+                out.push((e.ticket, e.script, e.rule));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Runs every queued script no other process is running, oldest first, and records
+    /// what each did. A file that is not a queued run is reported and set aside.
+    pub fn run_queued(&self, rules: &RuleSet) -> Result<(Vec<Ran>, Vec<String>)> {
+        let mut ran = Vec::new();
+        let mut problems = Vec::new();
+        for path in entries(&queue_dir(self))? {
+            let claimed = match claim(&path) {
+                Ok(Some(c)) => c,
+                Ok(None) => continue,
+                Err(e) => {
+                    problems.push(e.to_string());
+                    let aside = path.with_extension("bad");
+                    let _ = fs::rename(&path, aside);
+                    continue;
+                }
+            };
+            match self.run_one(&claimed.entry, rules) {
+                Ok(Some(r)) => ran.push(r),
+                Ok(None) => {}
+                Err(e) => problems.push(format!(
+                    "script `{}` queued for ticket {}: {e}",
+                    claimed.entry.script, claimed.entry.ticket
+                )),
+            }
+            // Done, or impossible for good (the ticket is gone or unreadable): either
+            // way not to be tried again.
+            let _ = fs::remove_file(&claimed.path);
+        }
+        Ok((ran, problems))
+    }
+
+    /// Runs one queued script on its ticket as it is now, then applies its output under
+    /// the lock to the ticket as it is then. `None`: the ticket is gone.
+    fn run_one(&self, entry: &Entry, rules: &RuleSet) -> Result<Option<Ran>> {
+        let ticket = match self.store.load_ticket(&entry.ticket) {
+            Ok(t) => t,
+            Err(Error::NoTicket(_)) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let customer = match &ticket.requester {
+            Some(r) => self.store.load_customer(r)?,
+            None => None,
+        };
+        let event = entry.event.event();
+        let mut picker = StoreAssigner {
+            hd: self,
+            dry_run: false,
+            exclude: ticket.id.clone(),
+            counted: None,
+        };
+        // The script runs without the lock: other commands go on meanwhile.
+        let output = picker.run_script(&ScriptCall {
+            name: &entry.script,
+            timeout: Duration::from_millis(entry.timeout_ms),
+            ticket: &ticket.id,
+            event: &event.name,
+            input: engine::script_input(&ticket, customer.as_ref(), &event),
+            meanwhile: Vec::new(),
+        });
+
+        let _lock = self.lock()?;
+        let ticket = match self.store.load_ticket(&entry.ticket) {
+            Ok(t) => t,
+            Err(Error::NoTicket(_)) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let customer = match &ticket.requester {
+            Some(r) => self.store.load_customer(r)?,
+            None => None,
+        };
+        let mut w = Work::existing(ticket, customer);
+        let env = Env {
+            settings: &self.settings,
+            rules,
+            customer: w.customer.as_ref(),
+            now: self.now,
+            at: self.now,
+            me: None,
+            in_episode: &[],
+            fired: &entry.fired,
+            trace_all: false,
+            writer: None,
+        };
+        let mut out = engine::Outcome::default();
+        let (h, changes, said) = engine::script_ran(
+            &entry.script,
+            output,
+            &mut w.ticket,
+            &event,
+            &env,
+            &mut picker,
+            &mut out,
+        );
+        record(&mut w, h, out, &entry.rule);
+        w.fired_before.clone_from(&entry.fired);
+        let how = RuleRun {
+            fired: &entry.fired,
+            ..RuleRun::default()
+        };
+        self.raise(&mut w, Event::derived(&changes), rules, &how)?;
+        let outcome = self.finish(w, rules, Write::Existing)?;
+        let mut detail = said.join("; ");
+        for p in &outcome.problems {
+            detail.push_str(&format!("; {p}"));
+        }
+        Ok(Some(Ran {
+            ticket: entry.ticket.clone(),
+            script: entry.script.clone(),
+            rule: entry.rule.clone(),
+            detail,
+        }))
+    }
+}
+
+/// Adds a queued script's history entry and the mail it asked for (credited to the
+/// entry and to `rule`, which queued it) to the change.
+fn record(w: &mut Work, entry: HistoryEntry, mut out: engine::Outcome, rule: &str) {
+    let at = w.ticket.history.len();
+    // A script that found nothing to do leaves no entry, as when it is waited for.
+    let recorded = !entry.changes.is_empty() || entry.note.is_some();
+    if recorded {
+        w.ticket.updated_at = w.ticket.updated_at.max(entry.at);
+        w.ticket.history.push(entry);
+    }
+    for e in &mut out.effects {
+        e.entry = recorded.then_some(at);
+        e.rule = rule.to_string();
+    }
+    w.add_effects(std::mem::take(&mut out.effects));
+    w.problems.append(&mut out.problems);
+    w.deleted |= out.delete;
+}
