@@ -55,9 +55,8 @@ pub struct Helpdesk {
     warnings: RefCell<Vec<String>>,
     /// Mail staged for tickets saved in the open batch, released when it is on disk.
     pub(crate) staged: RefCell<Vec<String>>,
-    /// Scripts to queue for tickets saved in the open batch (ticket, runs, the rules
-    /// that fired), queued when it is on disk.
-    pub(crate) staged_runs: RefCell<Vec<(String, Vec<engine::Queued>, Vec<String>)>>,
+    /// Scripts to queue for tickets saved in the open batch, queued when it is on disk.
+    pub(crate) staged_runs: RefCell<Vec<crate::queued::Staged>>,
     /// Runs were queued: `desk tick --queued` is started when the lock is let go.
     pub(crate) queue_pending: Cell<bool>,
     /// The clock was pinned (`--now`, `DESK_NOW`): queued scripts run at this instant too.

@@ -336,11 +336,11 @@ impl Helpdesk {
                 fired.extend(w.traces.iter().map(|t| t.rule.clone()));
                 fired.sort();
                 fired.dedup();
-                self.staged_runs.borrow_mut().push((
-                    w.ticket.id.clone(),
-                    std::mem::take(&mut w.queued),
+                self.staged_runs.borrow_mut().push(crate::queued::Staged {
+                    ticket: w.ticket.id.clone(),
+                    runs: std::mem::take(&mut w.queued),
                     fired,
-                ));
+                });
             }
             if !crate::store::atomic::in_batch() {
                 self.release_staged()?;
@@ -401,8 +401,8 @@ impl Helpdesk {
     pub fn release_staged(&self) -> Result<()> {
         let names = std::mem::take(&mut *self.staged.borrow_mut());
         let runs = std::mem::take(&mut *self.staged_runs.borrow_mut());
-        for (ticket, queued, fired) in &runs {
-            self.queue_runs(ticket, queued, fired)?;
+        for s in &runs {
+            self.queue_runs(&s.ticket, &s.runs, &s.fired)?;
         }
         self.store.release_mail(&names)
     }

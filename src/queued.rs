@@ -92,6 +92,15 @@ impl EventRecord {
     }
 }
 
+/// The runs one saved change asked for, to queue once its batch is on disk.
+#[derive(Debug)]
+pub(crate) struct Staged {
+    pub ticket: String,
+    pub runs: Vec<Queued>,
+    /// The rules that fired in the change.
+    pub fired: Vec<String>,
+}
+
 /// What one queued run did, for `desk tick`.
 #[derive(Debug, Clone)]
 pub struct Ran {

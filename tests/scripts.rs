@@ -357,3 +357,215 @@ fn rules_test_runs_the_script_and_shows_what_it_returned() {
     );
     assert!(out.contains("Scripts really ran"), "{out}");
 }
+
+/// A helpdesk whose rule `lookup` runs `scripts/crm` on every new ticket without
+/// waiting for it, and whose rule `escalate` tags urgent tickets when they change.
+fn desk_not_waiting(script: &str) -> Desk {
+    let d = Desk::new();
+    d.write(
+        "rules.toml",
+        "[[rule]]\nname = \"lookup\"\non = [\"ticket.created\"]\nthen = [ { run = \"crm\", timeout = \"60s\", wait = false } ]\n\n[[rule]]\nname = \"support\"\non = [\"ticket.created\"]\nthen = [ { set = \"department\", to = \"support\" } ]\n\n[[rule]]\nname = \"escalate\"\non = [\"ticket.updated\"]\nif.all = [ { field = \"priority\", op = \"is\", value = \"urgent\" } ]\nthen = [ { add_tags = [\"escalated\"] } ]\n",
+    );
+    d.write("scripts/crm", script);
+    let p = d.path("scripts/crm");
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    d
+}
+
+/// Runs `desk ARGS` without waiting for the scripts it queues.
+fn run_unsettled(d: &Desk, args: &[&str]) -> String {
+    let out = d.cmd().args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+#[test]
+fn a_script_not_waited_for_runs_once_the_change_is_saved_and_its_changes_raise_events() {
+    // The script waits until the test lets it go, so the command is seen ending first.
+    let d = desk_not_waiting(
+        "#!/bin/sh\ncat > input.json\nwhile [ ! -e go ]; do sleep 0.01; done\nprintf '[{\"set\": \"fields.plan\", \"to\": \"gold\"}, {\"set\": \"priority\", \"to\": \"urgent\"}]'\n",
+    );
+    let id = run_unsettled(
+        &d,
+        &[
+            "new",
+            "-s",
+            "Pakken",
+            "-m",
+            "Hvor er den?",
+            "--from",
+            "kari@example.no",
+        ],
+    );
+    // Saved already, with the rules after it done, and the run waiting in the queue.
+    let t = d.ticket(&id);
+    assert_eq!(t["department"], "support");
+    assert_eq!(t["fields"], serde_json::json!({}), "{t}");
+    assert_eq!(d.queued().len(), 1);
+    d.write("go", "");
+    d.settle();
+
+    let t = d.ticket(&id);
+    assert_eq!(t["fields"]["plan"], "gold");
+    assert_eq!(t["priority"], "urgent");
+    // Its changes raised ticket.updated, which the next rule answered.
+    assert_eq!(t["tags"], serde_json::json!(["escalated"]));
+    let actors: Vec<&str> = t["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["actor"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actors,
+        ["system", "rule:support", "script:crm", "rule:escalate"],
+        "{t}"
+    );
+    let script = &t["history"][2];
+    assert_eq!(script["event"], "ticket.created");
+    assert_eq!(script["at"], "2026-11-24T09:00:00Z");
+    // The script saw the ticket as saved, and the event that queued it.
+    let input: Value = serde_json::from_str(&d.read("input.json")).unwrap();
+    assert_eq!(input["ticket"]["department"], "support");
+    assert_eq!(input["event"]["name"], "ticket.created");
+    assert_eq!(input["event"]["message"]["body"], "Hvor er den?");
+    assert_eq!(input["customer"]["email"], "kari@example.no");
+}
+
+#[test]
+fn a_command_does_not_wait_for_a_slow_script_it_queued() {
+    let d = desk_not_waiting("#!/bin/sh\ncat >/dev/null\nsleep 3\necho '[]'\n");
+    let started = Instant::now();
+    run_unsettled(&d, &["new", "-s", "Pakken", "--from", "kari@example.no"]);
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(2), "desk new took {took:?}");
+    // Nor does another command wait for it: the script runs without the lock.
+    let started = Instant::now();
+    run_unsettled(&d, &["new", "-s", "Mer", "--from", "ola@example.no"]);
+    assert!(started.elapsed() < Duration::from_secs(2));
+    d.settle();
+}
+
+#[test]
+fn a_rule_does_not_fire_again_on_the_changes_of_the_script_it_queued() {
+    // On every change, a script that changes the ticket: waited for or not, it runs
+    // once per change, not forever.
+    let d = Desk::new();
+    d.write(
+        "rules.toml",
+        "[[rule]]\nname = \"count\"\non = [\"ticket.created\", \"ticket.updated\"]\nthen = [ { run = \"count\", wait = false } ]\n",
+    );
+    d.write(
+        "scripts/count",
+        "#!/bin/sh\ncat >/dev/null\necho run >> runs.txt\nprintf '[{\"add_tags\": [\"run-%s\"]}]' \"$(wc -l < runs.txt | tr -d ' ')\"\n",
+    );
+    std::fs::set_permissions(
+        d.path("scripts/count"),
+        std::fs::Permissions::from_mode(0o755),
+    )
+    .unwrap();
+    let id = d.new_ticket("Hei", &[]);
+    std::thread::sleep(Duration::from_millis(300));
+    d.settle();
+    assert_eq!(d.read("runs.txt"), "run\n");
+    assert_eq!(d.ticket(&id)["tags"], serde_json::json!(["run-1"]));
+    // A person's change is a new change: the rule fires on it, once.
+    d.ok(["set", &id, "priority=high"]);
+    std::thread::sleep(Duration::from_millis(300));
+    d.settle();
+    assert_eq!(d.read("runs.txt"), "run\nrun\n");
+    assert_eq!(d.ticket(&id)["tags"], serde_json::json!(["run-1", "run-2"]));
+}
+
+#[test]
+fn a_queued_script_that_fails_is_recorded_and_changes_nothing() {
+    let d = desk_not_waiting("#!/bin/sh\ncat >/dev/null\necho 'CRM down' >&2\nexit 3\n");
+    let id = d.new_ticket("Pakken", &["--from", "kari@example.no"]);
+    let t = d.ticket(&id);
+    assert_eq!(t["priority"], "normal");
+    let last = t["history"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["actor"], "script:crm");
+    let note = last["note"].as_str().unwrap();
+    assert!(note.starts_with("failed: "), "{note}");
+    assert!(note.contains("CRM down"), "{note}");
+}
+
+/// The process running the helpdesk's queued scripts in the background.
+fn background_run(d: &Desk) -> Option<u32> {
+    let root = d.root().display().to_string();
+    std::fs::read_dir("/proc").ok()?.find_map(|e| {
+        let e = e.ok()?;
+        let pid: u32 = e.file_name().to_str()?.parse().ok()?;
+        let cmdline = std::fs::read(e.path().join("cmdline")).ok()?;
+        let args: Vec<&[u8]> = cmdline.split(|b| *b == 0).collect();
+        let has = |s: &str| args.contains(&s.as_bytes());
+        (has("--queued") && has(&root)).then_some(pid)
+    })
+}
+
+#[test]
+fn a_background_run_that_was_killed_is_done_by_the_next_tick() {
+    let d = desk_not_waiting("#!/bin/sh\ncat >/dev/null\nsleep 30\necho '[]'\n");
+    let id = run_unsettled(&d, &["new", "-s", "Pakken", "--from", "kari@example.no"]);
+    let until = Instant::now() + Duration::from_secs(20);
+    let pid = loop {
+        if let Some(p) = background_run(&d) {
+            break p;
+        }
+        assert!(Instant::now() < until, "no background run started");
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    // Give it time to claim the run, then kill it as a reboot would.
+    std::thread::sleep(Duration::from_millis(300));
+    let killed = std::process::Command::new("kill")
+        .args(["-9", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(d.queued().len(), 1, "the run is still queued");
+
+    // A dry tick names it; a tick runs it (the CRM answers quickly now).
+    let dry = run_unsettled(&d, &["tick", "--dry-run"]);
+    assert!(
+        dry.contains(&format!("{id}  "))
+            && dry.contains("would run script crm, queued by rule `lookup`"),
+        "{dry}"
+    );
+    d.write(
+        "scripts/crm",
+        "#!/bin/sh\ncat >/dev/null\necho '[{\"set\": \"fields.plan\", \"to\": \"silver\"}]'\n",
+    );
+    let out = d.run(["tick"]);
+    assert_eq!(out.code, 0, "{out}");
+    assert!(
+        out.stderr.contains(
+            "ran script crm, queued by rule `lookup`: ran script crm: set fields.plan = silver"
+        ),
+        "{out}"
+    );
+    assert!(d.queued().is_empty());
+    assert_eq!(d.ticket(&id)["fields"]["plan"], "silver");
+    // Done once: a second tick has nothing to run.
+    let again = d.run(["tick"]);
+    assert!(!again.stderr.contains("ran script"), "{again}");
+}
+
+#[test]
+fn rules_test_and_rules_list_say_a_script_is_not_waited_for() {
+    let d = desk_not_waiting("#!/bin/sh\ncat >/dev/null\necho '[]'\n");
+    let id = d.new_ticket("Pakken", &["--from", "kari@example.no"]);
+    let list = d.ok(["rules", "list"]);
+    assert!(list.contains("run crm (not waited for)"), "{list}");
+    let test = d.ok(["rules", "test", &id, "--event", "ticket.created"]);
+    assert!(
+        test.contains("queued script crm: it runs once the change is saved"),
+        "{test}"
+    );
+    // `rules test` changes nothing, and queues nothing.
+    assert!(d.queued().is_empty());
+}

@@ -174,6 +174,7 @@ impl Desk {
             .write_stdin(stdin.as_bytes().to_vec())
             .output()
             .expect("run desk");
+        self.settle();
         Output {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -201,6 +202,34 @@ impl Desk {
         let out = self.run(args);
         assert_eq!(out.code, code, "unexpected status:\n{out}");
         out
+    }
+
+    /// The scripts queued in `.desk/queue/` (`wait = false`), by file name.
+    pub fn queued(&self) -> Vec<String> {
+        let mut out: Vec<String> = std::fs::read_dir(self.path(".desk/queue"))
+            .map(|r| {
+                r.filter_map(Result::ok)
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|n| n.ends_with(".json"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        out.sort();
+        out
+    }
+
+    /// Waits until the scripts a command queued have run in the background, so the next
+    /// step sees what a person would a moment later.
+    pub fn settle(&self) {
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while !self.queued().is_empty() {
+            assert!(
+                std::time::Instant::now() < until,
+                "queued scripts still waiting after a minute: {:?}",
+                self.queued()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
     }
 
     /// `desk new -s SUBJECT ARGS...`, returning the new ID.
