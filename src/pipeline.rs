@@ -377,6 +377,26 @@ impl Helpdesk {
             at: None,
         };
         let mut trace = self.raise(&mut w, vec![event], rules, &how)?;
+        // The scripts the rules queue run once the change is saved: shown as they will
+        // then, after the rules, with the rules their changes raise.
+        let fired: Vec<String> = w.traces.iter().map(|t| t.rule.clone()).collect();
+        for q in std::mem::take(&mut w.queued) {
+            let output = self.run_queued_script(&w, &q, true);
+            let after = RuleRun {
+                fired: &fired,
+                ..how
+            };
+            let (said, more) = self.continue_after(&mut w, &q, output, rules, &after)?;
+            if let Some(t) = trace
+                .iter_mut()
+                .rev()
+                .find(|t| t.rule == q.rule && t.verdict == Verdict::Fired)
+            {
+                t.scripts
+                    .extend(said.into_iter().map(|l| format!("once saved: {l}")));
+            }
+            trace.extend(more);
+        }
         let outcome = self.finish(w, rules, Write::Nothing)?;
         settle_words(&mut trace, &outcome.said);
         Ok((trace, outcome))

@@ -25,7 +25,7 @@ use crate::helpdesk::{Helpdesk, RuleRun, StoreAssigner};
 use crate::model::{Change, HistoryEntry, MessageKind};
 use crate::pipeline::{Work, Write};
 use crate::rules::RuleSet;
-use crate::rules::engine::{self, Assigner, Env, Queued, ScriptCall};
+use crate::rules::engine::{self, Assigner, Env, Queued, RuleTrace, ScriptCall, ScriptRun};
 use crate::rules::event::{Event, MessageCtx};
 use crate::store::atomic;
 
@@ -274,72 +274,38 @@ impl Helpdesk {
     /// Runs one queued script on its ticket as it is now, then applies its output under
     /// the lock to the ticket as it is then. `None`: the ticket is gone.
     fn run_one(&self, entry: &Entry, rules: &RuleSet) -> Result<Option<Ran>> {
-        let ticket = match self.store.load_ticket(&entry.ticket) {
-            Ok(t) => t,
-            Err(Error::NoTicket(_)) => return Ok(None),
-            Err(e) => return Err(e),
+        let load = |hd: &Helpdesk| -> Result<Option<Work>> {
+            let ticket = match hd.store.load_ticket(&entry.ticket) {
+                Ok(t) => t,
+                Err(Error::NoTicket(_)) => return Ok(None),
+                Err(e) => return Err(e),
+            };
+            let customer = match &ticket.requester {
+                Some(r) => hd.store.load_customer(r)?,
+                None => None,
+            };
+            Ok(Some(Work::existing(ticket, customer)))
         };
-        let customer = match &ticket.requester {
-            Some(r) => self.store.load_customer(r)?,
-            None => None,
+        let q = Queued {
+            script: entry.script.clone(),
+            timeout: Duration::from_millis(entry.timeout_ms),
+            rule: entry.rule.clone(),
+            event: entry.event.event(),
         };
-        let event = entry.event.event();
-        let mut picker = StoreAssigner {
-            hd: self,
-            dry_run: false,
-            exclude: ticket.id.clone(),
-            counted: None,
+        let Some(w) = load(self)? else {
+            return Ok(None);
         };
         // The script runs without the lock: other commands go on meanwhile.
-        let output = picker.run_script(&ScriptCall {
-            name: &entry.script,
-            timeout: Duration::from_millis(entry.timeout_ms),
-            ticket: &ticket.id,
-            event: &event.name,
-            input: engine::script_input(&ticket, customer.as_ref(), &event),
-            meanwhile: Vec::new(),
-        });
-
+        let output = self.run_queued_script(&w, &q, false);
         let _lock = self.lock()?;
-        let ticket = match self.store.load_ticket(&entry.ticket) {
-            Ok(t) => t,
-            Err(Error::NoTicket(_)) => return Ok(None),
-            Err(e) => return Err(e),
+        let Some(mut w) = load(self)? else {
+            return Ok(None);
         };
-        let customer = match &ticket.requester {
-            Some(r) => self.store.load_customer(r)?,
-            None => None,
-        };
-        let mut w = Work::existing(ticket, customer);
-        let env = Env {
-            settings: &self.settings,
-            rules,
-            customer: w.customer.as_ref(),
-            now: self.now,
-            at: self.now,
-            me: None,
-            in_episode: &[],
-            fired: &entry.fired,
-            trace_all: false,
-            writer: None,
-        };
-        let mut out = engine::Outcome::default();
-        let (h, changes, said) = engine::script_ran(
-            &entry.script,
-            output,
-            &mut w.ticket,
-            &event,
-            &env,
-            &mut picker,
-            &mut out,
-        );
-        record(&mut w, h, out, &entry.rule);
-        w.fired_before.clone_from(&entry.fired);
         let how = RuleRun {
             fired: &entry.fired,
             ..RuleRun::default()
         };
-        self.raise(&mut w, Event::derived(&changes), rules, &how)?;
+        let (said, _) = self.continue_after(&mut w, &q, output, rules, &how)?;
         let outcome = self.finish(w, rules, Write::Existing)?;
         let mut detail = said.join("; ");
         for p in &outcome.problems {
@@ -351,6 +317,69 @@ impl Helpdesk {
             rule: entry.rule.clone(),
             detail,
         }))
+    }
+
+    /// Runs queued script `q` on `w`'s ticket as it stands.
+    pub(crate) fn run_queued_script(&self, w: &Work, q: &Queued, dry_run: bool) -> ScriptRun {
+        let mut picker = StoreAssigner {
+            hd: self,
+            dry_run,
+            exclude: w.ticket.id.clone(),
+            counted: None,
+        };
+        picker.run_script(&ScriptCall {
+            name: &q.script,
+            timeout: q.timeout,
+            ticket: &w.ticket.id,
+            event: &q.event.name,
+            input: engine::script_input(&w.ticket, w.customer.as_ref(), &q.event),
+            meanwhile: Vec::new(),
+        })
+    }
+
+    /// Applies what queued script `q` printed to `w` as the script's own change, and
+    /// runs the rules on the events it raised, but not those in `how.fired`. Returns
+    /// what it did in words and the rules' trace.
+    pub(crate) fn continue_after(
+        &self,
+        w: &mut Work,
+        q: &Queued,
+        output: ScriptRun,
+        rules: &RuleSet,
+        how: &RuleRun<'_>,
+    ) -> Result<(Vec<String>, Vec<RuleTrace>)> {
+        let mut picker = StoreAssigner {
+            hd: self,
+            dry_run: how.dry_run,
+            exclude: w.ticket.id.clone(),
+            counted: None,
+        };
+        let env = Env {
+            settings: &self.settings,
+            rules,
+            customer: w.customer.as_ref(),
+            now: self.now,
+            at: self.now,
+            me: None,
+            in_episode: &[],
+            fired: how.fired,
+            trace_all: how.trace_all,
+            writer: None,
+        };
+        let mut out = engine::Outcome::default();
+        let (h, changes, said) = engine::script_ran(
+            &q.script,
+            output,
+            &mut w.ticket,
+            &q.event,
+            &env,
+            &mut picker,
+            &mut out,
+        );
+        record(w, h, out, &q.rule);
+        w.fired_before = how.fired.to_vec();
+        let trace = self.raise(w, Event::derived(&changes), rules, how)?;
+        Ok((said, trace))
     }
 }
 

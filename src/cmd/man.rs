@@ -526,7 +526,7 @@ pub fn action_doc(name: &str) -> Option<&'static str> {
         "note" => "{ note = \"TEXT\" }: an internal note, with placeholders.",
         "snooze" => "{ snooze = \"2d\" }: a duration or a time; the ticket waits until then.",
         "run" => {
-            "{ run = \"SCRIPT\", timeout = \"10s\" }: runs scripts/SCRIPT with the ticket on standard input; it prints a JSON array of actions."
+            "{ run = \"SCRIPT\", timeout = \"10s\" }: runs scripts/SCRIPT with the ticket on standard input; it prints a JSON array of actions. With wait = false the change is saved first and the script runs right after, in the background."
         }
         "delete" => "{ delete = true }: removes the ticket file.",
         _ => return None,
