@@ -9,8 +9,13 @@ Prints the median and the fastest run of each. Two desk binaries taking turns on
 helpdesk each rewrite .desk/cache/config.bin (it is kept per binary): give each its
 own copy of the helpdesk (`-C DIR`) to compare them as users would run them.
 
+After each command, untimed, it waits until no script is queued in DIR's helpdesk or
+in those directly under DIR (`.desk/queue/`, the runs desk does in the background
+after a change): they would slow the next command.
+
     examples/ab.py 41 /tmp/hd /tmp/desk-before new -s Hi ';;' target/release/desk new -s Hi
 """
+import glob
 import os
 import statistics
 import sys
@@ -28,5 +33,10 @@ for _ in range(runs):
         pid = os.posix_spawnp(argv[0], argv, os.environ, file_actions=out)
         os.waitpid(pid, 0)
         took[k].append(time.perf_counter() - start)
+        settle = time.perf_counter() + 60
+        while glob.glob(".desk/queue/*.json") + glob.glob("*/.desk/queue/*.json"):
+            if time.perf_counter() > settle:
+                sys.exit("scripts still queued after a minute")
+            time.sleep(0.0002)
 for argv, t in zip(commands, took):
     print(f"median {statistics.median(t) * 1000:8.2f} ms  fastest {min(t) * 1000:8.2f} ms  {' '.join(argv)}")
