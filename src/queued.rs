@@ -8,8 +8,8 @@
 //! change that queued it, as if the command had waited.
 //!
 //! The queue is local to the clone: a clone that pulls the ticket does not run its
-//! scripts again. A run is claimed by locking its file, so two processes never run it
-//! both, and removed once its change is saved. `desk tick` runs whatever is left (a
+//! scripts again. One process at a time runs the queue (`.desk/queue.lock`); a run is
+//! also claimed by locking its file, and removed once its change is saved. `desk tick` runs whatever is left (a
 //! background run that was killed, or could not start). A crash after the save and
 //! before the removal runs that script once more.
 
@@ -236,35 +236,69 @@ impl Helpdesk {
         Ok(out)
     }
 
-    /// Runs every queued script no other process is running, oldest first, and records
-    /// what each did. A file that is not a queued run is reported and set aside.
+    /// Runs every queued script, oldest first, and records what each did, unless another
+    /// process is running them (then it does nothing: that one takes what comes). A
+    /// file that is not a queued run is reported and set aside.
+    ///
+    /// One process at a time (`.desk/queue.lock`): an ingest of thousands of mail starts
+    /// a background run per batch, and they would otherwise all run scripts at once.
+    /// The one running takes what is queued meanwhile, and looks again after letting go
+    /// of the lock, so a run queued just then is not left for the next tick.
     pub fn run_queued(&self, rules: &RuleSet) -> Result<(Vec<Ran>, Vec<String>)> {
         let mut ran = Vec::new();
         let mut problems = Vec::new();
-        for path in entries(&queue_dir(self))? {
-            let claimed = match claim(&path) {
-                Ok(Some(c)) => c,
-                Ok(None) => continue,
-                Err(e) => {
-                    problems.push(e.to_string());
-                    let aside = path.with_extension("bad");
-                    let _ = fs::rename(&path, aside);
-                    continue;
-                }
+        let dir = queue_dir(self);
+        loop {
+            let Some(running) =
+                crate::store::lock::try_acquire(&self.store.local_dir(), "queue.lock")?
+            else {
+                break;
             };
-            match self.run_one(&claimed.entry, rules) {
-                Ok(Some(r)) => ran.push(r),
-                Ok(None) => {}
-                Err(e) => problems.push(format!(
-                    "script `{}` queued for ticket {}: {e}",
-                    claimed.entry.script, claimed.entry.ticket
-                )),
+            loop {
+                let waiting = entries(&dir)?;
+                if waiting.is_empty() {
+                    break;
+                }
+                for path in waiting {
+                    self.run_file(&path, rules, &mut ran, &mut problems);
+                }
             }
-            // Done, or impossible for good (the ticket is gone or unreadable): either
-            // way not to be tried again.
-            let _ = fs::remove_file(&claimed.path);
+            drop(running);
+            if entries(&dir)?.is_empty() {
+                break;
+            }
         }
         Ok((ran, problems))
+    }
+
+    /// Claims and runs the queued run in `path`, then removes it.
+    fn run_file(
+        &self,
+        path: &Path,
+        rules: &RuleSet,
+        ran: &mut Vec<Ran>,
+        problems: &mut Vec<String>,
+    ) {
+        let claimed = match claim(path) {
+            Ok(Some(c)) => c,
+            Ok(None) => return,
+            Err(e) => {
+                problems.push(e.to_string());
+                let _ = fs::rename(path, path.with_extension("bad"));
+                return;
+            }
+        };
+        match self.run_one(&claimed.entry, rules) {
+            Ok(Some(r)) => ran.push(r),
+            Ok(None) => {}
+            Err(e) => problems.push(format!(
+                "script `{}` queued for ticket {}: {e}",
+                claimed.entry.script, claimed.entry.ticket
+            )),
+        }
+        // Done, or impossible for good (the ticket is gone or unreadable): either way
+        // not to be tried again.
+        let _ = fs::remove_file(&claimed.path);
     }
 
     /// Runs one queued script on its ticket as it is now, then applies its output under

@@ -569,3 +569,36 @@ fn rules_test_and_rules_list_say_a_script_is_not_waited_for() {
     // `rules test` changes nothing, and queues nothing.
     assert!(d.queued().is_empty());
 }
+
+#[test]
+fn queued_scripts_run_one_at_a_time_and_none_is_left_behind() {
+    // Five tickets in quick succession start five background runs; one runs the queue,
+    // the others find it taken, and every script still runs, once.
+    let d = desk_not_waiting(
+        "#!/bin/sh\ncat >/dev/null\nmkdir running.d 2>/dev/null || echo overlap >> overlaps.txt\nsleep 0.1\necho run >> runs.txt\nrmdir running.d\necho '[{\"add_tags\": [\"looked-up\"]}]'\n",
+    );
+    let ids: Vec<String> = (0..5)
+        .map(|n| {
+            run_unsettled(
+                &d,
+                &[
+                    "new",
+                    "-s",
+                    &format!("Sak {n}"),
+                    "--from",
+                    "kari@example.no",
+                ],
+            )
+        })
+        .collect();
+    d.settle();
+    assert!(!d.path("overlaps.txt").exists(), "two scripts ran at once");
+    assert_eq!(d.read("runs.txt").lines().count(), 5);
+    for id in &ids {
+        assert_eq!(
+            d.ticket(id)["tags"],
+            serde_json::json!(["looked-up"]),
+            "{id}"
+        );
+    }
+}
