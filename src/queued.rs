@@ -268,6 +268,9 @@ impl Helpdesk {
                 break;
             }
         }
+        // What the scripts' changes queued in turn has run too, or another process
+        // has it: no background run to start for it.
+        self.queue_pending.set(false);
         Ok((ran, problems))
     }
 
