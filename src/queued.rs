@@ -60,6 +60,25 @@ struct MessageRecord {
     auto: bool,
 }
 
+impl Entry {
+    fn queued(&self) -> Queued {
+        Queued {
+            script: self.script.clone(),
+            timeout: Duration::from_millis(self.timeout_ms),
+            rule: self.rule.clone(),
+            event: self.event.event(),
+        }
+    }
+
+    /// A problem with this run, in words.
+    fn failed(&self, e: &Error) -> String {
+        format!(
+            "script `{}` queued for ticket {}: {e}",
+            self.script, self.ticket
+        )
+    }
+}
+
 impl EventRecord {
     fn of(e: &Event) -> EventRecord {
         EventRecord {
@@ -100,6 +119,12 @@ pub(crate) struct Staged {
     /// The rules that fired in the change.
     pub fired: Vec<String>,
 }
+
+/// How many queued runs are applied under one hold of the lock, written as one batch:
+/// an ingest of thousands of mail queues thousands, and two `fsync`s each were most of
+/// their cost. A command waiting for the lock waits for one batch's writes, not for
+/// its scripts, which run before it is taken.
+const BATCH: usize = 64;
 
 /// What one queued run did, for `desk tick`.
 #[derive(Debug, Clone)]
@@ -259,8 +284,8 @@ impl Helpdesk {
                 if waiting.is_empty() {
                     break;
                 }
-                for path in waiting {
-                    self.run_file(&path, rules, &mut ran, &mut problems);
+                for paths in waiting.chunks(BATCH) {
+                    self.run_batch(paths, rules, &mut ran, &mut problems);
                 }
             }
             drop(running);
@@ -274,71 +299,119 @@ impl Helpdesk {
         Ok((ran, problems))
     }
 
-    /// Claims and runs the queued run in `path`, then removes it.
-    fn run_file(
+    /// Claims the runs in `paths` and runs their scripts one by one without the lock,
+    /// each on its ticket as saved; then applies what they printed under one hold of
+    /// the lock, written as one batch (as `desk tick` writes), and removes them.
+    fn run_batch(
         &self,
-        path: &Path,
+        paths: &[PathBuf],
         rules: &RuleSet,
         ran: &mut Vec<Ran>,
         problems: &mut Vec<String>,
     ) {
-        let claimed = match claim(path) {
-            Ok(Some(c)) => c,
-            Ok(None) => return,
-            Err(e) => {
-                problems.push(e.to_string());
-                let _ = fs::rename(path, path.with_extension("bad"));
-                return;
-            }
-        };
-        match self.run_one(&claimed.entry, rules) {
-            Ok(Some(r)) => ran.push(r),
-            Ok(None) => {}
-            Err(e) => problems.push(format!(
-                "script `{}` queued for ticket {}: {e}",
-                claimed.entry.script, claimed.entry.ticket
-            )),
+        let mut outputs = Vec::new();
+        for path in paths {
+            let claimed = match claim(path) {
+                Ok(Some(c)) => c,
+                Ok(None) => continue,
+                Err(e) => {
+                    problems.push(e.to_string());
+                    let _ = fs::rename(path, path.with_extension("bad"));
+                    continue;
+                }
+            };
+            let q = claimed.entry.queued();
+            let output = match self.load_work(&claimed.entry.ticket) {
+                Ok(Some(w)) => Some(self.run_queued_script(&w, &q, false)),
+                // The ticket is gone: nothing to run.
+                Ok(None) => None,
+                Err(e) => {
+                    problems.push(claimed.entry.failed(&e));
+                    None
+                }
+            };
+            outputs.push((claimed, q, output));
         }
-        // Done, or impossible for good (the ticket is gone or unreadable): either way
-        // not to be tried again.
-        let _ = fs::remove_file(&claimed.path);
+        if outputs.is_empty() {
+            return;
+        }
+        if let Err(e) = self.hold() {
+            // The claims end with this function: the runs wait for the next try.
+            problems.push(format!("queued scripts not applied: {e}"));
+            return;
+        }
+        atomic::begin();
+        let mut applied = Vec::new();
+        let mut done = Vec::new();
+        for (claimed, q, output) in outputs {
+            if let Some(output) = output {
+                match self.apply_queued(&claimed.entry, &q, output, rules) {
+                    Ok(Some(r)) => applied.push(r),
+                    Ok(None) => {}
+                    Err(e) => problems.push(claimed.entry.failed(&e)),
+                }
+            }
+            done.push(claimed);
+        }
+        let stored = atomic::end();
+        self.store.batch_noted(stored.is_ok());
+        match stored {
+            Ok(()) => {
+                if let Err(e) = self.release_staged() {
+                    problems.push(format!("mail not queued yet: {e}"));
+                }
+                ran.append(&mut applied);
+            }
+            Err(e) => {
+                self.forget_staged();
+                problems.push(format!(
+                    "the changes of {} queued scripts were not stored: {e}",
+                    done.len()
+                ));
+            }
+        }
+        // What these changes queued in turn is this run's to take, not a new one's.
+        self.queue_pending.set(false);
+        self.release();
+        self.end_batch();
+        // Done, or impossible for good (the ticket is gone or unreadable, or the write
+        // failed): either way not to be tried again.
+        for c in done {
+            let _ = fs::remove_file(&c.path);
+        }
     }
 
-    /// Runs one queued script on its ticket as it is now, then applies its output under
-    /// the lock to the ticket as it is then. `None`: the ticket is gone.
-    fn run_one(&self, entry: &Entry, rules: &RuleSet) -> Result<Option<Ran>> {
-        let load = |hd: &Helpdesk| -> Result<Option<Work>> {
-            let ticket = match hd.store.load_ticket(&entry.ticket) {
-                Ok(t) => t,
-                Err(Error::NoTicket(_)) => return Ok(None),
-                Err(e) => return Err(e),
-            };
-            let customer = match &ticket.requester {
-                Some(r) => hd.store.load_customer(r)?,
-                None => None,
-            };
-            Ok(Some(Work::existing(ticket, customer)))
+    /// The ticket and its customer, for a change; `None` if the ticket is gone.
+    fn load_work(&self, id: &str) -> Result<Option<Work>> {
+        let ticket = match self.store.load_ticket(id) {
+            Ok(t) => t,
+            Err(Error::NoTicket(_)) => return Ok(None),
+            Err(e) => return Err(e),
         };
-        let q = Queued {
-            script: entry.script.clone(),
-            timeout: Duration::from_millis(entry.timeout_ms),
-            rule: entry.rule.clone(),
-            event: entry.event.event(),
+        let customer = match &ticket.requester {
+            Some(r) => self.store.load_customer(r)?,
+            None => None,
         };
-        let Some(w) = load(self)? else {
-            return Ok(None);
-        };
-        // The script runs without the lock: other commands go on meanwhile.
-        let output = self.run_queued_script(&w, &q, false);
-        let _lock = self.lock()?;
-        let Some(mut w) = load(self)? else {
+        Ok(Some(Work::existing(ticket, customer)))
+    }
+
+    /// Applies what a queued script printed to its ticket as it is now, as the script's
+    /// own change. `None`: the ticket is gone.
+    fn apply_queued(
+        &self,
+        entry: &Entry,
+        q: &Queued,
+        output: ScriptRun,
+        rules: &RuleSet,
+    ) -> Result<Option<Ran>> {
+        let Some(mut w) = self.load_work(&entry.ticket)? else {
             return Ok(None);
         };
         let how = RuleRun {
             fired: &entry.fired,
             ..RuleRun::default()
         };
-        let (said, _) = self.continue_after(&mut w, &q, output, rules, &how)?;
+        let (said, _) = self.continue_after(&mut w, q, output, rules, &how)?;
         let outcome = self.finish(w, rules, Write::Existing)?;
         let mut detail = said.join("; ");
         for p in &outcome.problems {

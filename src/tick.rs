@@ -116,6 +116,9 @@ impl Helpdesk {
                     .into(),
             )
         })?;
+        // Scripts queued and left over run first, so what they change is ticked as it
+        // is now.
+        let mut queued = self.tick_queued(&rules, dry_run)?;
         let settings = &self.settings;
         let now = self.now;
         let time_rules: Vec<&crate::rules::ruleset::Rule> =
@@ -175,7 +178,8 @@ impl Helpdesk {
                 .collect(),
         };
 
-        self.tick_queued(&rules, dry_run, &mut report)?;
+        report.happened.append(&mut queued.0);
+        report.problems.append(&mut queued.1);
         let made = self.run_schedules(&rules, dry_run, &mut report)?;
         // Tickets judged now and found quiet; those the index knew keep their entries.
         let mut fresh: Vec<Quiet> = Vec::new();
@@ -282,32 +286,36 @@ impl Helpdesk {
 
     /// Runs the scripts rules queued that no background run has done (it was killed, or
     /// could not start); a dry run only names them.
-    fn tick_queued(&self, rules: &RuleSet, dry_run: bool, report: &mut TickReport) -> Result<()> {
+    fn tick_queued(&self, rules: &RuleSet, dry_run: bool) -> Result<(Vec<Happening>, Vec<String>)> {
+        let happening = |ticket: String, detail: String| Happening {
+            ticket,
+            kind: "script".into(),
+            at: self.now,
+            detail,
+        };
         if dry_run {
-            for (ticket, script, rule) in self.queued_runs()? {
-                report.happened.push(Happening {
-                    ticket,
-                    kind: "script".into(),
-                    at: self.now,
-                    detail: format!("would run script {script}, queued by rule `{rule}`"),
+            let would = self
+                .queued_runs()?
+                .into_iter()
+                .map(|(ticket, script, rule)| {
+                    happening(
+                        ticket,
+                        format!("would run script {script}, queued by rule `{rule}`"),
+                    )
                 });
-            }
-            return Ok(());
+            return Ok((would.collect(), Vec::new()));
         }
         let (ran, problems) = self.run_queued(rules)?;
-        for r in ran {
-            report.happened.push(Happening {
-                ticket: r.ticket,
-                kind: "script".into(),
-                at: self.now,
-                detail: format!(
+        let done = ran.into_iter().map(|r| {
+            happening(
+                r.ticket,
+                format!(
                     "ran script {}, queued by rule `{}`: {}",
                     r.script, r.rule, r.detail
                 ),
-            });
-        }
-        report.problems.extend(problems);
-        Ok(())
+            )
+        });
+        Ok((done.collect(), problems))
     }
 
     /// Writes a batch of ticked tickets to disk at once and lets go of the lock. On

@@ -602,3 +602,35 @@ fn queued_scripts_run_one_at_a_time_and_none_is_left_behind() {
         );
     }
 }
+
+#[test]
+fn more_queued_runs_than_a_batch_are_all_applied() {
+    // The first script waits a little, so the runs pile up past one batch of writes.
+    let d = desk_not_waiting(
+        "#!/bin/sh\ncat >/dev/null\n[ -e warm ] || { sleep 0.5; touch warm; }\necho '[{\"add_tags\": [\"looked-up\"]}]'\n",
+    );
+    let ids: Vec<String> = (0..70)
+        .map(|n| {
+            run_unsettled(
+                &d,
+                &[
+                    "new",
+                    "-s",
+                    &format!("Sak {n}"),
+                    "--from",
+                    "kari@example.no",
+                ],
+            )
+        })
+        .collect();
+    d.settle();
+    for id in &ids {
+        let t = d.ticket(id);
+        assert_eq!(t["tags"], serde_json::json!(["looked-up"]), "{id}");
+        let last = t["history"].as_array().unwrap().last().unwrap().clone();
+        assert_eq!(last["actor"], "script:crm", "{t}");
+    }
+    // The listing sees every change the batches wrote.
+    let listed = d.ok(["list", "tags=looked-up", "--format", "ids"]);
+    assert_eq!(listed.lines().count(), 70, "{listed}");
+}
