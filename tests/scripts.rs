@@ -372,6 +372,17 @@ fn desk_not_waiting(script: &str) -> Desk {
     d
 }
 
+/// `count` new tickets from one customer, one command each, not waiting for the
+/// scripts they queue.
+fn new_tickets_unsettled(d: &Desk, count: usize) -> Vec<String> {
+    (0..count)
+        .map(|n| {
+            let subject = format!("Sak {n}");
+            run_unsettled(d, &["new", "-s", &subject, "--from", "kari@example.no"])
+        })
+        .collect()
+}
+
 /// Runs `desk ARGS` without waiting for the scripts it queues.
 fn run_unsettled(d: &Desk, args: &[&str]) -> String {
     let out = d.cmd().args(args).output().unwrap();
@@ -577,20 +588,7 @@ fn queued_scripts_run_one_at_a_time_and_none_is_left_behind() {
     let d = desk_not_waiting(
         "#!/bin/sh\ncat >/dev/null\nmkdir running.d 2>/dev/null || echo overlap >> overlaps.txt\nsleep 0.1\necho run >> runs.txt\nrmdir running.d\necho '[{\"add_tags\": [\"looked-up\"]}]'\n",
     );
-    let ids: Vec<String> = (0..5)
-        .map(|n| {
-            run_unsettled(
-                &d,
-                &[
-                    "new",
-                    "-s",
-                    &format!("Sak {n}"),
-                    "--from",
-                    "kari@example.no",
-                ],
-            )
-        })
-        .collect();
+    let ids = new_tickets_unsettled(&d, 5);
     d.settle();
     assert!(!d.path("overlaps.txt").exists(), "two scripts ran at once");
     assert_eq!(d.read("runs.txt").lines().count(), 5);
@@ -609,20 +607,7 @@ fn more_queued_runs_than_a_batch_are_all_applied() {
     let d = desk_not_waiting(
         "#!/bin/sh\ncat >/dev/null\n[ -e warm ] || { sleep 0.5; touch warm; }\necho '[{\"add_tags\": [\"looked-up\"]}]'\n",
     );
-    let ids: Vec<String> = (0..70)
-        .map(|n| {
-            run_unsettled(
-                &d,
-                &[
-                    "new",
-                    "-s",
-                    &format!("Sak {n}"),
-                    "--from",
-                    "kari@example.no",
-                ],
-            )
-        })
-        .collect();
+    let ids = new_tickets_unsettled(&d, 70);
     d.settle();
     for id in &ids {
         let t = d.ticket(id);

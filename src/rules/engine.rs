@@ -464,8 +464,7 @@ pub fn script_input(ticket: &Ticket, customer: Option<&Customer>, event: &Event)
     .unwrap_or_default()
 }
 
-/// Runs a script and applies what it returns, all or nothing: on any failure the
-/// ticket is left as it was and one history entry says what went wrong.
+/// Runs a script and applies what it returns ([`script_ran`]).
 fn run_script(
     name: &str,
     timeout: std::time::Duration,

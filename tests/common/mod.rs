@@ -206,16 +206,7 @@ impl Desk {
 
     /// The scripts queued in `.desk/queue/` (`wait = false`), by file name.
     pub fn queued(&self) -> Vec<String> {
-        let mut out: Vec<String> = std::fs::read_dir(self.path(".desk/queue"))
-            .map(|r| {
-                r.filter_map(Result::ok)
-                    .map(|e| e.file_name().to_string_lossy().into_owned())
-                    .filter(|n| n.ends_with(".json"))
-                    .collect()
-            })
-            .unwrap_or_default();
-        out.sort();
-        out
+        self.files_ending(".desk/queue", ".json")
     }
 
     /// Waits until the scripts a command queued have run in the background, so the next
@@ -241,11 +232,16 @@ impl Desk {
 
     /// The mail waiting in outbox/, by file name, sorted.
     pub fn outbox(&self) -> Vec<String> {
-        let mut out: Vec<String> = std::fs::read_dir(self.path("outbox"))
+        self.files_ending("outbox", ".eml")
+    }
+
+    /// The names in folder `rel` ending in `suffix`, sorted; none if it is missing.
+    fn files_ending(&self, rel: &str, suffix: &str) -> Vec<String> {
+        let mut out: Vec<String> = std::fs::read_dir(self.path(rel))
             .map(|r| {
                 r.filter_map(Result::ok)
                     .map(|e| e.file_name().to_string_lossy().into_owned())
-                    .filter(|n| n.ends_with(".eml"))
+                    .filter(|n| n.ends_with(suffix))
                     .collect()
             })
             .unwrap_or_default();
