@@ -9,9 +9,9 @@
 //!
 //! The queue is local to the clone: a clone that pulls the ticket does not run its
 //! scripts again. One process at a time runs the queue (`.desk/queue.lock`); a run is
-//! also claimed by locking its file, and removed once its change is saved. `desk tick` runs whatever is left (a
-//! background run that was killed, or could not start). A crash after the save and
-//! before the removal runs that script once more.
+//! also claimed by locking its file, and removed once its change is saved. `desk tick`
+//! runs whatever is left (a background run that was killed, or could not start). A
+//! crash after the save and before the removal runs that script once more.
 
 use std::fs::{self, File, OpenOptions};
 use std::path::{Path, PathBuf};
@@ -247,7 +247,7 @@ impl Helpdesk {
         })
     }
 
-    /// Whether runs are queued (for `desk tick --dry-run`): (ticket, script, rule).
+    /// The runs queued, for `desk tick --dry-run`: (ticket, script, rule).
     pub fn queued_runs(&self) -> Result<Vec<(String, String, String)>> {
         let mut out = Vec::new();
         for path in entries(&queue_dir(self))? {
