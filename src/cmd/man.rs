@@ -215,7 +215,7 @@ pub const FILES: [(&str, &str); 10] = [
     ),
     (
         ".desk/",
-        "Local only, never committed, always rebuildable: the lock, the listing cache, the ID counter, the round-robin rotation, temporary files.",
+        "Local only, never committed: the lock, the listing cache, the ID counter, the round-robin rotation, temporary files, all rebuildable; and queue/, the scripts rules run without waiting (wait = false) that have not run yet, which desk tick runs.",
     ),
 ];
 
