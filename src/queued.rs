@@ -8,12 +8,12 @@
 //! change that queued it, as if the command had waited.
 //!
 //! The queue is local to the clone: a clone that pulls the ticket does not run its
-//! scripts again. One process at a time runs the queue (`.desk/queue.lock`); a run is
-//! also claimed by locking its file, and removed once its change is saved. `desk tick`
-//! runs whatever is left (a background run that was killed, or could not start). A
-//! crash after the save and before the removal runs that script once more.
+//! scripts again. One process at a time runs the queue (`.desk/queue.lock`), and
+//! removes a run once its change is saved. `desk tick` runs whatever is left (a
+//! background run that was killed, or could not start). A crash after the save and
+//! before the removal runs that script once more.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -22,11 +22,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::helpdesk::{Helpdesk, RuleRun, StoreAssigner};
-use crate::model::{Change, HistoryEntry, MessageKind};
+use crate::model::HistoryEntry;
 use crate::pipeline::{Work, Write};
 use crate::rules::RuleSet;
 use crate::rules::engine::{self, Assigner, Env, Queued, RuleTrace, ScriptCall, ScriptRun};
-use crate::rules::event::{Event, MessageCtx};
+use crate::rules::event::Event;
 use crate::store::atomic;
 
 /// One queued run, as its file holds it.
@@ -40,24 +40,8 @@ struct Entry {
     /// The rules that fired for the change that queued it: they do not fire again on
     /// the changes the script makes.
     fired: Vec<String>,
-    event: EventRecord,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-struct EventRecord {
-    name: String,
-    target: Option<String>,
-    changes: Vec<Change>,
-    message: Option<MessageRecord>,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-struct MessageRecord {
-    body: String,
-    from: Option<String>,
-    to: Option<String>,
-    kind: MessageKind,
-    auto: bool,
+    /// The event the rule ran on.
+    event: Event,
 }
 
 impl Entry {
@@ -66,7 +50,7 @@ impl Entry {
             script: self.script.clone(),
             timeout: Duration::from_millis(self.timeout_ms),
             rule: self.rule.clone(),
-            event: self.event.event(),
+            event: self.event.clone(),
         }
     }
 
@@ -76,38 +60,6 @@ impl Entry {
             "script `{}` queued for ticket {}: {e}",
             self.script, self.ticket
         )
-    }
-}
-
-impl EventRecord {
-    fn of(e: &Event) -> EventRecord {
-        EventRecord {
-            name: e.name.clone(),
-            target: e.target.clone(),
-            changes: e.changes.clone(),
-            message: e.message.as_ref().map(|m| MessageRecord {
-                body: m.body.clone(),
-                from: m.from.clone(),
-                to: m.to.clone(),
-                kind: m.kind,
-                auto: m.no_auto_reply,
-            }),
-        }
-    }
-
-    fn event(&self) -> Event {
-        Event {
-            name: self.name.clone(),
-            target: self.target.clone(),
-            changes: self.changes.clone(),
-            message: self.message.as_ref().map(|m| MessageCtx {
-                body: m.body.clone(),
-                from: m.from.clone(),
-                to: m.to.clone(),
-                kind: m.kind,
-                no_auto_reply: m.auto,
-            }),
-        }
     }
 }
 
@@ -155,40 +107,19 @@ fn entries(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(names)
 }
 
-/// A queued run claimed by this process: its file stays locked until dropped.
-struct Claim {
-    path: PathBuf,
-    _file: File,
-    entry: Entry,
-}
-
-/// Claims the run in `path`, unless another process has it or has done it.
-fn claim(path: &Path) -> Result<Option<Claim>> {
-    let file = match OpenOptions::new().read(true).write(true).open(path) {
-        Ok(f) => f,
+/// The queued run in `path`; `None` if it is gone.
+fn read_entry(path: &Path) -> Result<Option<Entry>> {
+    let bytes = match atomic::read(path) {
+        Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(Error::io(path, e)),
     };
-    match file.try_lock() {
-        Ok(()) => {}
-        Err(fs::TryLockError::WouldBlock) => return Ok(None),
-        Err(fs::TryLockError::Error(e)) => return Err(Error::io(path, e)),
-    }
-    // Done and removed by the process that held it while this one opened it.
-    if !atomic::exists(path) {
-        return Ok(None);
-    }
-    let mut bytes = Vec::new();
-    std::io::Read::read_to_end(&mut &file, &mut bytes).map_err(|e| Error::io(path, e))?;
-    let entry: Entry = serde_json::from_slice(&bytes).map_err(|e| Error::Corrupt {
-        path: path.to_path_buf(),
-        message: format!("is not a queued script run: {e}"),
-    })?;
-    Ok(Some(Claim {
-        path: path.to_path_buf(),
-        _file: file,
-        entry,
-    }))
+    serde_json::from_slice(&bytes)
+        .map(Some)
+        .map_err(|e| Error::Corrupt {
+            path: path.to_path_buf(),
+            message: format!("is not a queued script run: {e}"),
+        })
 }
 
 impl Helpdesk {
@@ -208,7 +139,7 @@ impl Helpdesk {
                 timeout_ms: u64::try_from(q.timeout.as_millis()).unwrap_or(u64::MAX),
                 queued_at: self.now,
                 fired: fired.to_vec(),
-                event: EventRecord::of(&q.event),
+                event: q.event.clone(),
             };
             let bytes = serde_json::to_vec_pretty(&entry).map_err(|e| {
                 Error::io(&dir, std::io::Error::other(format!("a queued run: {e}")))
@@ -251,10 +182,7 @@ impl Helpdesk {
     pub fn queued_runs(&self) -> Result<Vec<(String, String, String)>> {
         let mut out = Vec::new();
         for path in entries(&queue_dir(self))? {
-            let Ok(bytes) = atomic::read(&path) else {
-                continue;
-            };
-            if let Ok(e) = serde_json::from_slice::<Entry>(&bytes) {
+            if let Ok(Some(e)) = read_entry(&path) {
                 out.push((e.ticket, e.script, e.rule));
             }
         }
@@ -273,6 +201,15 @@ impl Helpdesk {
         let mut ran = Vec::new();
         let mut problems = Vec::new();
         let dir = queue_dir(self);
+        // Each file is taken once per call: one that cannot be removed is not run again
+        // and again.
+        let mut taken = std::collections::HashSet::new();
+        let waiting = |taken: &std::collections::HashSet<PathBuf>| -> Result<Vec<PathBuf>> {
+            Ok(entries(&dir)?
+                .into_iter()
+                .filter(|p| !taken.contains(p))
+                .collect())
+        };
         loop {
             let Some(running) =
                 crate::store::lock::try_acquire(&self.store.local_dir(), "queue.lock")?
@@ -280,16 +217,22 @@ impl Helpdesk {
                 break;
             };
             loop {
-                let waiting = entries(&dir)?;
-                if waiting.is_empty() {
+                let now = waiting(&taken)?;
+                if now.is_empty() {
                     break;
                 }
-                for paths in waiting.chunks(BATCH) {
-                    self.run_batch(paths, rules, &mut ran, &mut problems);
+                for paths in now.chunks(BATCH) {
+                    taken.extend(paths.iter().cloned());
+                    if let Err(e) = self.run_batch(paths, rules, &mut ran, &mut problems) {
+                        // The helpdesk lock cannot be had: the runs wait for the next try.
+                        problems.push(format!("queued scripts not applied: {e}"));
+                        self.queue_pending.set(false);
+                        return Ok((ran, problems));
+                    }
                 }
             }
             drop(running);
-            if entries(&dir)?.is_empty() {
+            if waiting(&taken)?.is_empty() {
                 break;
             }
         }
@@ -299,20 +242,21 @@ impl Helpdesk {
         Ok((ran, problems))
     }
 
-    /// Claims the runs in `paths` and runs their scripts one by one without the lock,
-    /// each on its ticket as saved; then applies what they printed under one hold of
-    /// the lock, written as one batch (as `desk tick` writes), and removes them.
+    /// Runs the scripts of the queued runs in `paths` one by one without the lock, each
+    /// on its ticket as saved; then applies what they printed under one hold of the
+    /// lock, written as one batch (as `desk tick` writes), and removes them. An error:
+    /// the lock could not be taken, and the runs are left as they were.
     fn run_batch(
         &self,
         paths: &[PathBuf],
         rules: &RuleSet,
         ran: &mut Vec<Ran>,
         problems: &mut Vec<String>,
-    ) {
+    ) -> Result<()> {
         let mut outputs = Vec::new();
         for path in paths {
-            let claimed = match claim(path) {
-                Ok(Some(c)) => c,
+            let entry = match read_entry(path) {
+                Ok(Some(e)) => e,
                 Ok(None) => continue,
                 Err(e) => {
                     problems.push(e.to_string());
@@ -320,38 +264,32 @@ impl Helpdesk {
                     continue;
                 }
             };
-            let q = claimed.entry.queued();
-            let output = match self.load_work(&claimed.entry.ticket) {
+            let q = entry.queued();
+            let output = match self.load_work(&entry.ticket) {
                 Ok(Some(w)) => Some(self.run_queued_script(&w, &q, false)),
                 // The ticket is gone: nothing to run.
                 Ok(None) => None,
                 Err(e) => {
-                    problems.push(claimed.entry.failed(&e));
+                    problems.push(entry.failed(&e));
                     None
                 }
             };
-            outputs.push((claimed, q, output));
+            outputs.push((path, entry, q, output));
         }
         if outputs.is_empty() {
-            return;
+            return Ok(());
         }
-        if let Err(e) = self.hold() {
-            // The claims end with this function: the runs wait for the next try.
-            problems.push(format!("queued scripts not applied: {e}"));
-            return;
-        }
+        self.hold()?;
         atomic::begin();
         let mut applied = Vec::new();
-        let mut done = Vec::new();
-        for (claimed, q, output) in outputs {
-            if let Some(output) = output {
-                match self.apply_queued(&claimed.entry, &q, output, rules) {
+        for (_, entry, q, output) in &mut outputs {
+            if let Some(output) = output.take() {
+                match self.apply_queued(entry, q, output, rules) {
                     Ok(Some(r)) => applied.push(r),
                     Ok(None) => {}
-                    Err(e) => problems.push(claimed.entry.failed(&e)),
+                    Err(e) => problems.push(entry.failed(&e)),
                 }
             }
-            done.push(claimed);
         }
         let stored = atomic::end();
         self.store.batch_noted(stored.is_ok());
@@ -366,7 +304,7 @@ impl Helpdesk {
                 self.forget_staged();
                 problems.push(format!(
                     "the changes of {} queued scripts were not stored: {e}",
-                    done.len()
+                    outputs.len()
                 ));
             }
         }
@@ -376,9 +314,10 @@ impl Helpdesk {
         self.end_batch();
         // Done, or impossible for good (the ticket is gone or unreadable, or the write
         // failed): either way not to be tried again.
-        for c in done {
-            let _ = fs::remove_file(&c.path);
+        for (path, ..) in outputs {
+            let _ = fs::remove_file(path);
         }
+        Ok(())
     }
 
     /// The ticket and its customer, for a change; `None` if the ticket is gone.

@@ -4,18 +4,20 @@ use crate::model::{Change, MessageKind};
 
 pub use crate::model::event::*;
 
-/// The message behind an event, for `message.*` conditions.
-#[derive(Debug, Clone, PartialEq)]
+/// The message behind an event, for `message.*` conditions. Serialized with the
+/// scripts a rule queued (`crate::queued`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MessageCtx {
     pub body: String,
     pub from: Option<String>,
     pub to: Option<String>,
     pub kind: MessageKind,
     /// The message asked not to be answered automatically (Auto-Submitted, bulk, list...).
+    #[serde(rename = "auto")]
     pub no_auto_reply: bool,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Event {
     pub name: String,
     /// For SLA events: the target (`first_reply`, ...).
